@@ -1,0 +1,42 @@
+# CTA Transit Status: the two commands of a fresh machine are `make run` and `make test`.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+# Wheels are cached in a git-ignored folder so that a second setup needs no network.
+PIP_CACHE := .cache/pip
+
+.PHONY: setup run test bench lint format platform-up platform-down clean
+
+setup: $(VENV)/.installed
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed: install python3.11.")'
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --cache-dir $(PIP_CACHE) -r requirements-dev.txt
+	touch $@
+
+run: setup
+	$(PY) -m stack run
+
+test: setup
+	$(PY) -m pytest
+
+bench: setup
+	$(PY) -m bench
+
+lint: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: setup
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+platform-up: setup
+	$(PY) -m stack up
+
+platform-down: setup
+	$(PY) -m stack down
+
+clean: platform-down
+	rm -rf .data

@@ -1,0 +1,96 @@
+"""Command line of the local platform: ``python -m stack up | down | status | logs | kafka-<tool>``."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import subprocess
+import sys
+
+from stack import kafka_tools, platform
+from stack.errors import StackError
+from stack.settings import MAX_BROKERS, Settings, load
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m stack", description="The CTA Transit Status local platform, without Docker."
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    up = commands.add_parser("up", help="start Kafka, PostgreSQL, Kafka Connect and our servers (idempotent)")
+    up.add_argument("--brokers", type=int, choices=range(1, MAX_BROKERS + 1), help="Kafka cluster size (default 1)")
+    up.add_argument("--fresh", action="store_true", help="delete all platform data before starting")
+    run = commands.add_parser("run", help="`up`, then wait; Ctrl+C stops what this run started")
+    run.add_argument("--brokers", type=int, choices=range(1, MAX_BROKERS + 1), help="Kafka cluster size (default 1)")
+    commands.add_parser("down", help="stop exactly what `up` started")
+    commands.add_parser("status", help="service, pid, port and health of each process")
+    logs = commands.add_parser("logs", help="show a service's log (or list the logs)")
+    logs.add_argument("service", nargs="?", help="for example kafka-1, postgres, connect, schema-registry")
+    logs.add_argument("-f", "--follow", action="store_true", help="keep printing new lines")
+    logs.add_argument("-n", "--lines", type=int, default=50)
+    for tool in kafka_tools.TOOLS:
+        commands.add_parser(tool, help=f"Kafka's {tool} against the platform", add_help=False)
+    return parser
+
+
+def _logs(settings: Settings, service: str | None, follow: bool, lines: int) -> int:
+    if service is None:
+        for log in sorted(settings.logs_dir.glob("*.log")):
+            print(f"{log.stem:18} {log}")
+        return 0
+    log = settings.logs_dir / f"{service}.log"
+    if not log.exists():
+        raise StackError(
+            f"No log for {service!r}; the services with logs are: "
+            f"{', '.join(sorted(p.stem for p in settings.logs_dir.glob('*.log'))) or 'none yet'}."
+        )
+    return subprocess.call(["tail", f"-n{lines}", *(["-F"] if follow else []), str(log)])
+
+
+def _run(settings: Settings, brokers: int | None) -> None:
+    """Keeps the platform up until Ctrl+C or SIGTERM; stops it then only if this run started it."""
+    was_running = bool(platform.running_services(settings))
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    try:
+        platform.up(settings, brokers)
+        print("Press Ctrl+C to stop.", flush=True)
+        signal.pause()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        if not was_running:
+            platform.down(settings)
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    settings = load()
+    if argv and argv[0] in kafka_tools.TOOLS:
+        brokers = platform.running_brokers(settings) or 1
+        return kafka_tools.run(settings, argv[0], argv[1:], settings.bootstrap_servers(brokers))
+    args = _parser().parse_args(argv)
+    if args.command == "up":
+        platform.up(settings, args.brokers, args.fresh)
+    elif args.command == "run":
+        _run(settings, args.brokers)
+    elif args.command == "down":
+        platform.down(settings)
+    elif args.command == "status":
+        rows = platform.status(settings)
+        if not rows:
+            print("The platform is not running.")
+        for row in [("SERVICE", "PID", "PORT", "HEALTH"), *rows]:
+            print(f"{row[0]:18} {row[1]:>8} {row[2]:>6}  {row[3]}")
+    elif args.command == "logs":
+        return _logs(settings, args.service, args.follow, args.lines)
+    return 0
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main())
+    except StackError as error:
+        print(f"error: {error}", file=sys.stderr)
+        sys.exit(1)
+    except KeyboardInterrupt:
+        sys.exit(130)

@@ -1,0 +1,69 @@
+"""A Kafka Connect distributed worker with the Debezium PostgreSQL connector on its plugin path.
+
+Distributed mode keeps connector configs, offsets and status in Kafka topics, so connectors and
+their progress survive restarts, exactly as on the Confluent images.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import requests
+
+from stack.java import java_command
+from stack.kafka import replication
+from stack.settings import HOST, Settings
+from stack.supervisor import Launch
+
+DEBEZIUM_POSTGRES = "io.debezium.connector.postgresql.PostgresConnector"
+
+
+def worker_properties(settings: Settings, brokers: int, plugins: Path) -> str:
+    factor, _ = replication(brokers)
+    return "\n".join(
+        [
+            f"bootstrap.servers={settings.bootstrap_servers(brokers)}",
+            "group.id=cta-connect",
+            f"listeners=http://{HOST}:{settings.connect_port}",
+            f"rest.advertised.host.name={HOST}",
+            f"rest.advertised.port={settings.connect_port}",
+            # JSON without embedded schemas, as the stations topic is specified in DESIGN.md.
+            "key.converter=org.apache.kafka.connect.json.JsonConverter",
+            "value.converter=org.apache.kafka.connect.json.JsonConverter",
+            "key.converter.schemas.enable=false",
+            "value.converter.schemas.enable=false",
+            "config.storage.topic=_connect-configs",
+            "offset.storage.topic=_connect-offsets",
+            "status.storage.topic=_connect-status",
+            f"config.storage.replication.factor={factor}",
+            f"offset.storage.replication.factor={factor}",
+            f"status.storage.replication.factor={factor}",
+            "offset.flush.interval.ms=5000",
+            f"plugin.path={plugins}",
+            "",
+        ]
+    )
+
+
+def launch(settings: Settings, java: str, classpath: str, brokers: int, plugins: Path) -> Launch:
+    config = settings.data_dir / "connect" / "worker.properties"
+    config.parent.mkdir(parents=True, exist_ok=True)
+    config.write_text(worker_properties(settings, brokers, plugins))
+    return Launch(
+        name="connect",
+        port=settings.connect_port,
+        command=java_command(
+            java, classpath, "org.apache.kafka.connect.cli.ConnectDistributed", str(config), heap="128m:512m"
+        ),
+        is_healthy=lambda: has_plugin(settings.connect_port, DEBEZIUM_POSTGRES),
+        stop_timeout=30,
+    )
+
+
+def has_plugin(port: int, plugin_class: str) -> bool:
+    """Is the worker's REST API up, listing ``plugin_class`` among its connector plugins?"""
+    try:
+        response = requests.get(f"http://{HOST}:{port}/connector-plugins", timeout=2)
+    except requests.RequestException:
+        return False
+    return response.ok and any(p.get("class") == plugin_class for p in response.json())

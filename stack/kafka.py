@@ -1,0 +1,128 @@
+"""Kafka brokers in KRaft mode: each node is a combined broker and controller, no ZooKeeper.
+
+One node by default; three (9092/9093/9094) for the classic cluster, with replication factor 3
+and min.insync.replicas 2 so that one broker can fail without losing acknowledged writes. Each
+cluster size keeps its own data folder, so switching between them loses nothing.
+"""
+
+from __future__ import annotations
+
+import base64
+import subprocess
+import uuid
+from pathlib import Path
+
+from confluent_kafka.admin import AdminClient
+
+from stack.errors import StackError
+from stack.java import java_command
+from stack.prerequisites import port_in_use
+from stack.settings import HOST, Settings
+from stack.supervisor import Launch
+
+
+def cluster_dir(settings: Settings, brokers: int) -> Path:
+    return settings.data_dir / "kafka" / f"{brokers}-broker{'s' if brokers > 1 else ''}"
+
+
+def replication(brokers: int) -> tuple[int, int]:
+    """(replication factor, min.insync.replicas) for a cluster of ``brokers`` nodes."""
+    return (3, 2) if brokers >= 3 else (brokers, 1)
+
+
+def broker_properties(settings: Settings, brokers: int, node_id: int) -> str:
+    factor, min_isr = replication(brokers)
+    voters = ",".join(f"{n}@{HOST}:{settings.controller_port(n)}" for n in range(1, brokers + 1))
+    port = settings.broker_port(node_id)
+    return "\n".join(
+        [
+            "process.roles=broker,controller",
+            f"node.id={node_id}",
+            f"controller.quorum.voters={voters}",
+            f"listeners=PLAINTEXT://{HOST}:{port},CONTROLLER://{HOST}:{settings.controller_port(node_id)}",
+            f"advertised.listeners=PLAINTEXT://localhost:{port}",
+            "controller.listener.names=CONTROLLER",
+            "inter.broker.listener.name=PLAINTEXT",
+            "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
+            f"log.dirs={cluster_dir(settings, brokers) / f'broker-{node_id}'}",
+            f"default.replication.factor={factor}",
+            f"min.insync.replicas={min_isr}",
+            f"offsets.topic.replication.factor={factor}",
+            f"transaction.state.log.replication.factor={factor}",
+            f"transaction.state.log.min.isr={min_isr}",
+            f"share.coordinator.state.topic.replication.factor={factor}",
+            f"share.coordinator.state.topic.min.isr={min_isr}",
+            # A laptop cluster: no waiting for more group members, few threads.
+            "group.initial.rebalance.delay.ms=0",
+            "num.network.threads=2",
+            "num.io.threads=4",
+            "num.partitions=1",
+            "",
+        ]
+    )
+
+
+def prepare(settings: Settings, java: str, classpath: str, brokers: int) -> list[Path]:
+    """Writes each node's properties and formats its storage once; returns the property files."""
+    root = cluster_dir(settings, brokers)
+    root.mkdir(parents=True, exist_ok=True)
+    id_file = root / "cluster.id"
+    if not id_file.exists():
+        # KRaft cluster ids are 16 random bytes in URL-safe base64 without padding.
+        id_file.write_text(_new_cluster_id())
+    cluster_id = id_file.read_text().strip()
+    configs = []
+    for node_id in range(1, brokers + 1):
+        config = root / f"broker-{node_id}.properties"
+        config.write_text(broker_properties(settings, brokers, node_id))
+        configs.append(config)
+        if not (root / f"broker-{node_id}" / "meta.properties").exists():
+            command = java_command(
+                java,
+                classpath,
+                "kafka.tools.StorageTool",
+                "format",
+                "--ignore-formatted",
+                "-t",
+                cluster_id,
+                "-c",
+                str(config),
+                heap="64m:256m",
+            )
+            result = subprocess.run(command, capture_output=True, text=True, check=False)
+            if result.returncode != 0:
+                raise StackError(
+                    f"Formatting Kafka storage for broker {node_id} failed: {result.stdout}{result.stderr}".strip()
+                )
+    return configs
+
+
+def _new_cluster_id() -> str:
+    return base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+
+
+def launches(settings: Settings, java: str, classpath: str, brokers: int, configs: list[Path]) -> list[Launch]:
+    def launch(node_id: int, config: Path) -> Launch:
+        port = settings.broker_port(node_id)
+        return Launch(
+            name=f"kafka-{node_id}",
+            port=port,
+            command=java_command(java, classpath, "kafka.Kafka", str(config), heap="256m:512m"),
+            # Healthy once this broker answers a metadata request listing the whole cluster.
+            is_healthy=lambda: broker_is_serving(port, brokers),
+            stop_timeout=60,
+        )
+
+    return [launch(node_id, config) for node_id, config in enumerate(configs, start=1)]
+
+
+def broker_is_serving(port: int, brokers: int) -> bool:
+    """A metadata request to the broker on ``port``: does it answer, listing at least ``brokers`` brokers?"""
+    if not port_in_use(port):  # spares the client's connection-refused warnings while starting
+        return False
+    admin = AdminClient({"bootstrap.servers": f"localhost:{port}", "log_level": 0, "socket.connection.setup.timeout.ms": 2000})
+    try:
+        metadata = admin.list_topics(timeout=2)
+    except Exception:
+        return False
+    return len(metadata.brokers) >= brokers

@@ -1,0 +1,36 @@
+"""The local platform for the whole test run: started once if it is not running, stopped at the end.
+
+Tests talk to real Kafka, PostgreSQL and Kafka Connect. A platform that was already running before
+the tests (a developer's) is left running afterwards.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Iterator
+
+import pytest
+
+from stack import platform
+from stack.settings import PROJECT_ROOT, Settings, load
+
+
+@pytest.fixture(scope="session")
+def stack_settings() -> Settings:
+    return load()
+
+
+@pytest.fixture(scope="session")
+def running_platform(stack_settings: Settings) -> Iterator[Settings]:
+    """The default platform (one broker), up for the whole session."""
+    was_running = bool(platform.running_services(stack_settings))
+    subprocess.run([sys.executable, "-m", "stack", "up"], cwd=PROJECT_ROOT, check=True)
+    yield stack_settings
+    if not was_running:
+        subprocess.run([sys.executable, "-m", "stack", "down"], cwd=PROJECT_ROOT, check=True)
+
+
+@pytest.fixture(scope="session")
+def bootstrap_servers(running_platform: Settings) -> str:
+    return running_platform.bootstrap_servers(platform.running_brokers(running_platform) or 1)

@@ -1,0 +1,146 @@
+"""`python -m stack up/down/status` on a second, private platform (own ports, own data folder).
+
+Running beside the session's platform keeps these tests independent of it, and lets them check
+exactly which processes and ports a platform owns.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import psutil
+import pytest
+from confluent_kafka import Consumer, Producer
+from confluent_kafka.admin import AdminClient, ConfigResource, NewTopic
+
+from stack.settings import PROJECT_ROOT
+
+KAFKA_PORT, CONNECT_PORT, POSTGRES_PORT = 19192, 18083, 15432
+PRIVATE_ENV = {
+    "KAFKA_BOOTSTRAP_SERVERS": f"localhost:{KAFKA_PORT}",
+    "KAFKA_CONNECT_URL": f"http://localhost:{CONNECT_PORT}",
+    "POSTGRES_URL": f"postgresql://cta_admin:chicago@localhost:{POSTGRES_PORT}/cta",
+    "SCHEMA_REGISTRY_URL": "http://localhost:18081",
+    "REST_PROXY_URL": "http://localhost:18082",
+}
+
+
+class PrivateStack:
+    def __init__(self, data_dir: Path) -> None:
+        self.data_dir = data_dir
+        self.env = {**os.environ, **PRIVATE_ENV, "STACK_DATA_DIR": str(data_dir)}
+
+    def run(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+        result = subprocess.run(
+            [sys.executable, "-m", "stack", *args],
+            cwd=PROJECT_ROOT,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        if check and result.returncode != 0:
+            raise AssertionError(f"stack {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
+        return result
+
+    def recorded(self) -> dict[str, dict]:
+        state = self.data_dir / "services.json"
+        return json.loads(state.read_text())["services"] if state.exists() else {}
+
+    def ports(self, brokers: int) -> list[int]:
+        kafka = [KAFKA_PORT + n for n in range(brokers)] + [KAFKA_PORT + 10000 + n for n in range(brokers)]
+        return [*kafka, CONNECT_PORT, POSTGRES_PORT, 18081, 18082]
+
+
+def _listening(port: int) -> bool:
+    with socket.socket() as probe:
+        return probe.connect_ex(("127.0.0.1", port)) == 0
+
+
+@pytest.fixture(scope="module")
+def private(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PrivateStack]:
+    stack = PrivateStack(tmp_path_factory.mktemp("private-stack"))
+    yield stack
+    stack.run("down", check=False)
+
+
+def test_busy_port_gives_one_clear_line_and_starts_nothing(private: PrivateStack) -> None:
+    with socket.socket() as squatter:
+        squatter.bind(("127.0.0.1", KAFKA_PORT))
+        squatter.listen()
+        result = private.run("up", check=False)
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [
+        f"error: Port {KAFKA_PORT} is already in use by another program, so Kafka broker 1 cannot start: "
+        f"stop that program (see `ss -ltnp 'sport = :{KAFKA_PORT}'`) and run `python -m stack up` again."
+    ]
+    assert not _listening(POSTGRES_PORT)
+    assert private.recorded() == {}
+
+
+def test_up_twice_is_harmless(private: PrivateStack) -> None:
+    private.run("up")
+    first = {name: entry["pid"] for name, entry in private.recorded().items()}
+    second = private.run("up")
+    assert {name: entry["pid"] for name, entry in private.recorded().items()} == first
+    assert "Kafka broker 1 is already running" in second.stdout
+    status = private.run("status").stdout
+    assert status.count("healthy") == len(first), status
+
+
+def test_kafka_data_survives_down_and_up(private: PrivateStack) -> None:
+    bootstrap = f"localhost:{KAFKA_PORT}"
+    topic = f"survivor.{uuid.uuid4().hex[:6]}"
+    admin = AdminClient({"bootstrap.servers": bootstrap})  # kept referenced until the result arrives
+    admin.create_topics([NewTopic(topic, 1)])[topic].result(30)
+    producer = Producer({"bootstrap.servers": bootstrap, "enable.idempotence": True})
+    producer.produce(topic, value="still here")
+    assert producer.flush(30) == 0
+
+    private.run("down")
+    private.run("up")
+
+    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": topic, "auto.offset.reset": "earliest"})
+    consumer.subscribe([topic])
+    try:
+        message = consumer.poll(30)
+        assert message is not None and message.value() == b"still here"
+    finally:
+        consumer.close()
+
+
+def test_down_leaves_no_process_and_frees_every_port(private: PrivateStack) -> None:
+    private.run("up")
+    pids = [entry["pid"] for entry in private.recorded().values()]
+    assert pids
+    private.run("down")
+    assert [pid for pid in pids if psutil.pid_exists(pid) and psutil.Process(pid).status() != "zombie"] == []
+    assert [port for port in private.ports(1) if _listening(port)] == []
+    assert "not running" in private.run("status").stdout
+
+
+def test_three_brokers_form_a_replicated_cluster(private: PrivateStack) -> None:
+    private.run("up", "--brokers", "3")
+    bootstrap = ",".join(f"localhost:{KAFKA_PORT + n}" for n in range(3))
+    admin = AdminClient({"bootstrap.servers": bootstrap})
+    assert sorted(admin.list_topics(timeout=10).brokers) == [1, 2, 3]
+
+    topic = f"replicated.{uuid.uuid4().hex[:6]}"
+    admin.create_topics([NewTopic(topic, 2)])[topic].result(30)
+    partitions = admin.list_topics(topic, timeout=10).topics[topic].partitions
+    assert {len(p.replicas) for p in partitions.values()} == {3}
+    broker_config = admin.describe_configs([ConfigResource(ConfigResource.Type.BROKER, "1")])
+    config = next(iter(broker_config.values())).result()
+    assert config["min.insync.replicas"].value == "2"
+    connect_offsets = admin.list_topics("_connect-offsets", timeout=10).topics["_connect-offsets"].partitions
+    assert {len(p.replicas) for p in connect_offsets.values()} == {3}
+
+    private.run("down")
+    assert [port for port in private.ports(3) if _listening(port)] == []
