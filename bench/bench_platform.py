@@ -1,0 +1,66 @@
+"""How fast the local platform starts and how much memory it holds.
+
+A private platform (own ports, fresh data folder, jars already cached) is started from cold, then
+stopped and started again with its data; the resident memory of every process it started
+(PostgreSQL's workers included) is summed while it idles with one broker.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import psutil
+
+from stack.settings import PROJECT_ROOT
+
+PRIVATE_ENV = {
+    "KAFKA_BOOTSTRAP_SERVERS": "localhost:19292",
+    "KAFKA_CONNECT_URL": "http://localhost:18183",
+    "POSTGRES_URL": "postgresql://cta_admin:chicago@localhost:15532/cta",
+    "SCHEMA_REGISTRY_URL": "http://localhost:18181",
+    "REST_PROXY_URL": "http://localhost:18182",
+}
+
+
+def _stack(env: dict[str, str], *args: str) -> float:
+    started = time.monotonic()
+    subprocess.run([sys.executable, "-m", "stack", *args], cwd=PROJECT_ROOT, env=env, check=True,
+                   stdout=subprocess.DEVNULL)
+    return time.monotonic() - started
+
+
+def _platform_rss(data_dir: Path) -> float:
+    services = json.loads((data_dir / "services.json").read_text())["services"].values()
+    total = 0
+    for entry in services:
+        process = psutil.Process(entry["pid"])
+        total += sum(p.memory_info().rss for p in [process, *process.children(recursive=True)])
+    return total
+
+
+def run() -> list[dict]:
+    with tempfile.TemporaryDirectory(prefix="bench-platform-") as folder:
+        env = {**os.environ, **PRIVATE_ENV, "STACK_DATA_DIR": folder}
+        _stack(env, "up")  # makes sure the jars are cached; its time includes first-time setup
+        _stack(env, "down")
+        _stack(env, "up", "--fresh")  # warm the page cache with a throwaway run
+        _stack(env, "down")
+        try:
+            cold = _stack(env, "up", "--fresh")
+            time.sleep(10)  # let the JVMs settle after start-up
+            rss = _platform_rss(Path(folder))
+            _stack(env, "down")
+            warm = _stack(env, "up")
+        finally:
+            _stack(env, "down")
+    return [
+        {"metric": "`up` from cold, jars cached, fresh data", "value": cold, "unit": "s", "goal": "<= 45 s"},
+        {"metric": "`up` again with existing data", "value": warm, "unit": "s", "goal": "<= 45 s"},
+        {"metric": "platform RSS, 1 broker, idle", "value": rss / 2**20, "unit": "MiB", "goal": "<= 1536 MiB"},
+    ]
