@@ -120,7 +120,9 @@ def broker_is_serving(port: int, brokers: int) -> bool:
     """A metadata request to the broker on ``port``: does it answer, listing at least ``brokers`` brokers?"""
     if not port_in_use(port):  # spares the client's connection-refused warnings while starting
         return False
-    admin = AdminClient({"bootstrap.servers": f"localhost:{port}", "log_level": 0, "socket.connection.setup.timeout.ms": 2000})
+    admin = AdminClient(
+        {"bootstrap.servers": f"localhost:{port}", "log_level": 0, "socket.connection.setup.timeout.ms": 2000}
+    )
     try:
         metadata = admin.list_topics(timeout=2)
     except Exception:

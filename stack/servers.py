@@ -11,7 +11,9 @@ from stack.settings import HOST, PROJECT_ROOT, Settings, port_of
 from stack.supervisor import Launch
 
 # (service name, Python module, URL variable, default URL)
-SERVERS: list[tuple[str, str, str, str]] = []
+SERVERS = [
+    ("schema-registry", "stack.schema_registry", "SCHEMA_REGISTRY_URL", "http://localhost:8081"),
+]
 
 
 def launches(settings: Settings, brokers: int) -> list[Launch]:

@@ -1,0 +1,162 @@
+"""State lives only in the ``_schemas`` topic: restarts keep ids and versions, records use Confluent's layout."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+
+import pytest
+import requests
+from confluent_kafka import Consumer, TopicPartition
+
+from stack.schema_registry.storage import TOPIC
+from tests.schema_registry.conftest import Api
+
+PROJECT_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Server:
+    """A private registry process on its own port, against the same Kafka as the platform's."""
+
+    def __init__(self, bootstrap: str) -> None:
+        self.bootstrap = bootstrap
+        self.url = f"http://localhost:{free_port()}"
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> Api:
+        env = {**os.environ, "KAFKA_BOOTSTRAP_SERVERS": self.bootstrap, "SCHEMA_REGISTRY_URL": self.url}
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "stack.schema_registry"],
+            cwd=PROJECT_ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            assert self.process.poll() is None, "the registry process exited during start-up"
+            try:
+                if requests.get(self.url + "/", timeout=2).status_code == 200:
+                    return Api(self.url)
+            except requests.RequestException:
+                time.sleep(0.3)
+        raise AssertionError(f"the registry on {self.url} did not come up")
+
+    def stop(self, sig: int = signal.SIGTERM) -> int:
+        assert self.process is not None
+        self.process.send_signal(sig)
+        return self.process.wait(30)
+
+
+@pytest.fixture
+def server(bootstrap: str, sr_url: str) -> Iterator[Server]:  # sr_url: the platform (and Kafka) must be up
+    private = Server(bootstrap)
+    yield private
+    if private.process is not None and private.process.poll() is None:
+        private.process.kill()
+        private.process.wait(30)
+
+
+def schema(name: str, *fields: str) -> str:
+    body = [{"name": f, "type": "string", "default": ""} for f in fields]
+    return json.dumps({"type": "record", "name": name, "namespace": "restart", "fields": body})
+
+
+def test_ids_versions_deletes_and_config_survive_a_crash(server: Server) -> None:
+    api = server.start()
+    subject = f"test-restart-{uuid.uuid4().hex[:8]}"
+    first = api.register(subject, schema("R", "a")).json()["id"]
+    second = api.register(subject, schema("R", "a", "b")).json()["id"]
+    shared = api.register(subject + "-copy", schema("R", "a")).json()["id"]
+    api.request("DELETE", f"/subjects/{subject}/versions/1")
+    api.request("PUT", f"/config/{subject}", {"compatibility": "FULL_TRANSITIVE"})
+    before = {
+        "versions": api.request("GET", f"/subjects/{subject}/versions?deleted=true").json(),
+        "live": api.request("GET", f"/subjects/{subject}/versions").json(),
+        "latest": api.request("GET", f"/subjects/{subject}/versions/latest").json(),
+        "config": api.request("GET", f"/config/{subject}").json(),
+        "copy": api.request("GET", f"/subjects/{subject}-copy/versions/1").json(),
+    }
+    assert shared == first and before["live"] == [2]
+
+    assert server.stop(signal.SIGKILL) != 0
+    api = server.start()
+
+    after = {
+        "versions": api.request("GET", f"/subjects/{subject}/versions?deleted=true").json(),
+        "live": api.request("GET", f"/subjects/{subject}/versions").json(),
+        "latest": api.request("GET", f"/subjects/{subject}/versions/latest").json(),
+        "config": api.request("GET", f"/config/{subject}").json(),
+        "copy": api.request("GET", f"/subjects/{subject}-copy/versions/1").json(),
+    }
+    assert after == before
+    assert api.request("GET", f"/schemas/ids/{first}").status_code == 200
+    third = api.register(subject, schema("R", "a", "b", "c")).json()["id"]
+    assert third > second
+    assert api.request("GET", f"/subjects/{subject}/versions").json() == [2, 3]
+
+
+def test_graceful_stop_exits_cleanly_and_restarts(server: Server) -> None:
+    server.start()
+    assert server.stop(signal.SIGTERM) == 0
+    assert server.start().request("GET", "/").json() == {}
+
+
+def test_a_second_registry_sees_registrations_made_through_the_first(server: Server, api: Api, subject: str) -> None:
+    other = server.start()
+    schema_id = api.register(subject, schema("Shared", "x")).json()["id"]
+    deadline = time.monotonic() + 10
+    while other.request("GET", f"/subjects/{subject}/versions").status_code != 200 and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert other.request("GET", f"/subjects/{subject}/versions/1").json()["id"] == schema_id
+
+
+def test_records_use_confluents_key_and_value_layout(api: Api, bootstrap: str, subject: str) -> None:
+    schema_id = api.register(subject, schema("Layout", "x")).json()["id"]
+    api.request("PUT", f"/config/{subject}", {"compatibility": "NONE"})
+    api.request("DELETE", f"/subjects/{subject}")
+
+    consumer = Consumer(
+        {"bootstrap.servers": bootstrap, "group.id": f"test-{uuid.uuid4()}", "enable.auto.commit": False}
+    )
+    _, end = consumer.get_watermark_offsets(TopicPartition(TOPIC, 0), timeout=10)
+    consumer.assign([TopicPartition(TOPIC, 0, 0)])
+    records: dict[bytes, bytes | None] = {}
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        message = consumer.poll(0.5)
+        if message is not None and message.error() is None:
+            records[message.key()] = message.value()
+            if message.offset() >= end - 1:
+                break
+    consumer.close()
+
+    schema_key = json.dumps({"keytype": "SCHEMA", "subject": subject, "version": 1, "magic": 1}, separators=(",", ":"))
+    value = json.loads(records[schema_key.encode()])
+    assert value == {"subject": subject, "version": 1, "id": schema_id, "schema": value["schema"], "deleted": False}
+    config_key = json.dumps({"keytype": "CONFIG", "subject": subject, "magic": 0}, separators=(",", ":"))
+    assert json.loads(records[config_key.encode()]) == {"compatibilityLevel": "NONE"}
+    delete_key = json.dumps({"keytype": "DELETE_SUBJECT", "subject": subject, "magic": 0}, separators=(",", ":"))
+    assert json.loads(records[delete_key.encode()]) == {"subject": subject, "version": 1}
+
+
+def test_schemas_topic_is_compacted_with_one_partition(bootstrap: str, sr_url: str) -> None:
+    from confluent_kafka.admin import AdminClient, ConfigResource
+
+    admin = AdminClient({"bootstrap.servers": bootstrap})
+    assert len(admin.list_topics(TOPIC, timeout=10).topics[TOPIC].partitions) == 1
+    resource = ConfigResource(ConfigResource.Type.TOPIC, TOPIC)
+    assert admin.describe_configs([resource])[resource].result(30)["cleanup.policy"].value == "compact"
