@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -144,3 +145,31 @@ def test_three_brokers_form_a_replicated_cluster(private: PrivateStack) -> None:
 
     private.run("down")
     assert [port for port in private.ports(3) if _listening(port)] == []
+
+
+def _java_home() -> str:
+    return str(Path(os.path.realpath(shutil.which("java") or "java")).parent.parent)
+
+
+def test_missing_java_is_one_line_saying_what_to_install(private: PrivateStack) -> None:
+    private.env["JAVA_HOME"] = str(private.data_dir / "no-such-jdk")
+    try:
+        result = private.run("up", check=False)
+    finally:
+        del private.env["JAVA_HOME"]
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [
+        "error: Java 17 or newer is needed: install a JDK (Debian: apt-get install openjdk-17-jdk-headless)."
+    ]
+
+
+def test_missing_maven_is_one_line_when_jars_must_be_fetched(private: PrivateStack, tmp_path: Path) -> None:
+    env = {**private.env, "JAVA_HOME": _java_home(), "PATH": str(tmp_path), "STACK_CACHE_DIR": str(tmp_path)}
+    result = subprocess.run(
+        [sys.executable, "-m", "stack", "up"], cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [
+        "error: Maven (mvn) is needed once to fetch the Kafka and Debezium jars: "
+        "install it (Debian: apt-get install maven)."
+    ]
