@@ -50,7 +50,7 @@ class Settings:
 
     def controller_port(self, node_id: int) -> int:
         """KRaft controller port of node ``node_id``, kept clear of the client ports."""
-        return self.kafka_port + 10000 + node_id - 1
+        return self.kafka_port + 1000 + node_id - 1
 
     def bootstrap_servers(self, brokers: int) -> str:
         return ",".join(f"localhost:{self.broker_port(n)}" for n in range(1, brokers + 1))

@@ -56,7 +56,7 @@ class PrivateStack:
         return json.loads(state.read_text())["services"] if state.exists() else {}
 
     def ports(self, brokers: int) -> list[int]:
-        kafka = [KAFKA_PORT + n for n in range(brokers)] + [KAFKA_PORT + 10000 + n for n in range(brokers)]
+        kafka = [KAFKA_PORT + n for n in range(brokers)] + [KAFKA_PORT + 1000 + n for n in range(brokers)]
         return [*kafka, CONNECT_PORT, POSTGRES_PORT, 18081, 18082]
 
 
