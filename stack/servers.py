@@ -13,6 +13,7 @@ from stack.supervisor import Launch
 # (service name, Python module, URL variable, default URL)
 SERVERS = [
     ("schema-registry", "stack.schema_registry", "SCHEMA_REGISTRY_URL", "http://localhost:8081"),
+    ("rest-proxy", "stack.rest_proxy", "REST_PROXY_URL", "http://localhost:8082"),
 ]
 
 

@@ -67,6 +67,8 @@ def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     # One line per request would drown the useful messages; failures are still logged.
     logging.getLogger("tornado.access").setLevel(logging.ERROR)
+    # The Schema Registry client's HTTP library logs every request it makes.
+    logging.getLogger("httpx2").setLevel(logging.WARNING)
     asyncio.run(serve(Settings.from_env()))
 
 

@@ -324,7 +324,12 @@ class SchemasTopic:
         self._check_topic(admin)
 
     def _check_topic(self, admin: AdminClient) -> None:
-        partitions = admin.list_topics(self.topic, timeout=10).topics[self.topic].partitions
+        # A topic just created may not be in every broker's metadata yet: it shows 0 partitions.
+        deadline = time.monotonic() + 15
+        while not (partitions := admin.list_topics(self.topic, timeout=10).topics[self.topic].partitions):
+            if time.monotonic() > deadline:
+                break
+            time.sleep(0.2)
         if len(partitions) != 1:
             raise RuntimeError(f"Topic {self.topic} must have exactly 1 partition, it has {len(partitions)}")
         resource = ConfigResource(ConfigResource.Type.TOPIC, self.topic)
