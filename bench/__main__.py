@@ -12,17 +12,27 @@ import sys
 import time
 from pathlib import Path
 
+from stack import platform
+from stack.settings import load
+
 HERE = Path(__file__).resolve().parent
 
 
 def main(selected: list[str]) -> int:
     names = selected or sorted(p.stem.removeprefix("bench_") for p in HERE.glob("bench_*.py"))
+    settings = load()
+    was_running = bool(platform.running_services(settings))
+    platform.up(settings)  # the benchmarks measure the running platform; bench_platform starts its own
     results: dict[str, list[dict]] = {}
-    for name in names:
-        print(f"Running benchmark {name}...", flush=True)
-        started = time.monotonic()
-        results[name] = importlib.import_module(f"bench.bench_{name}").run()
-        print(f"  done in {time.monotonic() - started:.0f} s", flush=True)
+    try:
+        for name in names:
+            print(f"Running benchmark {name}...", flush=True)
+            started = time.monotonic()
+            results[name] = importlib.import_module(f"bench.bench_{name}").run()
+            print(f"  done in {time.monotonic() - started:.0f} s", flush=True)
+    finally:
+        if not was_running:
+            platform.down(settings)
     print()
     print(f"| {'benchmark':16} | {'metric':44} | {'value':>14} | {'goal':>12} |")
     print(f"| {'-' * 16} | {'-' * 44} | {'-' * 14}:| {'-' * 12}:|")

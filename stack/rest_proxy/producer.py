@@ -31,7 +31,7 @@ _PRODUCER_DEFAULTS = {
     "enable.idempotence": True,
     "acks": "all",
     "partitioner": "murmur2_random",
-    "linger.ms": 1,
+    "linger.ms": 0,
     "message.timeout.ms": 30000,
 }
 

