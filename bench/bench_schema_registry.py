@@ -1,4 +1,5 @@
-"""Schema fetches by id from our Schema Registry, against the same server's no-op root endpoint.
+"""Schema fetches by id from our Schema Registry, against the same server's no-op root endpoint,
+and registrations of new subjects (each one a write to ``_schemas`` that is read back).
 
 Serializers and deserializers fetch a schema by id the first time they meet it, so this is the
 registry's hot path. The registry answers from memory (its cache of ``_schemas``); the baseline,
@@ -17,6 +18,7 @@ from typing import Any
 import requests
 
 REQUESTS = 3_000
+REGISTRATIONS = 100
 ROUNDS = 3
 SCHEMA = json.dumps(
     {
@@ -46,11 +48,21 @@ def run() -> list[dict[str, Any]]:
             timeout=10,
         )
         schema_id = response.json()["id"]
+        registered = time.perf_counter()
+        for n in range(REGISTRATIONS):  # each a new subject: written to _schemas and read back
+            session.post(
+                f"{registry}/subjects/{subject}-{n}/versions",
+                json={"schema": SCHEMA},
+                headers={"Content-Type": "application/vnd.schemaregistry.v1+json"},
+                timeout=10,
+            ).raise_for_status()
+        registrations = REGISTRATIONS / (time.perf_counter() - registered)
         fetch, noop = [], []
         for _ in range(ROUNDS):  # alternating, best of each, so machine load hits both alike
             fetch.append(_rate(session, f"{registry}/schemas/ids/{schema_id}"))
             noop.append(_rate(session, f"{registry}/"))
     return [
+        {"metric": "new subjects registered (one at a time)", "value": registrations, "unit": "req/s"},
         {"metric": "schema fetches by id (in-memory)", "value": max(fetch), "unit": "req/s"},
         {"metric": "no-op GET / on the same server", "value": max(noop), "unit": "req/s"},
         {

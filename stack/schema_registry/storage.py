@@ -256,7 +256,10 @@ class SchemasTopic:
         assert self._consumer is not None
         while True:
             try:
-                messages = await self._consumer.consume(num_messages=500, timeout=0.2)
+                # poll() returns as soon as one record arrives; consume() would wait out its whole
+                # timeout for a full batch, delaying every write's read-back (200 ms a schema).
+                first = await self._consumer.poll(1.0)
+                messages = [] if first is None else [first, *await self._consumer.consume(num_messages=500, timeout=0)]
             except KafkaException as error:
                 log.warning("Reading %s failed (%s); retrying", self.topic, error)
                 await asyncio.sleep(1)
