@@ -30,8 +30,9 @@ PRIVATE_ENV = {
 
 def _stack(env: dict[str, str], *args: str) -> float:
     started = time.monotonic()
-    subprocess.run([sys.executable, "-m", "stack", *args], cwd=PROJECT_ROOT, env=env, check=True,
-                   stdout=subprocess.DEVNULL)
+    subprocess.run(
+        [sys.executable, "-m", "stack", *args], cwd=PROJECT_ROOT, env=env, check=True, stdout=subprocess.DEVNULL
+    )
     return time.monotonic() - started
 
 

@@ -1,0 +1,11 @@
+"""The simulation's models: lines of trains and stations, turnstiles and weather.
+
+Modules import each other relatively, so the package works both as ``models`` (the classic
+``python simulation.py`` run from ``producers/``) and as ``producers.models`` (tests).
+"""
+
+from .line import Line, build_line
+from .producer import Producer, ProducerError
+from .weather import Weather
+
+__all__ = ["Line", "Producer", "ProducerError", "Weather", "build_line"]

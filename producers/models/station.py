@@ -1,0 +1,53 @@
+"""A station of one line: its arrivals topic, and the turnstile at its entrance.
+
+Each station has its own topic, named after the station *and* its CTA id because names repeat
+(three different stations are called Addison). Clark/Lake and Roosevelt serve two lines: each line
+has its own ``Station`` for them (own platforms), writing to the one topic of the station.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .producer import Producer, load_schema
+from .train import Train
+from .turnstile import Turnstile
+
+TOPIC_PREFIX = "org.chicago.cta.station.arrivals."
+
+
+def topic_name(name: str, station_id: int) -> str:
+    """``Clark/Lake``, 40380 -> ``org.chicago.cta.station.arrivals.clark_lake_40380``."""
+    words = re.sub(r"[^a-z0-9]+", "_", name.lower().replace("'", "")).strip("_")
+    return f"{TOPIC_PREFIX}{words}_{station_id}"
+
+
+class Station(Producer):
+    key_schema = load_schema("arrival_key")
+    value_schema = load_schema("arrival_value")
+
+    def __init__(self, station_id: int, name: str, line: str, turnstile: Turnstile) -> None:
+        # One partition: a station's arrivals stay in order, so a reader's latest record per
+        # platform is the train really there. One event per train per time step is little load.
+        super().__init__(topic_name(name, station_id), self.key_schema, self.value_schema, num_partitions=1)
+        self.station_id = station_id
+        self.name = name
+        self.line = line
+        self.turnstile = turnstile
+
+    def run(
+        self, train: Train, direction: str, prev_station_id: int | None, prev_direction: str | None, timestamp_ms: int
+    ) -> None:
+        """Writes that ``train`` arrived here in ``direction`` coming from ``prev_station_id``."""
+        self.produce(
+            {"timestamp": timestamp_ms},
+            {
+                "station_id": self.station_id,
+                "train_id": train.train_id,
+                "direction": direction,
+                "line": self.line,
+                "train_status": train.status.value,
+                "prev_station_id": prev_station_id,
+                "prev_direction": prev_direction,
+            },
+        )

@@ -1,0 +1,163 @@
+"""The CTA 'L' simulation: trains, turnstiles and weather on a simulated clock, written to Kafka.
+
+Run from ``producers/`` with ``python simulation.py``: it configures the stations connector, then
+advances a simulated clock one time step per tick. Each tick every line runs its turnstiles and
+moves its trains; when the clock enters a new hour the weather is posted to the REST Proxy. Ctrl+C
+or SIGTERM ends the current tick, then everything written is flushed to Kafka before exiting.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import sys
+import threading
+import time
+from datetime import UTC, datetime, timedelta
+from types import FrameType
+
+from connector import ConnectorError, configure_connector
+from models import Line, Producer, ProducerError, Weather, build_line
+from models.data import LINES
+from models.line import rng_for
+
+logger = logging.getLogger("simulation")
+
+PROGRESS_EVERY = 30.0
+"""Seconds of wall-clock time between progress lines."""
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description="Simulates the Chicago 'L' and writes its events to Kafka.")
+    parser.add_argument("--time-step", type=float, default=5.0, help="simulated minutes per tick (default 5)")
+    parser.add_argument("--sleep", type=float, default=5.0, help="wall-clock seconds per tick (default 5)")
+    parser.add_argument("--duration", type=float, help="stop after this many wall-clock seconds (default: never)")
+    parser.add_argument("--lines", nargs="+", choices=LINES, default=list(LINES), help="lines to run (default all)")
+    parser.add_argument("--trains-per-line", type=int, default=10, help="trains on each line (default 10)")
+    parser.add_argument("--seed", type=int, help="seed of every random draw, for a reproducible run")
+    parser.add_argument(
+        "--start",
+        type=datetime.fromisoformat,
+        help="simulated start time, UTC, e.g. 2024-10-07T08:00 (default: today at midnight)",
+    )
+    parser.add_argument("--max-rate", action="store_true", help="do not sleep between ticks (load tests)")
+    parser.add_argument("--no-connector", action="store_true", help="do not configure the stations connector")
+    args = parser.parse_args(argv)
+    if args.time_step <= 0 or args.sleep < 0:
+        parser.error("--time-step must be positive and --sleep not negative")
+    return args
+
+
+class TimeSimulation:
+    def __init__(self, args: argparse.Namespace) -> None:
+        self.args = args
+        self.time_step = timedelta(minutes=args.time_step)
+        midnight = datetime.now(UTC).replace(tzinfo=None, hour=0, minute=0, second=0, microsecond=0)
+        self.clock = args.start.replace(tzinfo=None) if args.start else midnight
+        self.stop_requested = threading.Event()
+        self.lines: list[Line] = []
+        self.weather: Weather | None = None
+
+    def stop(self, signum: int, _frame: FrameType | None) -> None:
+        logger.info("Received %s: stopping after the current time step.", signal.Signals(signum).name)
+        self.stop_requested.set()
+
+    def run(self) -> None:
+        args = self.args
+        logger.info("Setting up %s with %d train(s) each...", _and(args.lines), args.trains_per_line)
+        self.lines = [build_line(color, args.trains_per_line, args.seed) for color in args.lines]
+        self.weather = Weather(rng_for(args.seed, "weather"))
+        began = time.monotonic()
+        topics, brokers = Producer.wait_ready(), Producer.topics().brokers
+        logger.info(
+            "%d topics are ready with their schemas (%.1f s); Kafka has %d broker(s), so each topic keeps %d cop%s.",
+            topics + 1,
+            time.monotonic() - began,
+            brokers,
+            min(3, brokers),
+            "y" if brokers == 1 else "ies",
+        )
+        pace = "as fast as possible" if args.max_rate else f"one step every {args.sleep:g} s"
+        logger.info(
+            "Simulating from %s in steps of %g minute(s), %s%s; press Ctrl+C to stop.",
+            self.clock.strftime("%a %Y-%m-%d %H:%M"),
+            args.time_step,
+            pace,
+            f", for {args.duration:g} s" if args.duration else "",
+        )
+        started = time.monotonic()
+        deadline = started + args.duration if args.duration else None
+        next_tick = next_progress = started
+        last_hour = None
+        reported = 0
+        while not self.stop_requested.is_set() and (deadline is None or time.monotonic() < deadline):
+            if (self.clock.date(), self.clock.hour) != last_hour:
+                last_hour = (self.clock.date(), self.clock.hour)
+                self.weather.run(self.clock)
+            for line in self.lines:
+                line.run(self.clock, self.time_step)
+            Producer.poll_all()
+            self.clock += self.time_step
+            now = time.monotonic()
+            if now >= next_progress + PROGRESS_EVERY:
+                produced = Producer.stats.produced
+                logger.info(
+                    "Simulated time %s: %s events in the last %.0f s (%s/s).",
+                    self.clock.strftime("%a %H:%M"),
+                    f"{produced - reported:,}",
+                    now - next_progress,
+                    f"{(produced - reported) / (now - next_progress):,.0f}",
+                )
+                next_progress, reported = now, produced
+            if not args.max_rate:
+                next_tick += args.sleep
+                self.stop_requested.wait(max(0.0, next_tick - time.monotonic()))
+        self.finish(started)
+
+    def finish(self, started: float) -> None:
+        logger.info("Flushing the events still on their way to Kafka...")
+        undelivered = Producer.flush_all()
+        elapsed = time.monotonic() - started  # the rate counts only what Kafka has acknowledged
+        if self.weather is not None:
+            self.weather.close()
+        stats = Producer.stats
+        rate = stats.produced / elapsed if elapsed > 0 else 0.0
+        logger.info(
+            "Produced %s events in %.1f s (%s events/s); %s failed, %s undelivered; %s weather observation(s) sent.",
+            f"{stats.produced:,}",
+            elapsed,
+            f"{rate:,.0f}",
+            f"{stats.failed:,}",
+            f"{undelivered:,}",
+            f"{self.weather.delivered if self.weather else 0:,}",
+        )
+
+
+def _and(lines: list[str]) -> str:
+    names = [f"the {line} line" for line in lines]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    logging.getLogger("httpx2").setLevel(logging.WARNING)  # the Schema Registry client logs every request
+    simulation = TimeSimulation(args)
+    signal.signal(signal.SIGINT, simulation.stop)
+    signal.signal(signal.SIGTERM, simulation.stop)
+    if not args.no_connector:
+        try:
+            configure_connector()
+        except ConnectorError as error:
+            logger.error("%s The trains run anyway; the stations topic stays as it is.", error)
+    try:
+        simulation.run()
+    except ProducerError as error:
+        logger.error("%s", error)
+        return 1
+    return 0 if Producer.stats.failed == 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
