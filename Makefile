@@ -16,7 +16,7 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 	touch $@
 
 run: setup
-	$(PY) -m stack run
+	$(PY) run.py
 
 test: setup
 	$(PY) -m pytest

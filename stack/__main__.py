@@ -79,6 +79,7 @@ def main(argv: list[str] | None = None) -> int:
         rows = platform.status(settings)
         if not rows:
             print("The platform is not running.")
+            return 0
         for row in [("SERVICE", "PID", "PORT", "HEALTH"), *rows]:
             print(f"{row[0]:18} {row[1]:>8} {row[2]:>6}  {row[3]}")
     elif args.command == "logs":
