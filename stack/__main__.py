@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import signal
 import subprocess
 import sys
 
@@ -20,8 +19,6 @@ def _parser() -> argparse.ArgumentParser:
     up = commands.add_parser("up", help="start Kafka, PostgreSQL, Kafka Connect and our servers (idempotent)")
     up.add_argument("--brokers", type=int, choices=range(1, MAX_BROKERS + 1), help="Kafka cluster size (default 1)")
     up.add_argument("--fresh", action="store_true", help="delete all platform data before starting")
-    run = commands.add_parser("run", help="`up`, then wait; Ctrl+C stops what this run started")
-    run.add_argument("--brokers", type=int, choices=range(1, MAX_BROKERS + 1), help="Kafka cluster size (default 1)")
     commands.add_parser("down", help="stop exactly what `up` started")
     commands.add_parser("status", help="service, pid, port and health of each process")
     logs = commands.add_parser("logs", help="show a service's log (or list the logs)")
@@ -47,21 +44,6 @@ def _logs(settings: Settings, service: str | None, follow: bool, lines: int) -> 
     return subprocess.call(["tail", f"-n{lines}", *(["-F"] if follow else []), str(log)])
 
 
-def _run(settings: Settings, brokers: int | None) -> None:
-    """Keeps the platform up until Ctrl+C or SIGTERM; stops it then only if this run started it."""
-    was_running = bool(platform.running_services(settings))
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    try:
-        platform.up(settings, brokers)
-        print("Press Ctrl+C to stop.", flush=True)
-        signal.pause()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        if not was_running:
-            platform.down(settings)
-
-
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     settings = load()
@@ -71,8 +53,6 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "up":
         platform.up(settings, args.brokers, args.fresh)
-    elif args.command == "run":
-        _run(settings, args.brokers)
     elif args.command == "down":
         platform.down(settings)
     elif args.command == "status":
