@@ -6,6 +6,7 @@ and, where there is one, ``baseline`` (measured in the same run) and ``goal``.
 
 from __future__ import annotations
 
+import gc
 import importlib
 import json
 import sys
@@ -31,6 +32,7 @@ def main(selected: list[str]) -> int:
             results[name] = importlib.import_module(f"bench.bench_{name}").run()
             print(f"  done in {time.monotonic() - started:.0f} s", flush=True)
     finally:
+        gc.collect()  # frees benchmark producers still in reference cycles before their broker goes away
         if not was_running:
             platform.down(settings)
     print()

@@ -5,8 +5,8 @@ a fixed time and reports the events Kafka acknowledged per second, flush include
 the same run and on the same platform, is the loop of confluent-kafka's examples: a
 ``SerializingProducer`` with ``AvroSerializer`` key and value (idempotent, acks=all) writing arrival
 records to one topic, ``poll(0)`` after each, flushed at the end. Both alternate over a few rounds
-and each side's best round counts, so that a busy machine does not decide the ratio. The platform
-of the environment is used, started first if it is not running (and then stopped again).
+and each side's best round counts, so that a busy machine does not decide the ratio. It measures the
+platform that ``python -m bench`` has started.
 """
 
 from __future__ import annotations
@@ -25,8 +25,7 @@ from confluent_kafka.admin import AdminClient, NewTopic
 from confluent_kafka.schema_registry import SchemaRegistryClient
 from confluent_kafka.schema_registry.avro import AvroSerializer
 
-from stack import platform
-from stack.settings import PROJECT_ROOT, load
+from stack.settings import PROJECT_ROOT
 
 SECONDS = 20.0
 ROUNDS = 2
@@ -101,20 +100,13 @@ def _bare_loop(bootstrap: str, registry_url: str, seconds: float) -> float:
 
 
 def run() -> list[dict[str, Any]]:
-    settings = load()
-    was_running = bool(platform.running_services(settings))
-    subprocess.run([sys.executable, "-m", "stack", "up"], cwd=PROJECT_ROOT, check=True, stdout=subprocess.DEVNULL)
     bootstrap = os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "localhost:9092")
     registry_url = os.environ.get("SCHEMA_REGISTRY_URL", "http://localhost:8081")
-    try:
-        _simulation(5)  # creates the topics and registers the schemas once: not part of any round
-        simulated, bare = [], []
-        for _ in range(ROUNDS):
-            simulated.append(_simulation(SECONDS))
-            bare.append(_bare_loop(bootstrap, registry_url, SECONDS))
-    finally:
-        if not was_running:
-            subprocess.run([sys.executable, "-m", "stack", "down"], cwd=PROJECT_ROOT, stdout=subprocess.DEVNULL)
+    _simulation(5)  # creates the topics and registers the schemas once: not part of any round
+    simulated, bare = [], []
+    for _ in range(ROUNDS):
+        simulated.append(_simulation(SECONDS))
+        bare.append(_bare_loop(bootstrap, registry_url, SECONDS))
     rate, baseline = max(simulated), max(bare)
     print(
         f"Simulation --max-rate: {rate:,.0f} events/s; bare SerializingProducer loop: {baseline:,.0f} events/s; "

@@ -1,29 +1,33 @@
 """Avro produce throughput through the REST Proxy, against confluent-kafka producing directly.
 
-The same weather records are produced twice to fresh topics of the running platform: through the
-REST Proxy in batches of 100 (one ``requests.Session``, one request after the other, each waiting
-for Kafka's acknowledgements as any REST client does), and directly with confluent-kafka's
-``SerializingProducer`` + ``AvroSerializer`` (idempotent, acks=all, flushed at the end).  The goal is
+The same weather records are produced to fresh topics of the running platform: through the REST
+Proxy in batches of 100 (keep-alive connections, each posting one request after the other and
+waiting for Kafka's acknowledgements as any REST client does; with 1 and with 4 connections), and
+directly with confluent-kafka's ``SerializingProducer`` + ``AvroSerializer`` (idempotent, acks=all,
+flushed at the end; librdkafka keeps up to 5 requests in flight).  The goal is
 at least 25 % of the direct rate.  Both sides alternate over a few rounds and
 each side's best round is compared, so a busy machine does not decide the ratio.
 """
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
+from urllib.parse import urlsplit
 
-import requests
 from confluent_kafka import SerializingProducer
 from confluent_kafka.admin import AdminClient, NewTopic
 from confluent_kafka.schema_registry import SchemaRegistryClient
 from confluent_kafka.schema_registry.avro import AvroSerializer
 
-RECORDS = 10_000
+RECORDS = 20_000
 BATCH = 100
+PIPELINED = 4
 # Rounds alternate REST and direct so that both see the same machine load; each side's best round
 # is reported, the one least disturbed by other work on the machine.
 ROUNDS = 3
@@ -55,23 +59,38 @@ def _new_topic(admin: AdminClient) -> str:
     return name
 
 
-def _through_rest_proxy(rest_url: str, topic: str, records: list[dict[str, Any]]) -> float:
-    headers = {"Content-Type": "application/vnd.kafka.avro.v2+json", "Accept": "application/vnd.kafka.v2+json"}
-    with requests.Session() as session:
-        # One warm-up request registers the schema, as a real client's first request would.
-        warm = session.post(
-            f"{rest_url}/topics/{topic}",
-            data=json.dumps({"value_schema": SCHEMA, "records": [{"value": records[0]}]}),
-            headers=headers,
-        )
-        warm.raise_for_status()
+HEADERS = {"Content-Type": "application/vnd.kafka.avro.v2+json", "Accept": "application/vnd.kafka.v2+json"}
+
+
+def _post_batches(rest_url: str, topic: str, batches: list[list[dict[str, Any]]]) -> None:
+    """One keep-alive connection posting its batches one after the other, each awaiting its answer.
+
+    The standard library's client, not ``requests``: on two cores the client shares the CPU with the
+    proxy and the broker, and ``requests`` alone costs about 2 ms a call.
+    """
+    address = urlsplit(rest_url)
+    connection = http.client.HTTPConnection(address.hostname or "localhost", address.port or 80, timeout=30)
+    try:
+        for batch in batches:
+            body = json.dumps({"value_schema": SCHEMA, "records": [{"value": v} for v in batch]})
+            connection.request("POST", f"/topics/{topic}", body=body, headers=HEADERS)
+            response = connection.getresponse()
+            answer = response.read()
+            if response.status != 200 or any(o["error_code"] is not None for o in json.loads(answer)["offsets"]):
+                raise RuntimeError(f"the REST Proxy failed to write records: {answer[:300]!r}")
+    finally:
+        connection.close()
+
+
+def _through_rest_proxy(rest_url: str, topic: str, records: list[dict[str, Any]], connections: int) -> float:
+    """Records/s with ``connections`` requests in flight (the direct producer keeps up to 5)."""
+    _post_batches(rest_url, topic, [records[:1]])  # registers the schema, as a client's first request would
+    batches = [records[start : start + BATCH] for start in range(0, len(records), BATCH)]
+    with ThreadPoolExecutor(connections) as pool:
         started = time.perf_counter()
-        for start in range(0, len(records), BATCH):
-            body = {"value_schema": SCHEMA, "records": [{"value": v} for v in records[start : start + BATCH]]}
-            response = session.post(f"{rest_url}/topics/{topic}", data=json.dumps(body), headers=headers)
-            response.raise_for_status()
-            if any(o["error_code"] is not None for o in response.json()["offsets"]):
-                raise RuntimeError(f"the REST Proxy failed to write records: {response.text[:300]}")
+        shares = [pool.submit(_post_batches, rest_url, topic, batches[n::connections]) for n in range(connections)]
+        for share in shares:
+            share.result()
         return len(records) / (time.perf_counter() - started)
 
 
@@ -114,24 +133,32 @@ def run() -> list[dict[str, Any]]:
     registry_url = os.environ.get("SCHEMA_REGISTRY_URL", "http://localhost:8081")
     admin = AdminClient({"bootstrap.servers": bootstrap})
     records = _records()
-    rest_rates, direct_rates = [], []
+    sequential, pipelined, direct = [], [], []
     for _ in range(ROUNDS):
-        rest_rates.append(_through_rest_proxy(rest_url, _new_topic(admin), records))
-        direct_rates.append(_directly(bootstrap, registry_url, _new_topic(admin), records))
-    rest_rate, direct_rate = max(rest_rates), max(direct_rates)
-    ratio = rest_rate / direct_rate
+        sequential.append(_through_rest_proxy(rest_url, _new_topic(admin), records, connections=1))
+        pipelined.append(_through_rest_proxy(rest_url, _new_topic(admin), records, connections=PIPELINED))
+        direct.append(_directly(bootstrap, registry_url, _new_topic(admin), records))
+    one, many, baseline = max(sequential), max(pipelined), max(direct)
     print(
-        f"REST Proxy Avro produce: {rest_rate:,.0f} records/s; direct confluent-kafka: {direct_rate:,.0f} records/s; "
-        f"ratio {ratio:.1%} (goal {GOAL_RATIO:.0%})."
+        f"REST Proxy Avro produce: {one:,.0f} records/s with 1 request in flight, {many:,.0f} with {PIPELINED}; "
+        f"direct confluent-kafka: {baseline:,.0f} records/s (goal {GOAL_RATIO:.0%} of it)."
     )
     return [
-        {"metric": "REST Avro produce (batches of 100)", "value": rest_rate, "unit": "records/s"},
-        {"metric": "direct SerializingProducer Avro produce", "value": direct_rate, "unit": "records/s"},
+        {"metric": "REST Avro produce, 1 request in flight", "value": one, "unit": "records/s"},
+        {"metric": f"REST Avro produce, {PIPELINED} requests in flight", "value": many, "unit": "records/s"},
+        {"metric": "direct SerializingProducer Avro produce", "value": baseline, "unit": "records/s"},
         {
-            "metric": "REST / direct throughput",
-            "value": 100 * ratio,
+            "metric": "REST (1 in flight) / direct",
+            "value": 100 * one / baseline,
             "unit": "%",
-            "baseline": direct_rate,
+            "baseline": baseline,
+            "goal": f">= {GOAL_RATIO:.0%}",
+        },
+        {
+            "metric": f"REST ({PIPELINED} in flight) / direct",
+            "value": 100 * many / baseline,
+            "unit": "%",
+            "baseline": baseline,
             "goal": f">= {GOAL_RATIO:.0%}",
         },
     ]
