@@ -117,7 +117,11 @@ def launches(settings: Settings, java: str, classpath: str, brokers: int, config
 
 
 def broker_is_serving(port: int, brokers: int) -> bool:
-    """A metadata request to the broker on ``port``: does it answer, listing at least ``brokers`` brokers?"""
+    """A metadata request to the broker on ``port``: are ``brokers`` brokers up, every partition led?
+
+    After a restart a broker answers metadata before partition leaders are elected again; clients
+    started in that moment fail with NOT_LEADER_FOR_PARTITION, so that is not healthy yet.
+    """
     if not port_in_use(port):  # spares the client's connection-refused warnings while starting
         return False
     admin = AdminClient(
@@ -127,4 +131,5 @@ def broker_is_serving(port: int, brokers: int) -> bool:
         metadata = admin.list_topics(timeout=2)
     except Exception:
         return False
-    return len(metadata.brokers) >= brokers
+    partitions = [p for topic in metadata.topics.values() for p in topic.partitions.values()]
+    return len(metadata.brokers) >= brokers and all(p.leader >= 0 and p.error is None for p in partitions)

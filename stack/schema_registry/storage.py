@@ -16,9 +16,10 @@ import json
 import logging
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import TypeVar
 
 from confluent_kafka import KafkaError, KafkaException, Message, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient, ConfigResource, NewTopic
@@ -30,8 +31,27 @@ from stack.schema_registry.schemas import AVRO, Reference
 log = logging.getLogger(__name__)
 kafka_log = logging.getLogger("schema-registry.kafka")  # librdkafka's own messages, kept apart
 
+T = TypeVar("T")
+
 TOPIC = "_schemas"
 WRITE_TIMEOUT = 15.0
+
+
+async def retry_while_kafka_settles(call: Callable[[], Awaitable[T]], what: str, timeout: float) -> T:
+    """``await call()``, retried while Kafka refuses it, for up to ``timeout`` seconds.
+
+    A broker that has just restarted answers metadata requests before it has elected partition
+    leaders, so the first look at ``_schemas`` can fail with NOT_LEADER_FOR_PARTITION.
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            return await call()
+        except KafkaException as error:
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"Kafka did not answer for {what}: {error.args[0].str()}") from None
+            log.info("Waiting for Kafka to answer for %s (%s)...", what, error.args[0].str())
+            await asyncio.sleep(0.5)
 
 
 @dataclass(frozen=True)
@@ -207,7 +227,12 @@ class SchemasTopic:
         )
         partition = TopicPartition(self.topic, 0, 0)
         await self._consumer.assign([partition])
-        _, end = await self._consumer.get_watermark_offsets(TopicPartition(self.topic, 0), timeout=30)
+        consumer = self._consumer
+        _, end = await retry_while_kafka_settles(
+            lambda: consumer.get_watermark_offsets(TopicPartition(self.topic, 0), timeout=10),
+            f"the end of {self.topic}",
+            wait_for_kafka,
+        )
         self._reader = asyncio.create_task(self._read_forever())
         await self._wait_until_read(end - 1, timeout=300)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import signal
@@ -14,9 +15,9 @@ from collections.abc import Iterator
 
 import pytest
 import requests
-from confluent_kafka import Consumer, TopicPartition
+from confluent_kafka import Consumer, KafkaError, KafkaException, TopicPartition
 
-from stack.schema_registry.storage import TOPIC
+from stack.schema_registry.storage import TOPIC, retry_while_kafka_settles
 from tests.schema_registry.conftest import Api
 
 PROJECT_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -160,3 +161,29 @@ def test_schemas_topic_is_compacted_with_one_partition(bootstrap: str, sr_url: s
     assert len(admin.list_topics(TOPIC, timeout=10).topics[TOPIC].partitions) == 1
     resource = ConfigResource(ConfigResource.Type.TOPIC, TOPIC)
     assert admin.describe_configs([resource])[resource].result(30)["cleanup.policy"].value == "compact"
+
+
+def test_start_waits_while_a_restarted_broker_has_no_partition_leader_yet() -> None:
+    """A broker answers metadata before it has elected leaders; the registry must wait, not crash."""
+    answers: list[object] = [
+        KafkaException(KafkaError(KafkaError.NOT_LEADER_FOR_PARTITION)),
+        KafkaException(KafkaError(KafkaError.LEADER_NOT_AVAILABLE)),
+        (0, 42),
+    ]
+
+    async def watermark() -> tuple[int, int]:
+        answer = answers.pop(0)
+        if isinstance(answer, Exception):
+            raise answer
+        return answer  # type: ignore[return-value]
+
+    assert asyncio.run(retry_while_kafka_settles(watermark, "the end of _schemas", timeout=10)) == (0, 42)
+    assert answers == []
+
+
+def test_start_gives_up_with_a_clear_message_when_kafka_never_settles() -> None:
+    async def never() -> None:
+        raise KafkaException(KafkaError(KafkaError.NOT_LEADER_FOR_PARTITION))
+
+    with pytest.raises(RuntimeError, match="Kafka did not answer for the end of _schemas"):
+        asyncio.run(retry_while_kafka_settles(never, "the end of _schemas", timeout=0.6))
