@@ -12,6 +12,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -135,7 +136,10 @@ def test_three_brokers_form_a_replicated_cluster(private: PrivateStack) -> None:
 
     topic = f"replicated.{uuid.uuid4().hex[:6]}"
     admin.create_topics([NewTopic(topic, 2)])[topic].result(30)
-    partitions = admin.list_topics(topic, timeout=10).topics[topic].partitions
+    deadline = time.monotonic() + 30  # a new topic reaches every broker's metadata a moment later
+    while not (partitions := admin.list_topics(topic, timeout=10).topics[topic].partitions):
+        assert time.monotonic() < deadline, f"{topic} has no partitions in the metadata after 30 s"
+        time.sleep(0.1)
     assert {len(p.replicas) for p in partitions.values()} == {3}
     broker_config = admin.describe_configs([ConfigResource(ConfigResource.Type.BROKER, "1")])
     config = next(iter(broker_config.values())).result()
