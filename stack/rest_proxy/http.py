@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
@@ -40,6 +41,9 @@ class Services:
     produce: ProduceService
     consumers: ConsumerRegistry
     schemas: SchemaRegistry
+
+
+INTEGER = re.compile(r"-?[0-9]+")
 
 
 def _reject_constant(name: str) -> None:
@@ -75,13 +79,14 @@ class BaseHandler(tornado.web.RequestHandler):
         self.finish()
 
     def int_argument(self, name: str) -> int | None:
-        raw = self.get_query_argument(name, None)
+        # Unstripped and strict, as Java's Long.parseLong: Tornado turns control characters into
+        # spaces and Python's int() forgives spaces, so "0\x1f" would otherwise pass as 0.
+        raw = self.get_query_argument(name, None, strip=False)
         if raw is None:
             return None
-        try:
-            return int(raw)
-        except ValueError:
-            raise RestProxyError(ErrorCode.BAD_REQUEST, f"Query parameter {name} must be an integer") from None
+        if not INTEGER.fullmatch(raw):
+            raise RestProxyError(ErrorCode.BAD_REQUEST, f"Query parameter {name} must be an integer")
+        return int(raw)
 
     def write_error(self, status_code: int, **kwargs: Any) -> None:
         error = kwargs.get("exc_info", (None, None, None))[1]

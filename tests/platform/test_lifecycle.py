@@ -177,3 +177,17 @@ def test_missing_maven_is_one_line_when_jars_must_be_fetched(private: PrivateSta
         "error: Maven (mvn) is needed once to fetch the Kafka and Debezium jars: "
         "install it (Debian: apt-get install maven)."
     ]
+
+
+def test_fresh_starts_again_from_empty_data(private: PrivateStack) -> None:
+    private.run("up")
+    bootstrap = f"localhost:{KAFKA_PORT}"
+    topic = f"doomed.{uuid.uuid4().hex[:6]}"
+    admin = AdminClient({"bootstrap.servers": bootstrap})
+    admin.create_topics([NewTopic(topic, 1)])[topic].result(30)
+    private.run("down")
+
+    fresh = private.run("up", "--fresh")
+    assert "Deleted the platform's data (--fresh)." in fresh.stdout
+    assert topic not in AdminClient({"bootstrap.servers": bootstrap}).list_topics(timeout=10).topics
+    private.run("down")

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 import requests
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
 from .conftest import AVRO, BINARY, JSON, V2, wait_until_visible
@@ -204,6 +204,7 @@ def test_malformed_subscriptions_and_commits_are_refused(http: requests.Session,
     timeout=st.text(max_size=8).filter(lambda t: not parses_as_int(t)),
     accept=st.sampled_from([JSON, BINARY, AVRO, V2]),
 )
+@example(timeout="0\x1f", accept=JSON)  # Tornado made the control character a space and int() took it
 def test_bad_record_queries_are_refused(http: requests.Session, consumer_base: str, timeout: str, accept: str) -> None:
     refused(http.get(f"{consumer_base}/records", params={"timeout": timeout}, headers={"Accept": accept}))
 
