@@ -7,14 +7,22 @@ the tests (a developer's) is left running afterwards.
 from __future__ import annotations
 
 import gc
+import os
 import subprocess
 import sys
 from collections.abc import Iterator
 
 import pytest
+from hypothesis import settings
 
 from stack import platform
 from stack.settings import PROJECT_ROOT, Settings, load
+
+# The fuzz tests draw the same examples on every run, so a CI failure can be reproduced and a red
+# build always means a change broke something. `HYPOTHESIS_PROFILE=explore make test` draws new ones.
+settings.register_profile("repeatable", derandomize=True)
+settings.register_profile("explore", derandomize=False)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "repeatable"))
 
 
 @pytest.fixture(scope="session")
