@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from typing import Any
 
 from tornado.web import Application, HTTPError, RequestHandler
@@ -19,6 +20,8 @@ from tornado.web import Application, HTTPError, RequestHandler
 from stack.schema_registry.errors import ErrorCode, RegistryError
 from stack.schema_registry.registry import Registry
 from stack.schema_registry.schemas import SUPPORTED_TYPES
+
+INTEGER = re.compile(r"-?[0-9]+")
 
 log = logging.getLogger(__name__)
 
@@ -101,13 +104,14 @@ class Handler(RequestHandler):
         return items if limit < 0 else items[:limit]
 
     def _int_arg(self, name: str, default: int) -> int:
-        value = self.get_query_argument(name, None)
-        if value is None or not value.strip():
+        # Unstripped and strict, as Java parses it: Tornado turns control characters into spaces
+        # and Python's int() forgives spaces, so "0\x1f" would otherwise pass as 0.
+        value = self.get_query_argument(name, None, strip=False)
+        if not value:
             return default
-        try:
-            return int(value)
-        except ValueError:
-            raise RegistryError(ErrorCode.BAD_REQUEST, f"Query parameter {name} must be an integer") from None
+        if not INTEGER.fullmatch(value):
+            raise RegistryError(ErrorCode.BAD_REQUEST, f"Query parameter {name} must be an integer")
+        return int(value)
 
     def write_error(self, status_code: int, **kwargs: Any) -> None:
         error = kwargs.get("exc_info", (None, None, None))[1]

@@ -202,3 +202,5 @@ def test_boolean_query_parameters_ignore_letter_case(api: Api, registered: str) 
 
 def test_non_numeric_paging_is_400(api: Api) -> None:
     assert_error(api.request("GET", "/subjects?offset=abc"), 400, 400)
+    assert_error(api.request("GET", "/subjects?limit=1%1F"), 400, 400)  # a control character is no digit
+    assert_error(api.request("GET", "/subjects?offset=%202"), 400, 400)
