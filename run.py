@@ -15,7 +15,7 @@ import threading
 from pathlib import Path
 
 from stack import platform
-from stack.errors import StackError
+from stack.errors import exit_with
 from stack.settings import PROJECT_ROOT, load
 
 # (name, folder, arguments to Python): the processes of the application, in start order.
@@ -81,8 +81,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    try:
-        sys.exit(main())
-    except StackError as error:
-        print(f"error: {error}", file=sys.stderr)
-        sys.exit(1)
+    exit_with(main)

@@ -7,7 +7,7 @@ import subprocess
 import sys
 
 from stack import kafka_tools, platform
-from stack.errors import StackError
+from stack.errors import StackError, exit_with
 from stack.settings import MAX_BROKERS, Settings, load
 
 
@@ -68,10 +68,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    try:
-        sys.exit(main())
-    except StackError as error:
-        print(f"error: {error}", file=sys.stderr)
-        sys.exit(1)
-    except KeyboardInterrupt:
-        sys.exit(130)
+    exit_with(main)

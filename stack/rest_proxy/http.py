@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
 import tornado.web
 from tornado.httputil import responses
+
+from stack.query import strict_int
 
 from .consumers import ConsumerInstance, ConsumerRegistry
 from .errors import ErrorCode, RestProxyError
@@ -41,9 +42,6 @@ class Services:
     produce: ProduceService
     consumers: ConsumerRegistry
     schemas: SchemaRegistry
-
-
-INTEGER = re.compile(r"-?[0-9]+")
 
 
 def _reject_constant(name: str) -> None:
@@ -79,14 +77,12 @@ class BaseHandler(tornado.web.RequestHandler):
         self.finish()
 
     def int_argument(self, name: str) -> int | None:
-        # Unstripped and strict, as Java's Long.parseLong: Tornado turns control characters into
-        # spaces and Python's int() forgives spaces, so "0\x1f" would otherwise pass as 0.
         raw = self.get_query_argument(name, None, strip=False)
         if raw is None:
             return None
-        if not INTEGER.fullmatch(raw):
+        if (value := strict_int(raw)) is None:
             raise RestProxyError(ErrorCode.BAD_REQUEST, f"Query parameter {name} must be an integer")
-        return int(raw)
+        return value
 
     def write_error(self, status_code: int, **kwargs: Any) -> None:
         error = kwargs.get("exc_info", (None, None, None))[1]

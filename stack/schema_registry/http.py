@@ -12,16 +12,14 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 from typing import Any
 
 from tornado.web import Application, HTTPError, RequestHandler
 
+from stack.query import strict_int
 from stack.schema_registry.errors import ErrorCode, RegistryError
 from stack.schema_registry.registry import Registry
 from stack.schema_registry.schemas import SUPPORTED_TYPES
-
-INTEGER = re.compile(r"-?[0-9]+")
 
 log = logging.getLogger(__name__)
 
@@ -104,14 +102,12 @@ class Handler(RequestHandler):
         return items if limit < 0 else items[:limit]
 
     def _int_arg(self, name: str, default: int) -> int:
-        # Unstripped and strict, as Java parses it: Tornado turns control characters into spaces
-        # and Python's int() forgives spaces, so "0\x1f" would otherwise pass as 0.
-        value = self.get_query_argument(name, None, strip=False)
-        if not value:
+        raw = self.get_query_argument(name, None, strip=False)
+        if not raw:
             return default
-        if not INTEGER.fullmatch(value):
+        if (value := strict_int(raw)) is None:
             raise RegistryError(ErrorCode.BAD_REQUEST, f"Query parameter {name} must be an integer")
-        return int(value)
+        return value
 
     def write_error(self, status_code: int, **kwargs: Any) -> None:
         error = kwargs.get("exc_info", (None, None, None))[1]
