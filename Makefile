@@ -5,14 +5,15 @@ PY := $(VENV)/bin/python
 # Wheels are cached in a git-ignored folder so that a second setup needs no network.
 PIP_CACHE := .cache/pip
 
-.PHONY: setup run test bench lint format platform-up platform-down clean
+.PHONY: setup run test test-unit bench lint format platform-up platform-down clean
 
 setup: $(VENV)/.installed
 
-$(VENV)/.installed: requirements.txt requirements-dev.txt
+$(VENV)/.installed: requirements.txt requirements-dev.txt pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed: install python3.11.")'
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --cache-dir $(PIP_CACHE) -r requirements-dev.txt
+	$(PY) -m pip install --quiet --cache-dir $(PIP_CACHE) --no-deps --editable .
 	touch $@
 
 run: setup
@@ -20,6 +21,10 @@ run: setup
 
 test: setup
 	$(PY) -m pytest
+
+# The fast tier: tests that need no platform (codecs, request parsing, models), in seconds.
+test-unit: setup
+	$(PY) -m pytest -m "not platform"
 
 bench: setup
 	$(PY) -m bench

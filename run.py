@@ -14,8 +14,8 @@ import sys
 import threading
 from pathlib import Path
 
-from stack import platform
-from stack.errors import exit_with
+from stack.common.errors import exit_with
+from stack.platform import lifecycle
 from stack.settings import PROJECT_ROOT, load
 
 # (name, folder, arguments to Python): the processes of the application, in start order.
@@ -47,11 +47,11 @@ def _start(name: str, folder: str, args: list[str]) -> subprocess.Popen[str]:
 
 def main() -> int:
     settings = load()
-    was_running = bool(platform.running_services(settings))
+    was_running = bool(lifecycle.running_services(settings))
     signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt))
     processes: list[tuple[str, subprocess.Popen[str]]] = []
     try:
-        platform.up(settings)
+        lifecycle.up(settings)
         for name, folder, args in APPLICATION:
             print(f"Starting the {name} ({folder}/{' '.join(args)})...", flush=True)
             processes.append((name, _start(name, folder, args)))
@@ -77,7 +77,7 @@ def main() -> int:
             except subprocess.TimeoutExpired:
                 process.kill()
         if not was_running:
-            platform.down(settings)
+            lifecycle.down(settings)
 
 
 if __name__ == "__main__":

@@ -13,7 +13,7 @@ import sys
 import time
 from pathlib import Path
 
-from stack import platform
+from stack.platform import lifecycle
 from stack.settings import load
 
 HERE = Path(__file__).resolve().parent
@@ -22,8 +22,8 @@ HERE = Path(__file__).resolve().parent
 def main(selected: list[str]) -> int:
     names = selected or sorted(p.stem.removeprefix("bench_") for p in HERE.glob("bench_*.py"))
     settings = load()
-    was_running = bool(platform.running_services(settings))
-    platform.up(settings)  # the benchmarks measure the running platform; bench_platform starts its own
+    was_running = bool(lifecycle.running_services(settings))
+    lifecycle.up(settings)  # the benchmarks measure the running platform; bench_platform starts its own
     results: dict[str, list[dict]] = {}
     try:
         for name in names:
@@ -34,7 +34,7 @@ def main(selected: list[str]) -> int:
     finally:
         gc.collect()  # frees benchmark producers still in reference cycles before their broker goes away
         if not was_running:
-            platform.down(settings)
+            lifecycle.down(settings)
     print()
     print(f"| {'benchmark':16} | {'metric':44} | {'value':>14} | {'goal':>12} |")
     print(f"| {'-' * 16} | {'-' * 44} | {'-' * 14}:| {'-' * 12}:|")

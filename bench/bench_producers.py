@@ -12,7 +12,6 @@ platform that ``python -m bench`` has started.
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
 import sys
@@ -25,13 +24,13 @@ from confluent_kafka.admin import AdminClient, NewTopic
 from confluent_kafka.schema_registry import SchemaRegistryClient
 from confluent_kafka.schema_registry.avro import AvroSerializer
 
-from stack.settings import PROJECT_ROOT
+from cta import schemas
+from stack.settings import PROJECT_ROOT, endpoints
 
 SECONDS = 20.0
 ROUNDS = 2
 GOAL_RATIO = 0.70
 GOAL_RATE = 20_000
-SCHEMAS = PROJECT_ROOT / "producers" / "models" / "schemas"
 SUMMARY = re.compile(r"Produced ([\d,]+) events in ([\d.]+) s \(([\d,]+) events/s\); ([\d,]+) failed")
 ARRIVAL = {
     "station_id": 40380,
@@ -68,8 +67,8 @@ def _bare_loop(bootstrap: str, registry_url: str, seconds: float) -> float:
             "bootstrap.servers": bootstrap,
             "enable.idempotence": True,
             "acks": "all",
-            "key.serializer": AvroSerializer(registry, (SCHEMAS / "arrival_key.json").read_text()),
-            "value.serializer": AvroSerializer(registry, (SCHEMAS / "arrival_value.json").read_text()),
+            "key.serializer": AvroSerializer(registry, schemas.load("arrival_key")),
+            "value.serializer": AvroSerializer(registry, schemas.load("arrival_value")),
         }
     )
     producer.produce(topic, key={"timestamp": 0}, value=ARRIVAL)  # registers the schemas, as the simulation does
@@ -100,8 +99,8 @@ def _bare_loop(bootstrap: str, registry_url: str, seconds: float) -> float:
 
 
 def run() -> list[dict[str, Any]]:
-    bootstrap = os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "localhost:9092")
-    registry_url = os.environ.get("SCHEMA_REGISTRY_URL", "http://localhost:8081")
+    bootstrap = endpoints().kafka_bootstrap_servers
+    registry_url = endpoints().schema_registry_url
     _simulation(5)  # creates the topics and registers the schemas once: not part of any round
     simulated, bare = [], []
     for _ in range(ROUNDS):

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import http.client
 import json
-import os
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -24,6 +23,8 @@ from confluent_kafka import SerializingProducer
 from confluent_kafka.admin import AdminClient, NewTopic
 from confluent_kafka.schema_registry import SchemaRegistryClient
 from confluent_kafka.schema_registry.avro import AvroSerializer
+
+from stack.settings import endpoints
 
 RECORDS = 20_000
 BATCH = 100
@@ -128,9 +129,9 @@ def _directly(bootstrap: str, registry_url: str, topic: str, records: list[dict[
 
 
 def run() -> list[dict[str, Any]]:
-    rest_url = os.environ.get("REST_PROXY_URL", "http://localhost:8082").rstrip("/")
-    bootstrap = os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "localhost:9092")
-    registry_url = os.environ.get("SCHEMA_REGISTRY_URL", "http://localhost:8081")
+    rest_url = endpoints().rest_proxy_url
+    bootstrap = endpoints().kafka_bootstrap_servers
+    registry_url = endpoints().schema_registry_url
     admin = AdminClient({"bootstrap.servers": bootstrap})
     records = _records()
     sequential, pipelined, direct = [], [], []

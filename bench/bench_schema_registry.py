@@ -10,12 +10,13 @@ so the ratio is the share of that rate left after the schema lookup and JSON enc
 from __future__ import annotations
 
 import json
-import os
 import time
 import uuid
 from typing import Any
 
 import requests
+
+from stack.settings import endpoints
 
 REQUESTS = 3_000
 REGISTRATIONS = 100
@@ -38,7 +39,7 @@ def _rate(session: requests.Session, url: str) -> float:
 
 
 def run() -> list[dict[str, Any]]:
-    registry = os.environ.get("SCHEMA_REGISTRY_URL", "http://localhost:8081").rstrip("/")
+    registry = endpoints().schema_registry_url
     with requests.Session() as session:
         subject = f"bench-{uuid.uuid4().hex[:8]}-value"
         response = session.post(

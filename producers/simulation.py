@@ -18,9 +18,11 @@ from datetime import UTC, datetime, timedelta
 from types import FrameType
 
 from connector import ConnectorError, configure_connector
-from models import Line, Producer, ProducerError, Weather, build_line
+from models import KafkaWriter, Line, ProducerError, Weather, build_line
 from models.data import LINES
 from models.line import rng_for
+
+from cta import endpoints
 
 logger = logging.getLogger("simulation")
 
@@ -50,8 +52,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 
 class TimeSimulation:
-    def __init__(self, args: argparse.Namespace) -> None:
+    def __init__(self, args: argparse.Namespace, writer: KafkaWriter) -> None:
         self.args = args
+        self.writer = writer
         self.time_step = timedelta(minutes=args.time_step)
         midnight = datetime.now(UTC).replace(tzinfo=None, hour=0, minute=0, second=0, microsecond=0)
         self.clock = args.start.replace(tzinfo=None) if args.start else midnight
@@ -66,10 +69,10 @@ class TimeSimulation:
     def run(self) -> None:
         args = self.args
         logger.info("Setting up %s with %d train(s) each...", _and(args.lines), args.trains_per_line)
-        self.lines = [build_line(color, args.trains_per_line, args.seed) for color in args.lines]
-        self.weather = Weather(rng_for(args.seed, "weather"))
+        self.lines = [build_line(self.writer, color, args.trains_per_line, args.seed) for color in args.lines]
+        self.weather = Weather(self.writer, rng_for(args.seed, "weather"))
         began = time.monotonic()
-        topics, brokers = Producer.wait_ready(), Producer.topics().brokers
+        topics, brokers = self.writer.wait_ready(), self.writer.topics.brokers
         logger.info(
             "%d topics are ready with their schemas (%.1f s); Kafka has %d broker(s), so each topic keeps %d cop%s.",
             topics + 1,
@@ -97,11 +100,11 @@ class TimeSimulation:
                 self.weather.run(self.clock)
             for line in self.lines:
                 line.run(self.clock, self.time_step)
-            Producer.poll_all()
+            self.writer.poll()
             self.clock += self.time_step
             now = time.monotonic()
             if now >= next_progress + PROGRESS_EVERY:
-                produced = Producer.stats.produced
+                produced = self.writer.stats.produced
                 logger.info(
                     "Simulated time %s: %s events in the last %.0f s (%s/s).",
                     self.clock.strftime("%a %H:%M"),
@@ -117,11 +120,11 @@ class TimeSimulation:
 
     def finish(self, started: float) -> None:
         logger.info("Flushing the events still on their way to Kafka...")
-        undelivered = Producer.flush_all()
+        undelivered = self.writer.flush()
         elapsed = time.monotonic() - started  # the rate counts only what Kafka has acknowledged
         if self.weather is not None:
             self.weather.close()
-        stats = Producer.stats
+        stats = self.writer.stats
         rate = stats.produced / elapsed if elapsed > 0 else 0.0
         logger.info(
             "Produced %s events in %.1f s (%s events/s); %s failed, %s undelivered; %s weather observation(s) sent.",
@@ -143,20 +146,20 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     logging.getLogger("httpx2").setLevel(logging.WARNING)  # the Schema Registry client logs every request
-    simulation = TimeSimulation(args)
-    signal.signal(signal.SIGINT, simulation.stop)
-    signal.signal(signal.SIGTERM, simulation.stop)
     if not args.no_connector:
         try:
             configure_connector()
         except ConnectorError as error:
             logger.error("%s The trains run anyway; the stations topic stays as it is.", error)
     try:
+        simulation = TimeSimulation(args, KafkaWriter(endpoints()))
+        signal.signal(signal.SIGINT, simulation.stop)
+        signal.signal(signal.SIGTERM, simulation.stop)
         simulation.run()
     except ProducerError as error:
         logger.error("%s", error)
         return 1
-    return 0 if Producer.stats.failed == 0 else 1
+    return 0 if simulation.writer.stats.failed == 0 else 1
 
 
 if __name__ == "__main__":

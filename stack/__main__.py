@@ -6,8 +6,8 @@ import argparse
 import subprocess
 import sys
 
-from stack import kafka_tools, platform
-from stack.errors import StackError, exit_with
+from stack.common.errors import StackError, exit_with
+from stack.platform import kafka_tools, lifecycle
 from stack.settings import MAX_BROKERS, Settings, load
 
 
@@ -48,15 +48,15 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     settings = load()
     if argv and argv[0] in kafka_tools.TOOLS:
-        brokers = platform.running_brokers(settings) or 1
+        brokers = lifecycle.running_brokers(settings) or 1
         return kafka_tools.run(settings, argv[0], argv[1:], settings.bootstrap_servers(brokers))
     args = _parser().parse_args(argv)
     if args.command == "up":
-        platform.up(settings, args.brokers, args.fresh)
+        lifecycle.up(settings, args.brokers, args.fresh)
     elif args.command == "down":
-        platform.down(settings)
+        lifecycle.down(settings)
     elif args.command == "status":
-        rows = platform.status(settings)
+        rows = lifecycle.status(settings)
         if not rows:
             print("The platform is not running.")
             return 0

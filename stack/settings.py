@@ -1,40 +1,109 @@
-"""Where the platform keeps its files and which ports it listens on, from the environment.
+"""Every endpoint and folder of the system, read from the environment with the documented defaults.
 
-The defaults are the fixed endpoints of DESIGN.md. Every service listens on 127.0.0.1 only.
+One source for the servers, the platform launcher, the apps (producers and consumers), the tests
+and the benchmarks: the fixed endpoints of docs/contracts.md. The application never knows whether
+it talks to the Docker platform or to the local one; only these variables differ between them.
+Our own servers listen on ``LISTEN_HOST`` only.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-HOST = "127.0.0.1"
+LISTEN_HOST = "127.0.0.1"
 MAX_BROKERS = 3
 
+DEFAULTS = {
+    "KAFKA_BOOTSTRAP_SERVERS": "PLAINTEXT://localhost:9092",
+    "SCHEMA_REGISTRY_URL": "http://localhost:8081",
+    "REST_PROXY_URL": "http://localhost:8082",
+    "KAFKA_CONNECT_URL": "http://localhost:8083",
+    "KSQL_URL": "http://localhost:8088",
+    "POSTGRES_URL": "postgresql://cta_admin:chicago@localhost:5432/cta",
+    "WEB_PORT": "8888",
+}
 
-def port_of(url: str, default: int) -> int:
-    """The port of an endpoint URL such as ``http://localhost:8083`` or ``localhost:9092``."""
+
+def port_of(url: str) -> int:
+    """The port of the first endpoint in ``url`` (``http://localhost:8083``, ``PLAINTEXT://h:9092,h:9093``)."""
     first = url.split(",")[0].strip()
     if "://" not in first:
         first = "tcp://" + first
-    return urlsplit(first).port or default
+    port = urlsplit(first).port
+    if port is None:
+        raise ValueError(f"{url!r} names no port")
+    return port
+
+
+@dataclass(frozen=True)
+class Endpoints:
+    """Where each service of the platform is, as clients reach it."""
+
+    kafka_bootstrap_servers: str
+    schema_registry_url: str
+    rest_proxy_url: str
+    kafka_connect_url: str
+    ksql_url: str
+    postgres_url: str
+    web_port: int
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] = os.environ) -> Endpoints:
+        def get(name: str) -> str:
+            return env.get(name) or DEFAULTS[name]
+
+        return cls(
+            kafka_bootstrap_servers=get("KAFKA_BOOTSTRAP_SERVERS"),
+            schema_registry_url=get("SCHEMA_REGISTRY_URL").split(",")[0].strip().rstrip("/"),
+            rest_proxy_url=get("REST_PROXY_URL").rstrip("/"),
+            kafka_connect_url=get("KAFKA_CONNECT_URL").rstrip("/"),
+            ksql_url=get("KSQL_URL").rstrip("/"),
+            postgres_url=get("POSTGRES_URL"),
+            web_port=int(get("WEB_PORT")),
+        )
+
+
+def endpoints() -> Endpoints:
+    """The endpoints of this process's environment."""
+    return Endpoints.from_env()
 
 
 @dataclass(frozen=True)
 class Settings:
-    """Folders and ports of one platform; read once from the environment."""
+    """Folders and ports of one local platform; read once from the environment."""
 
+    endpoints: Endpoints
     data_dir: Path
     cache_dir: Path
-    kafka_port: int
-    connect_port: int
-    postgres_port: int
-    postgres_user: str
-    postgres_password: str
-    postgres_db: str
+
+    @property
+    def kafka_port(self) -> int:
+        return port_of(self.endpoints.kafka_bootstrap_servers)
+
+    @property
+    def connect_port(self) -> int:
+        return port_of(self.endpoints.kafka_connect_url)
+
+    @property
+    def postgres_port(self) -> int:
+        return urlsplit(self.endpoints.postgres_url).port or 5432
+
+    @property
+    def postgres_user(self) -> str:
+        return urlsplit(self.endpoints.postgres_url).username or "cta_admin"
+
+    @property
+    def postgres_password(self) -> str:
+        return urlsplit(self.endpoints.postgres_url).password or "chicago"
+
+    @property
+    def postgres_db(self) -> str:
+        return urlsplit(self.endpoints.postgres_url).path.lstrip("/") or "cta"
 
     @property
     def logs_dir(self) -> Path:
@@ -58,14 +127,8 @@ class Settings:
 
 def load() -> Settings:
     env = os.environ
-    postgres = urlsplit(env.get("POSTGRES_URL", "postgresql://cta_admin:chicago@localhost:5432/cta"))
     return Settings(
-        data_dir=Path(env.get("STACK_DATA_DIR", PROJECT_ROOT / ".data")).resolve(),
-        cache_dir=Path(env.get("STACK_CACHE_DIR", PROJECT_ROOT / ".cache")).resolve(),
-        kafka_port=port_of(env.get("KAFKA_BOOTSTRAP_SERVERS", "localhost:9092"), 9092),
-        connect_port=port_of(env.get("KAFKA_CONNECT_URL", "http://localhost:8083"), 8083),
-        postgres_port=postgres.port or 5432,
-        postgres_user=postgres.username or "cta_admin",
-        postgres_password=postgres.password or "chicago",
-        postgres_db=postgres.path.lstrip("/") or "cta",
+        endpoints=Endpoints.from_env(env),
+        data_dir=Path(env.get("STACK_DATA_DIR") or PROJECT_ROOT / ".data").resolve(),
+        cache_dir=Path(env.get("STACK_CACHE_DIR") or PROJECT_ROOT / ".cache").resolve(),
     )

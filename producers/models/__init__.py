@@ -5,7 +5,7 @@ Modules import each other relatively, so the package works both as ``models`` (t
 """
 
 from .line import Line, build_line
-from .producer import Producer, ProducerError
+from .producer import KafkaWriter, ProducerError
 from .weather import Weather
 
-__all__ = ["Line", "Producer", "ProducerError", "Weather", "build_line"]
+__all__ = ["KafkaWriter", "Line", "ProducerError", "Weather", "build_line"]

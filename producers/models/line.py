@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from .data import line_stations, lines_of
+from .producer import KafkaWriter
 from .station import Station
 from .train import Train, TrainStatus
 from .turnstile import Turnstile
@@ -115,12 +116,8 @@ class Line:
             train.status = TrainStatus.BROKEN_DOWN
             train.repair_ticks = self._rng.randint(*REPAIR_STEPS)
 
-    def close(self) -> None:
-        for station in self.stations:
-            station.close()
 
-
-def build_line(color: str, num_trains: int, seed: int | None) -> Line:
+def build_line(writer: KafkaWriter, color: str, num_trains: int, seed: int | None) -> Line:
     """The line ``color`` with its stations (topics created) and turnstiles, from the CTA data."""
     stations = []
     for info in line_stations(color):
@@ -128,6 +125,6 @@ def build_line(color: str, num_trains: int, seed: int | None) -> Line:
         # station's total matches its ridership.
         share = 1 / len(lines_of(info.station_id))
         hardware = TurnstileHardware(info.station_id, share, rng_for(seed, "turnstile", color, info.station_id))
-        turnstile = Turnstile(info.station_id, info.name, color, hardware)
-        stations.append(Station(info.station_id, info.name, color, turnstile))
+        turnstile = Turnstile(writer, info.station_id, info.name, color, hardware)
+        stations.append(Station(writer, info.station_id, info.name, color, turnstile))
     return Line(color, stations, num_trains, rng_for(seed, "line", color))

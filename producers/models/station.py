@@ -7,29 +7,20 @@ has its own ``Station`` for them (own platforms), writing to the one topic of th
 
 from __future__ import annotations
 
-import re
+from cta import schemas, topics
 
-from .producer import Producer, load_schema
+from .producer import KafkaWriter
 from .train import Train
 from .turnstile import Turnstile
 
-TOPIC_PREFIX = "org.chicago.cta.station.arrivals."
 
-
-def topic_name(name: str, station_id: int) -> str:
-    """``Clark/Lake``, 40380 -> ``org.chicago.cta.station.arrivals.clark_lake_40380``."""
-    words = re.sub(r"[^a-z0-9]+", "_", name.lower().replace("'", "")).strip("_")
-    return f"{TOPIC_PREFIX}{words}_{station_id}"
-
-
-class Station(Producer):
-    key_schema = load_schema("arrival_key")
-    value_schema = load_schema("arrival_value")
-
-    def __init__(self, station_id: int, name: str, line: str, turnstile: Turnstile) -> None:
+class Station:
+    def __init__(self, writer: KafkaWriter, station_id: int, name: str, line: str, turnstile: Turnstile) -> None:
         # One partition: a station's arrivals stay in order, so a reader's latest record per
         # platform is the train really there. One event per train per time step is little load.
-        super().__init__(topic_name(name, station_id), self.key_schema, self.value_schema, num_partitions=1)
+        self.topic = writer.topic(
+            topics.arrivals(name, station_id), schemas.load("arrival_key"), schemas.load("arrival_value")
+        )
         self.station_id = station_id
         self.name = name
         self.line = line
@@ -39,7 +30,7 @@ class Station(Producer):
         self, train: Train, direction: str, prev_station_id: int | None, prev_direction: str | None, timestamp_ms: int
     ) -> None:
         """Writes that ``train`` arrived here in ``direction`` coming from ``prev_station_id``."""
-        self.produce(
+        self.topic.produce(
             {"timestamp": timestamp_ms},
             {
                 "station_id": self.station_id,

@@ -7,20 +7,21 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from .producer import Producer, load_schema
+from cta import schemas, topics
+
+from .producer import KafkaWriter
 from .turnstile_hardware import TurnstileHardware
 
-TOPIC = "org.chicago.cta.turnstile.v1"
 
-
-class Turnstile(Producer):
-    key_schema = load_schema("turnstile_key")
-    value_schema = load_schema("turnstile_value")
-
-    def __init__(self, station_id: int, station_name: str, line: str, hardware: TurnstileHardware) -> None:
+class Turnstile:
+    def __init__(
+        self, writer: KafkaWriter, station_id: int, station_name: str, line: str, hardware: TurnstileHardware
+    ) -> None:
         # Three partitions: by far the busiest topic, so consumers can share it; nothing depends on
         # the order of entries, only on their count per station.
-        super().__init__(TOPIC, self.key_schema, self.value_schema, num_partitions=3)
+        self.topic = writer.topic(
+            topics.TURNSTILE, schemas.load("turnstile_key"), schemas.load("turnstile_value"), partitions=3
+        )
         self.hardware = hardware
         self._value = {"station_id": station_id, "station_name": station_name, "line": line}
 
@@ -29,5 +30,5 @@ class Turnstile(Producer):
         entries = self.hardware.get_entries(timestamp, time_step)
         key, value = {"timestamp": timestamp_ms}, self._value
         for _ in range(entries):
-            self.produce(key, value)
+            self.topic.produce(key, value)
         return entries

@@ -19,12 +19,12 @@ from typing import Any
 
 import requests
 
-from . import endpoints
-from .producer import Producer, load_schema
+from cta import schemas, topics
+
+from .producer import KafkaWriter
 
 logger = logging.getLogger(__name__)
 
-TOPIC = "org.chicago.cta.weather.v1"
 CONTENT_TYPE = "application/vnd.kafka.avro.v2+json"
 ACCEPT = "application/vnd.kafka.v2+json"
 STATUSES = ("sunny", "partly_cloudy", "cloudy", "windy", "precipitation")
@@ -55,13 +55,14 @@ MONTHLY_NORMALS_F = (
 
 
 class Weather:
-    key_schema = load_schema("weather_key")
-    value_schema = load_schema("weather_value")
+    key_schema = schemas.load("weather_key")
+    value_schema = schemas.load("weather_value")
 
-    def __init__(self, rng: random.Random) -> None:
+    def __init__(self, writer: KafkaWriter, rng: random.Random) -> None:
         # One partition: hourly records whose order matters (the latest is the current weather).
-        Producer.topics().ensure(TOPIC, 1)
-        self._url = f"{endpoints.load().rest_proxy_url}/topics/{TOPIC}"
+        # Created here with the cluster's replication; the REST Proxy would auto-create it with one copy.
+        writer.topics.ensure(topics.WEATHER, 1)
+        self._url = f"{writer.endpoints.rest_proxy_url}/topics/{topics.WEATHER}"
         self._session = requests.Session()
         self._rng = rng
         self._anomaly = 0.0

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from enum import IntEnum
 
+from stack.common.errors import ApiError
+
 
 class ErrorCode(IntEnum):
     """Confluent REST Proxy v2 error codes (kafka-rest ``Errors.java`` and rest-utils)."""
@@ -41,13 +43,9 @@ class ErrorCode(IntEnum):
         return int(self) if self < 1000 else int(self) // 100
 
 
-class RestProxyError(Exception):
+class RestProxyError(ApiError):
     """A failure that is answered to the client with its error code and a readable message."""
 
     def __init__(self, code: ErrorCode, message: str) -> None:
-        super().__init__(message)
+        super().__init__(code.http_status, int(code), message)
         self.code = code
-        self.message = message
-
-    def body(self) -> dict[str, int | str]:
-        return {"error_code": int(self.code), "message": self.message}

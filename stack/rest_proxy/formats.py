@@ -12,14 +12,13 @@ Confluent too.
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 from collections.abc import Callable
 from enum import Enum
 from typing import Any
 
 from confluent_kafka import Message
+
+from stack.common.codecs import BinaryCodec, CodecError, JsonCodec
 
 from .errors import ErrorCode, RestProxyError
 
@@ -92,47 +91,41 @@ def records_format(accept: str | None, consumer_format: EmbeddedFormat) -> Embed
     return consumer_format
 
 
+PLAIN_CODECS: dict[EmbeddedFormat, BinaryCodec | JsonCodec] = {
+    EmbeddedFormat.BINARY: BinaryCodec(),
+    EmbeddedFormat.JSON: JsonCodec(),
+}
+
+
 def encode_plain(fmt: EmbeddedFormat, value: Any, what: str) -> bytes | None:
     """Turns a binary or json key/value from a request into the bytes written to Kafka."""
     if value is None:
         return None
-    if fmt is EmbeddedFormat.BINARY:
-        if not isinstance(value, str):
-            raise RestProxyError(ErrorCode.UNPROCESSABLE_ENTITY, f"{what} must be a base64 string for binary format")
-        try:
-            return base64.b64decode(value, validate=True)
-        except (binascii.Error, ValueError) as exc:
-            raise RestProxyError(ErrorCode.UNPROCESSABLE_ENTITY, f"{what} is not valid base64: {exc}") from exc
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode()
-
-
-def render_plain(fmt: EmbeddedFormat, data: bytes | None, where: str) -> Any:
-    """Turns a binary or json key/value read from Kafka into its JSON form for the response."""
-    if data is None:
-        return None
-    if fmt is EmbeddedFormat.BINARY:
-        return base64.b64encode(data).decode("ascii")
     try:
-        return json.loads(data)
-    except ValueError as exc:
-        raise RestProxyError(ErrorCode.JSON_CONVERSION_FAILED, f"The record at {where} is not JSON: {exc}") from exc
+        return PLAIN_CODECS[fmt].encode(value)
+    except CodecError as error:
+        raise RestProxyError(ErrorCode.UNPROCESSABLE_ENTITY, f"{what} {error}") from error
 
 
-def render_record(
-    fmt: EmbeddedFormat, message: Message, avro_to_json: Callable[[str, bool, bytes], Any]
-) -> dict[str, Any]:
+def render_record(fmt: EmbeddedFormat, message: Message, avro_to_json: Callable[[str, bytes], Any]) -> dict[str, Any]:
     """One record of a records response; blocking for Avro (its schema may have to be fetched)."""
-    topic, key, value = message.topic(), message.key(), message.value()
+    topic = message.topic()
     where = f"{topic}/{message.partition()}@{message.offset()}"
-    if fmt is EmbeddedFormat.AVRO:
-        key_json = None if key is None else avro_to_json(topic, True, key)
-        value_json = None if value is None else avro_to_json(topic, False, value)
-    else:
-        key_json, value_json = render_plain(fmt, key, where), render_plain(fmt, value, where)
+
+    def render(data: bytes | None) -> Any:
+        if data is None:
+            return None
+        if fmt is EmbeddedFormat.AVRO:
+            return avro_to_json(topic, data)
+        try:
+            return PLAIN_CODECS[fmt].decode(data)
+        except CodecError as error:
+            raise RestProxyError(ErrorCode.JSON_CONVERSION_FAILED, f"The record at {where} {error}") from error
+
     return {
         "topic": topic,
-        "key": key_json,
-        "value": value_json,
+        "key": render(message.key()),
+        "value": render(message.value()),
         "partition": message.partition(),
         "offset": message.offset(),
     }

@@ -7,16 +7,14 @@ write the answer.  Every failure, expected or not, is answered with Confluent's 
 
 from __future__ import annotations
 
-import json
-import logging
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
 import tornado.web
-from tornado.httputil import responses
 
-from stack.query import strict_int
+from stack.common.http import JsonHandler, render_json
+from stack.common.http import NotFoundHandler as CommonNotFound
 
 from .consumers import ConsumerInstance, ConsumerRegistry
 from .errors import ErrorCode, RestProxyError
@@ -29,9 +27,7 @@ from .formats import (
 )
 from .metadata import ClusterMetadataReader
 from .produce import ProduceService
-from .schemas import SchemaRegistry
-
-log = logging.getLogger(__name__)
+from .schemas import Schemas
 
 
 @dataclass(frozen=True)
@@ -41,66 +37,28 @@ class Services:
     metadata: ClusterMetadataReader
     produce: ProduceService
     consumers: ConsumerRegistry
-    schemas: SchemaRegistry
+    schemas: Schemas
 
 
-def _reject_constant(name: str) -> None:
-    raise ValueError(f"{name} is not valid JSON")
+class BaseHandler(JsonHandler):
+    """Confluent's v2 content types on every answer, errors included."""
 
-
-class BaseHandler(tornado.web.RequestHandler):
     services: Services
 
     def initialize(self, services: Services) -> None:
         self.services = services
 
-    def json_body(self) -> Any:
-        """The parsed request body, or None when there is none (400 when it is not JSON)."""
-        if not self.request.body.strip():
-            return None
-        try:
-            return json.loads(self.request.body, parse_constant=_reject_constant)
-        except (ValueError, RecursionError) as exc:
-            raise RestProxyError(ErrorCode.BAD_REQUEST, f"The request body is not valid JSON: {exc}") from exc
+    def content_type(self) -> str:
+        return response_type(self.request.headers.get("Accept"))
 
     def json_request(self) -> Any:
         """The body of a request without records, after checking its content type."""
         check_request_type(self.request.headers.get("Content-Type"))
         return self.json_body()
 
-    def reply(self, data: Any, content_type: str | None = None) -> None:
-        self.set_header("Content-Type", content_type or response_type(self.request.headers.get("Accept")))
-        self.finish(json.dumps(data, separators=(",", ":")))
-
     def no_content(self) -> None:
         self.set_status(204)
         self.finish()
-
-    def int_argument(self, name: str) -> int | None:
-        raw = self.get_query_argument(name, None, strip=False)
-        if raw is None:
-            return None
-        if (value := strict_int(raw)) is None:
-            raise RestProxyError(ErrorCode.BAD_REQUEST, f"Query parameter {name} must be an integer")
-        return value
-
-    def write_error(self, status_code: int, **kwargs: Any) -> None:
-        error = kwargs.get("exc_info", (None, None, None))[1]
-        if isinstance(error, RestProxyError):
-            status_code, body = error.code.http_status, error.body()
-        elif isinstance(error, tornado.web.HTTPError) or error is None:
-            body = {"error_code": status_code, "message": responses.get(status_code, "Error")}
-        else:
-            status_code, body = 500, {"error_code": 500, "message": f"Internal server error: {error}"}
-        self.set_status(status_code)
-        self.set_header("Content-Type", response_type(self.request.headers.get("Accept")))
-        self.finish(json.dumps(body))
-
-    def log_exception(self, typ: Any, value: Any, tb: Any) -> None:
-        if isinstance(value, RestProxyError):
-            log.debug("%s %s refused: %s", self.request.method, self.request.path, value.message)
-        else:
-            super().log_exception(typ, value, tb)
 
 
 def _partition(raw: str) -> int:
@@ -109,9 +67,8 @@ def _partition(raw: str) -> int:
     return int(raw)
 
 
-class NotFoundHandler(BaseHandler):
-    def prepare(self) -> None:
-        raise RestProxyError(ErrorCode.NOT_FOUND, "HTTP 404 Not Found")
+class NotFoundHandler(BaseHandler, CommonNotFound):
+    pass
 
 
 class RootHandler(BaseHandler):
@@ -204,13 +161,14 @@ class RecordsHandler(InstanceHandler):
             self.int_argument("max_bytes"),
             lambda message: render_record(fmt, message, avro_to_json),
         )
-        self.reply(records, fmt.content_type)
+        self.set_header("Content-Type", fmt.content_type)
+        self.finish(render_json(records))
 
 
 class OffsetsHandler(InstanceHandler):
     async def post(self, group: str, instance_id: str) -> None:
         instance = self.instance(group, instance_id)
-        asynchronous = self.get_query_argument("async", "false").lower() == "true"
+        asynchronous = self.flag("async")
         await self.services.consumers.commit(instance, self.json_request(), asynchronous)
         self.reply([])
 
@@ -221,7 +179,7 @@ class OffsetsHandler(InstanceHandler):
 
 def make_app(services: Services) -> tornado.web.Application:
     instance = r"/consumers/([^/]+)/instances/([^/]+)"
-    routes: list[tuple[str, type[BaseHandler]]] = [
+    routes: list[tuple[str, type[JsonHandler]]] = [
         (r"/", RootHandler),
         (r"/topics", TopicsHandler),
         (r"/topics/([^/]+)", TopicHandler),

@@ -1,14 +1,17 @@
 """Cluster metadata: topics, partitions, replicas, brokers and topic configs.
 
 Answers the v2 metadata endpoints and lets a produce request check its topic and partition before
-anything is written.  An ``AdminClient`` is used rather than a producer because a producer's
-metadata request for one topic may auto-create that topic on brokers that allow it; asking for the
-full topic list never does.  Every blocking call runs on the shared thread pool.
+anything is written. The metadata endpoints ask for the full topic list, which never creates a
+topic. A produce request for a topic that does not exist asks for that one topic, which lets a
+broker with ``auto.create.topics.enable`` (Kafka's default) create it, exactly as Confluent's proxy
+behaves; code written for the classic project posts to topics nobody created. Every blocking call
+runs on the shared thread pool.
 """
 
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 from collections.abc import Callable
 from concurrent.futures import Executor
@@ -17,6 +20,8 @@ from typing import Any, TypeVar
 from confluent_kafka import KafkaException
 from confluent_kafka.admin import AdminClient, ClusterMetadata, ConfigResource, PartitionMetadata
 
+from stack.common.kafka import wait_until_usable
+
 from .errors import ErrorCode, RestProxyError
 
 T = TypeVar("T")
@@ -24,6 +29,9 @@ T = TypeVar("T")
 _TIMEOUT_S = 10.0
 # How long a produce request may trust the last topic list; a miss always refreshes it.
 _PARTITION_CACHE_TTL_S = 5.0
+# How long a produce request waits for the broker to create a new topic and elect its leaders.
+_AUTO_CREATE_TIMEOUT_S = 10.0
+_LEGAL_TOPIC = re.compile(r"[A-Za-z0-9._-]{1,249}")
 # Kafka's own bookkeeping topics, which Confluent's topic list leaves out as "internal".
 _INTERNAL_TOPICS = {"__consumer_offsets", "__transaction_state", "__share_group_state"}
 
@@ -101,5 +109,22 @@ class ClusterMetadataReader:
         if not fresh or topic not in self._partition_counts:
             await self._cluster()
         if topic not in self._partition_counts:
-            raise RestProxyError(ErrorCode.TOPIC_NOT_FOUND, f"Topic {topic} not found.")
+            self._partition_counts[topic] = await self._auto_create(topic)
         return self._partition_counts[topic]
+
+    async def _auto_create(self, topic: str) -> int:
+        """Asks for ``topic``'s metadata, so that the broker creates it; 404 when it does not."""
+        not_found = RestProxyError(ErrorCode.TOPIC_NOT_FOUND, f"Topic {topic} not found.")
+        if not _LEGAL_TOPIC.fullmatch(topic) or topic in (".", ".."):
+            raise not_found
+
+        def create() -> int | None:
+            try:
+                return wait_until_usable(self._admin, topic, _AUTO_CREATE_TIMEOUT_S)
+            except (KafkaException, TimeoutError):
+                return None
+
+        partitions = await self._run(create)
+        if partitions is None:
+            raise not_found
+        return partitions

@@ -10,11 +10,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from stack.common.codecs import AvroCodec, CodecError
+
 from .errors import ErrorCode, RestProxyError
 from .formats import EmbeddedFormat, encode_plain
 from .metadata import ClusterMetadataReader
 from .producer import KafkaProducer, OutgoingRecord
-from .schemas import RegisteredAvroSchema, SchemaRegistry
+from .schemas import Schemas
 
 
 def _invalid(message: str) -> RestProxyError:
@@ -80,7 +82,7 @@ def _parse(body: Any, partition: int | None, partition_count: int) -> _Request:
 class ProduceService:
     """The produce endpoints' logic, between the HTTP handlers and the Kafka producer."""
 
-    def __init__(self, metadata: ClusterMetadataReader, registry: SchemaRegistry, producer: KafkaProducer) -> None:
+    def __init__(self, metadata: ClusterMetadataReader, registry: Schemas, producer: KafkaProducer) -> None:
         self._metadata = metadata
         self._registry = registry
         self._producer = producer
@@ -114,9 +116,7 @@ class ProduceService:
             "offsets": [r.as_json() for r in results],
         }
 
-    async def _schema(
-        self, topic: str, is_key: bool, text: str | None, schema_id: int | None
-    ) -> RegisteredAvroSchema | None:
+    async def _schema(self, topic: str, is_key: bool, text: str | None, schema_id: int | None) -> AvroCodec | None:
         if text is not None:
             return await self._registry.from_text(topic, is_key, text)
         if schema_id is not None:
@@ -125,7 +125,7 @@ class ProduceService:
 
 
 def _serialize_avro(
-    records: list[_Record], key_schema: RegisteredAvroSchema | None, value_schema: RegisteredAvroSchema | None
+    records: list[_Record], key_schema: AvroCodec | None, value_schema: AvroCodec | None
 ) -> list[OutgoingRecord]:
     outgoing = []
     for index, record in enumerate(records):
@@ -141,7 +141,7 @@ def _serialize_avro(
             else:
                 try:
                     encoded[side] = schema.encode(value)
-                except RestProxyError as exc:
-                    raise RestProxyError(exc.code, f"records[{index}].{side}: {exc.message}") from exc
+                except CodecError as exc:
+                    raise RestProxyError(ErrorCode.JSON_CONVERSION_FAILED, f"records[{index}].{side}: {exc}") from exc
         outgoing.append(OutgoingRecord(encoded["key"], encoded["value"], record.partition))
     return outgoing

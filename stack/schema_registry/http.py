@@ -16,7 +16,7 @@ from typing import Any
 
 from tornado.web import Application, HTTPError, RequestHandler
 
-from stack.query import strict_int
+from stack.common.http import strict_int
 from stack.schema_registry.errors import ErrorCode, RegistryError
 from stack.schema_registry.registry import Registry
 from stack.schema_registry.schemas import SUPPORTED_TYPES

@@ -24,6 +24,8 @@ from confluent_kafka.admin import AdminClient, ConfigResource, NewTopic
 
 from stack.settings import PROJECT_ROOT
 
+pytestmark = pytest.mark.platform  # starts a private platform of its own
+
 KAFKA_PORT, CONNECT_PORT, POSTGRES_PORT = 19192, 18083, 15432
 PRIVATE_ENV = {
     "KAFKA_BOOTSTRAP_SERVERS": f"localhost:{KAFKA_PORT}",

@@ -25,6 +25,8 @@ from confluent_kafka.admin import AdminClient
 
 from stack.settings import PROJECT_ROOT
 
+pytestmark = pytest.mark.platform  # starts a private platform of its own
+
 KAFKA_PORT = 19392
 PRIVATE_ENV = {
     "KAFKA_BOOTSTRAP_SERVERS": f"localhost:{KAFKA_PORT},localhost:{KAFKA_PORT + 1},localhost:{KAFKA_PORT + 2}",

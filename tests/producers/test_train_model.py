@@ -13,10 +13,10 @@ from collections import defaultdict
 
 import pytest
 
+from cta.topics import arrivals as topic_name
 from producers.models import line as line_module
 from producers.models.data import LINES, line_stations
 from producers.models.line import Line
-from producers.models.station import topic_name
 from producers.models.train import TrainStatus
 
 STEPS = 5000

@@ -7,21 +7,15 @@ in the same environment variables as the application, with the same defaults.
 from __future__ import annotations
 
 import os
-import time
-import uuid
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import requests
-from confluent_kafka.admin import AdminClient, NewTopic
+from confluent_kafka.admin import AdminClient
 
 from stack.settings import Settings
-
-V2 = "application/vnd.kafka.v2+json"
-JSON = "application/vnd.kafka.json.v2+json"
-BINARY = "application/vnd.kafka.binary.v2+json"
-AVRO = "application/vnd.kafka.avro.v2+json"
+from tests import helpers
 
 
 @pytest.fixture(scope="session")
@@ -50,26 +44,12 @@ def admin(kafka_bootstrap: str) -> AdminClient:
     return AdminClient({"bootstrap.servers": kafka_bootstrap})
 
 
-def wait_until_visible(admin: AdminClient, name: str) -> None:
-    """A created topic shows up in broker metadata a moment later; tests start after that."""
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        found = admin.list_topics(timeout=10).topics.get(name)
-        if found is not None and found.error is None and all(p.leader >= 0 for p in found.partitions.values()):
-            return
-        time.sleep(0.05)
-    raise TimeoutError(f"topic {name} did not appear in the cluster metadata")
-
-
 @pytest.fixture
 def new_topic(admin: AdminClient) -> Any:
     """Creates a fresh topic (3 partitions unless told otherwise) and returns its name."""
 
     def create(partitions: int = 3) -> str:
-        name = f"test.rest_proxy.{uuid.uuid4().hex[:10]}"
-        admin.create_topics([NewTopic(name, partitions, 1)])[name].result(30)
-        wait_until_visible(admin, name)
-        return name
+        return helpers.new_topic(admin, "test.rest_proxy", partitions)
 
     return create
 

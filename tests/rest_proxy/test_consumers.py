@@ -3,43 +3,21 @@
 from __future__ import annotations
 
 import base64
-import uuid
-from typing import Any
 
 import requests
 
-from .conftest import AVRO, BINARY, JSON, V2
-from .test_produce import WEATHER_SCHEMA, produce
-
-
-def create_consumer(http: requests.Session, rest_url: str, group: str, **config: Any) -> str:
-    response = http.post(f"{rest_url}/consumers/{group}", json=config, headers={"Content-Type": V2})
-    assert response.status_code == 200, response.text
-    created = response.json()
-    assert created["base_uri"].endswith(f"/consumers/{group}/instances/{created['instance_id']}")
-    return created["base_uri"]
-
-
-def subscribe(http: requests.Session, base: str, *topics: str) -> None:
-    response = http.post(f"{base}/subscription", json={"topics": list(topics)}, headers={"Content-Type": V2})
-    assert response.status_code == 204, response.text
-
-
-def read_until(http: requests.Session, base: str, accept: str, count: int) -> list[dict[str, Any]]:
-    """Polls like a real client: the first reads may be empty while the group forms."""
-    records: list[dict[str, Any]] = []
-    for _ in range(40):
-        response = http.get(f"{base}/records", params={"timeout": 1000}, headers={"Accept": accept})
-        assert response.status_code == 200, response.text
-        assert response.headers["Content-Type"].startswith(accept)
-        records += response.json()
-        if len(records) >= count:
-            break
-    return records
-
-
-def group_name() -> str:
-    return f"test-group-{uuid.uuid4().hex[:8]}"
+from tests.helpers import (
+    AVRO,
+    BINARY,
+    JSON,
+    V2,
+    WEATHER_SCHEMA,
+    create_consumer,
+    group_name,
+    produce,
+    read_until,
+    subscribe,
+)
 
 
 def test_json_consumer_lifecycle_reads_commits_and_reports_offsets(

@@ -2,35 +2,35 @@
 
 from __future__ import annotations
 
-import json
 import uuid
-from typing import Any
 
 import requests
 from confluent_kafka import Consumer, TopicPartition
 
-from .conftest import AVRO, BINARY, JSON, V2
-from .test_consumers import create_consumer, group_name, subscribe
-from .test_produce import WEATHER_SCHEMA
-
-
-def post(http: requests.Session, url: str, content_type: str, body: Any) -> requests.Response:
-    data = body if isinstance(body, (str, bytes)) else json.dumps(body)
-    return http.post(url, data=data, headers={"Content-Type": content_type})
-
-
-def assert_error(response: requests.Response, status: int, code: int) -> None:
-    assert response.status_code == status, response.text
-    body = response.json()
-    assert body["error_code"] == code
-    assert isinstance(body["message"], str) and body["message"]
+from tests.helpers import (
+    AVRO,
+    BINARY,
+    JSON,
+    V2,
+    WEATHER_SCHEMA,
+    assert_error,
+    create_consumer,
+    group_name,
+    post,
+    subscribe,
+)
 
 
 def test_unknown_topic_is_40401(http: requests.Session, rest_url: str) -> None:
     missing = f"missing-{uuid.uuid4().hex}"
     assert_error(http.get(f"{rest_url}/topics/{missing}"), 404, 40401)
     assert_error(http.get(f"{rest_url}/topics/{missing}/partitions"), 404, 40401)
-    assert_error(post(http, f"{rest_url}/topics/{missing}", JSON, {"records": [{"value": 1}]}), 404, 40401)
+
+
+def test_producing_to_a_name_kafka_cannot_create_is_40401(http: requests.Session, rest_url: str) -> None:
+    for illegal in ("no spaces allowed", "x" * 250, "bad*chars"):
+        url = f"{rest_url}/topics/{requests.utils.quote(illegal, safe='')}"
+        assert_error(post(http, url, JSON, {"records": [{"value": 1}]}), 404, 40401)
 
 
 def test_unknown_partition_is_40402(http: requests.Session, rest_url: str, topic: str) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import requests
 
-from .conftest import V2
+from tests.helpers import V2
 
 
 def test_root_answers_an_empty_object(http: requests.Session, rest_url: str) -> None:

@@ -6,30 +6,16 @@ import base64
 import json
 import subprocess
 import sys
+import uuid
 from typing import Any
 
 import requests
-from confluent_kafka import Consumer, DeserializingConsumer, Message, TopicPartition
+from confluent_kafka import Consumer, DeserializingConsumer, TopicPartition
 from confluent_kafka.schema_registry import SchemaRegistryClient
 from confluent_kafka.schema_registry.avro import AvroDeserializer
 
 from stack.settings import PROJECT_ROOT
-
-from .conftest import AVRO, BINARY, JSON
-
-WEATHER_SCHEMA = json.dumps(
-    {
-        "type": "record",
-        "name": "weather",
-        "namespace": "org.chicago.cta",
-        "fields": [
-            {"name": "temperature", "type": "float"},
-            {"name": "status", "type": {"type": "enum", "name": "status", "symbols": ["sunny", "cloudy", "windy"]}},
-            {"name": "note", "type": ["null", "string"], "default": None},
-        ],
-    }
-)
-KEY_SCHEMA = json.dumps({"type": "record", "name": "weather_key", "fields": [{"name": "timestamp", "type": "long"}]})
+from tests.helpers import AVRO, BINARY, JSON, KEY_SCHEMA, WEATHER_SCHEMA, produce, read_all
 
 
 def console_consumer_command(bootstrap: str, topic: str, max_messages: int) -> list[str]:
@@ -53,32 +39,6 @@ def console_consumer_command(bootstrap: str, topic: str, max_messages: int) -> l
         "--property",
         "key.separator=|",
     ]
-
-
-def produce(http: requests.Session, url: str, content_type: str, body: dict[str, Any]) -> dict[str, Any]:
-    response = http.post(url, json=body, headers={"Content-Type": content_type}, timeout=60)
-    assert response.status_code == 200, response.text
-    assert response.headers["Content-Type"].startswith("application/vnd.kafka.v2+json")
-    return response.json()
-
-
-def read_all(bootstrap: str, topic: str, count: int, deserializing: DeserializingConsumer | None = None) -> list[Any]:
-    consumer = deserializing or Consumer(
-        {"bootstrap.servers": bootstrap, "group.id": f"reader-{topic}", "auto.offset.reset": "earliest"}
-    )
-    consumer.subscribe([topic])
-    messages: list[Message] = []
-    try:
-        for _ in range(60):
-            message = consumer.poll(1.0)
-            if message is not None and message.error() is None:
-                messages.append(message)
-            if len(messages) == count:
-                break
-    finally:
-        consumer.close()
-    assert len(messages) == count
-    return messages
 
 
 def test_json_records_are_written_as_compact_json_and_read_back_by_a_kafka_consumer(
@@ -221,6 +181,53 @@ def test_a_registered_schema_can_be_named_by_its_id(
     )
     temperatures = sorted(m.value()["temperature"] for m in read_all(kafka_bootstrap, topic, 2, consumer))
     assert temperatures == [1.0, 2.0]
+
+
+def test_producing_to_a_topic_nobody_created_creates_it_as_confluent_does(
+    http: requests.Session, rest_url: str, kafka_bootstrap: str
+) -> None:
+    # The classic project's weather producer posts to a topic it never created; Confluent's REST
+    # Proxy lets the broker auto-create it (auto.create.topics.enable, true by default).
+    for content_type, body in (
+        (JSON, {"records": [{"value": {"n": 1}}]}),
+        (AVRO, {"value_schema": WEATHER_SCHEMA, "records": [{"value": {"temperature": 1.5, "status": "sunny"}}]}),
+    ):
+        topic = f"test.rest_proxy.auto.{uuid.uuid4().hex[:10]}"
+        answer = produce(http, f"{rest_url}/topics/{topic}", content_type, body)
+        assert answer["offsets"] == [{"partition": 0, "offset": 0, "error_code": None, "error": None}]
+        assert len(read_all(kafka_bootstrap, topic, 1)) == 1
+
+
+def test_whole_number_floats_are_accepted_for_avro_int_and_long(
+    http: requests.Session, rest_url: str, kafka_bootstrap: str, registry_url: str, topic: str
+) -> None:
+    # Python code that computes a timestamp or a temperature sends 1795824000.0 or 38.0; Avro's JSON
+    # decoding, and so every Confluent REST Proxy, takes them as the whole numbers they are.
+    value_schema = json.dumps({"type": "record", "name": "reading", "fields": [{"name": "degrees", "type": "int"}]})
+    body = {
+        "key_schema": KEY_SCHEMA,
+        "value_schema": value_schema,
+        "records": [{"key": {"timestamp": 1795824000000.0}, "value": {"degrees": 38.0}}],
+    }
+    produce(http, f"{rest_url}/topics/{topic}", AVRO, body)
+
+    registry = SchemaRegistryClient({"url": registry_url})
+    consumer = DeserializingConsumer(
+        {
+            "bootstrap.servers": kafka_bootstrap,
+            "group.id": f"floats-{topic}",
+            "auto.offset.reset": "earliest",
+            "key.deserializer": AvroDeserializer(registry),
+            "value.deserializer": AvroDeserializer(registry),
+        }
+    )
+    (message,) = read_all(kafka_bootstrap, topic, 1, consumer)
+    assert message.key() == {"timestamp": 1795824000000}
+    assert message.value() == {"degrees": 38}
+
+    fraction = {"value_schema": value_schema, "records": [{"value": {"degrees": 38.73}}]}
+    refused = http.post(f"{rest_url}/topics/{topic}", json=fraction, headers={"Content-Type": AVRO})
+    assert refused.status_code == 422 and refused.json()["error_code"] == 42203
 
 
 def test_kafka_console_consumer_reads_what_the_proxy_produced(

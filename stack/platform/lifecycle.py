@@ -1,9 +1,10 @@
 """Brings the whole platform up and down in order: what ``python -m stack up/down/status`` do.
 
-Start order, each stage waiting for real health checks before the next:
+Start order (:data:`~stack.platform.services.SERVICES` gives each service its stage), each stage
+waiting for real health checks before the next:
   1. PostgreSQL and the Kafka brokers (independent, started together),
-  2. the stations table, loaded once,
-  3. Kafka Connect and our Schema Registry and REST Proxy (all need Kafka).
+     then the application's stations table is loaded into PostgreSQL (once),
+  2. Kafka Connect and our servers (all need Kafka).
 """
 
 from __future__ import annotations
@@ -11,25 +12,15 @@ from __future__ import annotations
 import shutil
 import time
 
-from stack import connect, jars, kafka, postgres, servers
-from stack.errors import StackError
-from stack.prerequisites import require_free_port, require_java
+from cta import stations_table
+from stack.common.errors import StackError
+from stack.platform import jars
+from stack.platform.prerequisites import require_free_port, require_java
+from stack.platform.services import SERVICES, Platform, service_of, title
+from stack.platform.supervisor import Launch, Running, StateFile, process_of, spawn, stop, wait_healthy
 from stack.settings import Settings
-from stack.supervisor import Launch, Running, StateFile, process_of, spawn, stop, wait_healthy
 
 HEALTH_TIMEOUT = 120.0
-SERVICE_TITLES = {
-    "postgres": "PostgreSQL",
-    "connect": "Kafka Connect",
-    "schema-registry": "Schema Registry",
-    "rest-proxy": "REST Proxy",
-}
-
-
-def title(name: str) -> str:
-    if name.startswith("kafka-"):
-        return f"Kafka broker {name.removeprefix('kafka-')}"
-    return SERVICE_TITLES.get(name, name)
 
 
 def running_services(settings: Settings) -> dict[str, Running]:
@@ -61,34 +52,17 @@ def up(settings: Settings, brokers: int | None = None, fresh: bool = False) -> i
             shutil.rmtree(settings.data_dir / folder, ignore_errors=True)
         print("Deleted the platform's data (--fresh).", flush=True)
 
-    java = require_java()
-    found = jars.ensure(settings.cache_dir)
+    platform = Platform(settings, brokers, require_java(), jars.ensure(settings.cache_dir))
     began = time.monotonic()
     started: dict[str, Running] = {}
     state.save(running, {"brokers": brokers})
     try:
-        pg_bin = postgres.prepare(settings)
-        configs = kafka.prepare(settings, java, found.kafka_classpath, brokers)
-        _start_stage(
-            settings,
-            state,
-            [
-                postgres.launch(settings, pg_bin),
-                *kafka.launches(settings, java, found.kafka_classpath, brokers, configs),
-            ],
-            started,
-        )
-        rows = postgres.load_stations(settings)
-        print(f"PostgreSQL database {settings.postgres_db!r} has {rows} rows in table stations.", flush=True)
-        _start_stage(
-            settings,
-            state,
-            [
-                connect.launch(settings, java, found.kafka_classpath, brokers, found.connect_plugins),
-                *servers.launches(settings, brokers),
-            ],
-            started,
-        )
+        for stage in sorted({service.stage for service in SERVICES}):
+            launches = [launch for s in SERVICES if s.stage == stage for launch in s.launches(platform)]
+            _start_stage(platform, state, launches, started)
+            if stage == 1:
+                rows = stations_table.load(settings.endpoints.postgres_url)
+                print(f"PostgreSQL database {settings.postgres_db!r} has {rows} rows in table stations.", flush=True)
     except BaseException:
         if started:
             print(f"Stopping what this run started: {', '.join(map(title, started))}.", flush=True)
@@ -102,7 +76,8 @@ def up(settings: Settings, brokers: int | None = None, fresh: bool = False) -> i
     return brokers
 
 
-def _start_stage(settings: Settings, state: StateFile, launches: list[Launch], started: dict[str, Running]) -> None:
+def _start_stage(platform: Platform, state: StateFile, launches: list[Launch], started: dict[str, Running]) -> None:
+    settings = platform.settings
     running = running_services(settings)
     to_start = [launch for launch in launches if launch.name not in running]
     for launch in to_start:
@@ -113,21 +88,26 @@ def _start_stage(settings: Settings, state: StateFile, launches: list[Launch], s
         state.save(running)
     for name in sorted(set(running) & {launch.name for launch in launches} - set(started)):
         print(f"{title(name)} is already running (pid {running[name].pid}).", flush=True)
-    took = wait_healthy(launches, running, HEALTH_TIMEOUT)
+    took = wait_healthy(
+        launches,
+        running,
+        lambda launch: service_of(launch.name).is_healthy(settings, platform.brokers, launch.port),
+        HEALTH_TIMEOUT,
+    )
     for launch in to_start:
         print(f"{title(launch.name)} is up on localhost:{launch.port} ({took[launch.name]:.1f} s).", flush=True)
 
 
 def down(settings: Settings) -> None:
-    """Stops exactly the processes ``up`` started: Connect and our servers first, then brokers and PostgreSQL."""
+    """Stops exactly the processes ``up`` started, later stages first (Connect and our servers, then Kafka)."""
     state = StateFile(settings.state_file)
     running = running_services(settings)
     if not running:
         print("The platform is not running.")
         state.save({})
         return
-    clients = [entry for name, entry in running.items() if not name.startswith("kafka-") and name != "postgres"]
-    for group in (clients, [entry for entry in running.values() if entry not in clients]):
+    for stage in sorted({service.stage for service in SERVICES}, reverse=True):
+        group = [entry for name, entry in running.items() if service_of(name).stage == stage]
         if not group:
             continue
         print(f"Stopping {', '.join(title(entry.name) for entry in group)}...", flush=True)
@@ -137,22 +117,14 @@ def down(settings: Settings) -> None:
     print("The platform is stopped.")
 
 
-def is_healthy(settings: Settings, name: str, port: int) -> bool:
-    """The same real check ``up`` waits for: a metadata request, a SQL query or an HTTP call."""
-    if name.startswith("kafka-"):
-        return kafka.broker_is_serving(port, 1)
-    if name == "postgres":
-        return postgres.answers_query(settings)
-    if name == "connect":
-        return connect.has_plugin(port, connect.DEBEZIUM_POSTGRES)
-    return servers.answers_http(port)
-
-
 def status(settings: Settings) -> list[tuple[str, str, str, str]]:
-    """(service, pid, port, health) rows for every service ``up`` recorded."""
+    """(service, pid, port, health) rows for every process ``up`` recorded, checked as ``up`` checks them."""
+    state = StateFile(settings.state_file)
+    brokers = state.meta().get("brokers", 1)
     rows = []
-    for name, entry in StateFile(settings.state_file).load().items():
+    for name, entry in state.load().items():
         alive = process_of(entry) is not None
-        health = ("healthy" if is_healthy(settings, name, entry.port) else "unhealthy") if alive else "stopped"
+        healthy = alive and service_of(name).is_healthy(settings, brokers, entry.port)
+        health = ("healthy" if healthy else "unhealthy") if alive else "stopped"
         rows.append((title(name), str(entry.pid) if alive else "-", str(entry.port), health))
     return rows

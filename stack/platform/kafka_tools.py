@@ -8,10 +8,10 @@ from __future__ import annotations
 import os
 import subprocess
 
-from stack import jars
-from stack.errors import StackError
-from stack.java import java_command
-from stack.prerequisites import require_java
+from stack.common.errors import StackError
+from stack.platform import jars
+from stack.platform.java import java_command
+from stack.platform.prerequisites import require_java
 from stack.settings import Settings
 
 TOOLS = {

@@ -17,10 +17,10 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from stack.errors import StackError
-from stack.prerequisites import require_maven
+from stack.common.errors import StackError
+from stack.platform.prerequisites import require_maven
 
-POM_DIR = Path(__file__).resolve().parent
+POM_DIR = Path(__file__).resolve().parent.parent  # stack/pom.xml: the Maven build of every jar
 COMPLETE_MARKER = ".complete"
 DOWNLOADED = re.compile(r"Downloaded from \S+: \S+ \((\d+(?:\.\d+)?) (B|kB|MB)")
 UNIT_BYTES = {"B": 1, "kB": 1000, "MB": 1000_000}

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import psutil
 
-from stack.errors import StackError
+from stack.common.errors import StackError
 
 
 @dataclass
@@ -42,7 +42,6 @@ class Launch:
     name: str
     port: int
     command: list[str]
-    is_healthy: Callable[[], bool]
     env: dict[str, str] = field(default_factory=dict)
     cwd: Path | None = None
     stop_signal: int = signal.SIGTERM
@@ -104,8 +103,10 @@ def spawn(launch: Launch, logs_dir: Path) -> Running:
     return Running(launch.name, process.pid, launch.port, str(log_path), created, int(launch.stop_signal))
 
 
-def wait_healthy(launches: Iterable[Launch], started: dict[str, Running], timeout: float) -> dict[str, float]:
-    """Waits until every launch answers its health check; returns seconds each took.
+def wait_healthy(
+    launches: Iterable[Launch], started: dict[str, Running], is_healthy: Callable[[Launch], bool], timeout: float
+) -> dict[str, float]:
+    """Waits until every launch passes ``is_healthy``; returns seconds each took.
 
     Fails fast, naming the log file, when a process exits or stays unhealthy past the timeout.
     """
@@ -117,7 +118,7 @@ def wait_healthy(launches: Iterable[Launch], started: dict[str, Running], timeou
             entry = started[name]
             if process_of(entry) is None:
                 raise StackError(f"{name} exited while starting: see its log, {entry.log}")
-            if launch.is_healthy():
+            if is_healthy(launch):
                 took[name] = time.monotonic() - begin
                 del pending[name]
         if pending and time.monotonic() - begin > timeout:

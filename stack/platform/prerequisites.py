@@ -8,8 +8,8 @@ import shutil
 import socket
 import subprocess
 
-from stack.errors import StackError
-from stack.settings import HOST
+from stack.common.errors import StackError
+from stack.settings import LISTEN_HOST
 
 MIN_JAVA = 17
 
@@ -53,12 +53,12 @@ def port_in_use(port: int) -> bool:
     """True when something accepts connections on the port, or holds it so that we cannot bind it."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
         probe.settimeout(0.5)
-        if probe.connect_ex((HOST, port)) == 0:
+        if probe.connect_ex((LISTEN_HOST, port)) == 0:
             return True
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as binder:
         binder.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
-            binder.bind((HOST, port))
+            binder.bind((LISTEN_HOST, port))
         except OSError:
             return True
     return False

@@ -91,6 +91,10 @@ class AvroJsonCodec:
             return value
         if kind in ("int", "long"):
             low, high = _INT_RANGE if kind == "int" else _LONG_RANGE
+            # Avro's JSON decoder (so every Confluent REST Proxy) takes a whole-number float such as
+            # 38.0 or 1795824000.0 for an int or long; a real fraction stays an error.
+            if isinstance(value, float) and value.is_integer():
+                value = int(value)
             if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
                 raise _fail(path, f"an Avro {kind}", value)
             return value

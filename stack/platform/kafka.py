@@ -14,11 +14,11 @@ from pathlib import Path
 
 from confluent_kafka.admin import AdminClient
 
-from stack.errors import StackError
-from stack.java import java_command
-from stack.prerequisites import port_in_use
-from stack.settings import HOST, Settings
-from stack.supervisor import Launch
+from stack.common.errors import StackError
+from stack.platform.java import java_command
+from stack.platform.prerequisites import port_in_use
+from stack.platform.supervisor import Launch
+from stack.settings import LISTEN_HOST, Settings
 
 
 def cluster_dir(settings: Settings, brokers: int) -> Path:
@@ -32,14 +32,14 @@ def replication(brokers: int) -> tuple[int, int]:
 
 def broker_properties(settings: Settings, brokers: int, node_id: int) -> str:
     factor, min_isr = replication(brokers)
-    voters = ",".join(f"{n}@{HOST}:{settings.controller_port(n)}" for n in range(1, brokers + 1))
+    voters = ",".join(f"{n}@{LISTEN_HOST}:{settings.controller_port(n)}" for n in range(1, brokers + 1))
     port = settings.broker_port(node_id)
     return "\n".join(
         [
             "process.roles=broker,controller",
             f"node.id={node_id}",
             f"controller.quorum.voters={voters}",
-            f"listeners=PLAINTEXT://{HOST}:{port},CONTROLLER://{HOST}:{settings.controller_port(node_id)}",
+            f"listeners=PLAINTEXT://{LISTEN_HOST}:{port},CONTROLLER://{LISTEN_HOST}:{settings.controller_port(node_id)}",
             f"advertised.listeners=PLAINTEXT://localhost:{port}",
             "controller.listener.names=CONTROLLER",
             "inter.broker.listener.name=PLAINTEXT",
@@ -101,18 +101,19 @@ def _new_cluster_id() -> str:
     return base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
 
 
-def launches(settings: Settings, java: str, classpath: str, brokers: int, configs: list[Path]) -> list[Launch]:
+def launches(settings: Settings, java: str, classpath: str, brokers: int) -> list[Launch]:
+    """One combined broker and controller per node, its storage formatted on first start."""
+
     def launch(node_id: int, config: Path) -> Launch:
         port = settings.broker_port(node_id)
         return Launch(
             name=f"kafka-{node_id}",
             port=port,
             command=java_command(java, classpath, "kafka.Kafka", str(config), heap="256m:512m"),
-            # Healthy once this broker answers a metadata request listing the whole cluster.
-            is_healthy=lambda: broker_is_serving(port, brokers),
             stop_timeout=60,
         )
 
+    configs = prepare(settings, java, classpath, brokers)
     return [launch(node_id, config) for node_id, config in enumerate(configs, start=1)]
 
 

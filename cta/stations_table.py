@@ -1,0 +1,70 @@
+"""The ``stations`` table in PostgreSQL, loaded from the CTA's stations file: what Kafka Connect reads.
+
+The Docker platform loads it with an init script; the local platform calls :func:`load` once
+PostgreSQL is up. Loading twice changes nothing (rows are keyed by ``stop_id``).
+"""
+
+from __future__ import annotations
+
+import csv
+
+import psycopg2
+
+from stack.settings import PROJECT_ROOT
+
+STATIONS_CSV = PROJECT_ROOT / "producers" / "data" / "cta_stations.csv"
+
+CREATE_TABLE = """
+CREATE TABLE IF NOT EXISTS stations (
+    stop_id INTEGER PRIMARY KEY,
+    direction_id VARCHAR(1) NOT NULL,
+    stop_name VARCHAR(70) NOT NULL,
+    station_name VARCHAR(70) NOT NULL,
+    station_descriptive_name VARCHAR(200) NOT NULL,
+    station_id INTEGER NOT NULL,
+    "order" INTEGER,
+    red BOOLEAN NOT NULL,
+    blue BOOLEAN NOT NULL,
+    green BOOLEAN NOT NULL
+)
+"""
+
+
+def load(postgres_url: str) -> int:
+    """Creates the database named in ``postgres_url`` and the table, loads the CSV; returns the row count."""
+    server = psycopg2.connect(postgres_url.rsplit("/", 1)[0] + "/postgres", connect_timeout=5)
+    server.autocommit = True
+    database = postgres_url.rsplit("/", 1)[1]
+    with server.cursor() as cur:
+        cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", (database,))
+        if cur.fetchone() is None:
+            cur.execute(f'CREATE DATABASE "{database}"')
+    server.close()
+    with psycopg2.connect(postgres_url, connect_timeout=5) as conn, conn.cursor() as cur:
+        cur.execute(CREATE_TABLE)
+        with STATIONS_CSV.open(newline="") as source:
+            rows = [_row(row) for row in csv.DictReader(source)]
+        cur.executemany(
+            "INSERT INTO stations VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT (stop_id) DO NOTHING",
+            rows,
+        )
+        cur.execute("SELECT count(*) FROM stations")
+        return cur.fetchone()[0]
+
+
+def _row(row: dict[str, str]) -> tuple:
+    def flag(name: str) -> bool:
+        return row[name].strip().upper() == "TRUE"
+
+    return (
+        int(row["stop_id"]),
+        row["direction_id"],
+        row["stop_name"],
+        row["station_name"],
+        row["station_descriptive_name"],
+        int(row["station_id"]),
+        int(row["order"]) if row["order"] else None,
+        flag("red"),
+        flag("blue"),
+        flag("green"),
+    )

@@ -1,0 +1,125 @@
+"""The base of every HTTP handler of our servers: JSON in, JSON out, one error body, one 500 policy.
+
+Confluent's servers and ksqlDB answer every failure with ``{"error_code": int, "message": str}``;
+a handler raises :class:`~stack.common.errors.ApiError` (or a server's subclass) and
+:meth:`JsonHandler.write_error` renders it. Anything unexpected is logged with its traceback and
+answered with a generic 500 whose body never shows the exception's text. HEAD is answered like GET
+without a body, and a 405 names the allowed methods in ``Allow``, as HTTP requires.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from typing import Any, ClassVar
+
+from tornado.httputil import responses
+from tornado.web import HTTPError, RequestHandler
+
+from stack.common.errors import ApiError
+
+log = logging.getLogger(__name__)
+
+INTEGER = re.compile(r"-?[0-9]+")
+JAVA_INT = (-(2**31), 2**31 - 1)
+JAVA_LONG = (-(2**63), 2**63 - 1)
+
+
+def strict_int(text: str) -> int | None:
+    """``text`` as an integer, or None unless it is only an optional sign and digits.
+
+    Tornado turns control characters in arguments into spaces and Python's ``int()`` forgives
+    spaces, so "0\\x1f" would otherwise pass as 0 where Java's ``Long.parseLong`` refuses it.
+    """
+    return int(text) if INTEGER.fullmatch(text) else None
+
+
+def _reject_constant(name: str) -> None:
+    raise ValueError(f"{name} is not valid JSON")
+
+
+def render_json(body: Any) -> str:
+    """JSON text that always encodes, even with lone surrogates in strings (they stay ``\\udXXX`` escapes)."""
+    return json.dumps(body, separators=(",", ":"))
+
+
+class JsonHandler(RequestHandler):
+    """Request parsing and error rendering shared by every route of every server."""
+
+    internal_error_code: ClassVar[int] = 500
+    """The ``error_code`` of an unexpected failure (the Schema Registry says 50001)."""
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if cls.get is not RequestHandler.get and cls.head is RequestHandler.head:
+            cls.head = cls.get  # Tornado drops the body of a HEAD response itself
+
+    def content_type(self) -> str:
+        """The type of JSON answers, errors included; servers negotiate their own."""
+        return "application/json"
+
+    def reply(self, body: Any, status: int = 200) -> None:
+        self.set_status(status)
+        self.set_header("Content-Type", self.content_type())
+        self.finish(render_json(body))
+
+    def json_body(self) -> Any:
+        """The request body as JSON; None when empty; 400 when it is not JSON."""
+        if not self.request.body.strip():
+            return None
+        try:
+            return json.loads(self.request.body, parse_constant=_reject_constant)
+        except (ValueError, RecursionError) as error:
+            raise ApiError(400, 400, f"The request body is not valid JSON: {error}") from None
+
+    def int_argument(
+        self, name: str, default: int | None = None, java_range: tuple[int, int] = JAVA_LONG
+    ) -> int | None:
+        """An integer query argument parsed as strictly as Java parses a long (or ``JAVA_INT``); 400 otherwise."""
+        raw = self.get_query_argument(name, None, strip=False)
+        if raw is None:
+            return default
+        value = strict_int(raw)
+        if value is None or not java_range[0] <= value <= java_range[1]:
+            raise ApiError(400, 400, f"Query parameter {name} must be an integer")
+        return value
+
+    def flag(self, *names: str) -> bool:
+        """A boolean query argument: true only for ``true`` in any letter case, as Java parses it."""
+        return any((self.get_query_argument(name, None) or "").strip().lower() == "true" for name in names)
+
+    def allowed_methods(self) -> list[str]:
+        return [
+            m
+            for m in self.SUPPORTED_METHODS
+            if getattr(type(self), m.lower()) is not getattr(RequestHandler, m.lower())
+        ]
+
+    def write_error(self, status_code: int, **kwargs: Any) -> None:
+        error = kwargs.get("exc_info", (None, None, None))[1]
+        if isinstance(error, ApiError):
+            status, body = error.status, error.body()
+        elif status_code < 500:
+            reason = (error.reason if isinstance(error, HTTPError) else None) or responses.get(status_code, "Error")
+            status, body = status_code, {"error_code": status_code, "message": f"HTTP {status_code} {reason}"}
+        else:
+            status, body = 500, {"error_code": self.internal_error_code, "message": "Internal Server Error"}
+        if status == 405:
+            self.set_header("Allow", ", ".join(self.allowed_methods()))
+        self.set_status(status)
+        self.set_header("Content-Type", self.content_type())
+        self.finish(render_json(body))
+
+    def log_exception(self, typ: Any, value: Any, tb: Any) -> None:
+        if isinstance(value, ApiError) and value.status < 500:
+            log.debug("%s %s refused: %s", self.request.method, self.request.path, value.message)
+        else:
+            super().log_exception(typ, value, tb)
+
+
+class NotFoundHandler(JsonHandler):
+    """Every path no route matches: 404 in the server's error body."""
+
+    def prepare(self) -> None:
+        raise ApiError(404, 404, "HTTP 404 Not Found")

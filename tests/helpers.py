@@ -1,0 +1,110 @@
+"""What several test modules use: REST Proxy content types and requests, schemas, topics, consumers.
+
+Test modules import from here, never from each other.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Any
+
+import requests
+from confluent_kafka import Consumer, DeserializingConsumer, Message
+from confluent_kafka.admin import AdminClient
+
+from stack.common.kafka import create_topic
+
+V2 = "application/vnd.kafka.v2+json"
+JSON = "application/vnd.kafka.json.v2+json"
+BINARY = "application/vnd.kafka.binary.v2+json"
+AVRO = "application/vnd.kafka.avro.v2+json"
+
+WEATHER_SCHEMA = json.dumps(
+    {
+        "type": "record",
+        "name": "weather",
+        "namespace": "org.chicago.cta",
+        "fields": [
+            {"name": "temperature", "type": "float"},
+            {"name": "status", "type": {"type": "enum", "name": "status", "symbols": ["sunny", "cloudy", "windy"]}},
+            {"name": "note", "type": ["null", "string"], "default": None},
+        ],
+    }
+)
+KEY_SCHEMA = json.dumps({"type": "record", "name": "weather_key", "fields": [{"name": "timestamp", "type": "long"}]})
+
+
+def new_topic(admin: AdminClient, prefix: str, partitions: int = 1) -> str:
+    """A fresh topic, created and usable (its leaders answer) before the test touches it."""
+    name = f"{prefix}.{uuid.uuid4().hex[:10]}"
+    create_topic(admin, name, partitions)
+    return name
+
+
+def produce(http: requests.Session, url: str, content_type: str, body: dict[str, Any]) -> dict[str, Any]:
+    response = http.post(url, json=body, headers={"Content-Type": content_type}, timeout=60)
+    assert response.status_code == 200, response.text
+    assert response.headers["Content-Type"].startswith("application/vnd.kafka.v2+json")
+    return response.json()
+
+
+def read_all(bootstrap: str, topic: str, count: int, deserializing: DeserializingConsumer | None = None) -> list[Any]:
+    consumer = deserializing or Consumer(
+        {"bootstrap.servers": bootstrap, "group.id": f"reader-{topic}", "auto.offset.reset": "earliest"}
+    )
+    consumer.subscribe([topic])
+    messages: list[Message] = []
+    try:
+        for _ in range(60):
+            message = consumer.poll(1.0)
+            if message is not None and message.error() is None:
+                messages.append(message)
+            if len(messages) == count:
+                break
+    finally:
+        consumer.close()
+    assert len(messages) == count
+    return messages
+
+
+def post(http: requests.Session, url: str, content_type: str, body: Any) -> requests.Response:
+    data = body if isinstance(body, (str, bytes)) else json.dumps(body)
+    return http.post(url, data=data, headers={"Content-Type": content_type})
+
+
+def assert_error(response: requests.Response, status: int, code: int) -> None:
+    assert response.status_code == status, response.text
+    body = response.json()
+    assert body["error_code"] == code
+    assert isinstance(body["message"], str) and body["message"]
+
+
+def create_consumer(http: requests.Session, rest_url: str, group: str, **config: Any) -> str:
+    response = http.post(f"{rest_url}/consumers/{group}", json=config, headers={"Content-Type": V2})
+    assert response.status_code == 200, response.text
+    created = response.json()
+    assert created["base_uri"].endswith(f"/consumers/{group}/instances/{created['instance_id']}")
+    return created["base_uri"]
+
+
+def subscribe(http: requests.Session, base: str, *topics: str) -> None:
+    response = http.post(f"{base}/subscription", json={"topics": list(topics)}, headers={"Content-Type": V2})
+    assert response.status_code == 204, response.text
+
+
+def read_until(http: requests.Session, base: str, accept: str, count: int) -> list[dict[str, Any]]:
+    """Polls like a real client: the first reads may be empty while the group forms."""
+    records: list[dict[str, Any]] = []
+    for _ in range(40):
+        response = http.get(f"{base}/records", params={"timeout": 1000}, headers={"Accept": accept})
+        assert response.status_code == 200, response.text
+        assert response.headers["Content-Type"].startswith(accept)
+        records += response.json()
+        if len(records) >= count:
+            break
+    return records
+
+
+def group_name() -> str:
+    return f"test-group-{uuid.uuid4().hex[:8]}"
