@@ -12,7 +12,6 @@ import argparse
 import logging
 import signal
 import sys
-import threading
 import time
 from datetime import UTC, datetime, timedelta
 from types import FrameType
@@ -58,13 +57,14 @@ class TimeSimulation:
         self.time_step = timedelta(minutes=args.time_step)
         midnight = datetime.now(UTC).replace(tzinfo=None, hour=0, minute=0, second=0, microsecond=0)
         self.clock = args.start.replace(tzinfo=None) if args.start else midnight
-        self.stop_requested = threading.Event()
+        # Set by the signal handler, which must take no lock: setting a threading.Event there could
+        # deadlock against the main thread holding the Event's own lock inside wait().
+        self.stop_signal: signal.Signals | None = None
         self.lines: list[Line] = []
         self.weather: Weather | None = None
 
     def stop(self, signum: int, _frame: FrameType | None) -> None:
-        logger.info("Received %s: stopping after the current time step.", signal.Signals(signum).name)
-        self.stop_requested.set()
+        self.stop_signal = signal.Signals(signum)
 
     def run(self) -> None:
         args = self.args
@@ -94,7 +94,7 @@ class TimeSimulation:
         next_tick = next_progress = started
         last_hour = None
         reported = 0
-        while not self.stop_requested.is_set() and (deadline is None or time.monotonic() < deadline):
+        while self.stop_signal is None and (deadline is None or time.monotonic() < deadline):
             if (self.clock.date(), self.clock.hour) != last_hour:
                 last_hour = (self.clock.date(), self.clock.hour)
                 self.weather.run(self.clock)
@@ -115,10 +115,17 @@ class TimeSimulation:
                 next_progress, reported = now, produced
             if not args.max_rate:
                 next_tick += args.sleep
-                self.stop_requested.wait(max(0.0, next_tick - time.monotonic()))
+                self._sleep_until(next_tick)
         self.finish(started)
 
+    def _sleep_until(self, moment: float) -> None:
+        """Sleeps in short slices so that a signal ends the wait within a tenth of a second."""
+        while self.stop_signal is None and (left := moment - time.monotonic()) > 0:
+            time.sleep(min(left, 0.1))
+
     def finish(self, started: float) -> None:
+        if self.stop_signal is not None:
+            logger.info("Received %s: stopped after the current time step.", self.stop_signal.name)
         logger.info("Flushing the events still on their way to Kafka...")
         undelivered = self.writer.flush()
         elapsed = time.monotonic() - started  # the rate counts only what Kafka has acknowledged

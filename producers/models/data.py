@@ -1,6 +1,6 @@
 """The CTA open data the simulation runs on, read once from ``producers/data/``.
 
-Plain ``csv`` rather than pandas: the files are small, and the simulation needs nothing beyond
+Plain ``csv``: the files are small, and the simulation needs nothing beyond
 lists and dicts of them.
 """
 

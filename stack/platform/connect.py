@@ -29,7 +29,7 @@ def worker_properties(settings: Settings, brokers: int, plugins: Path) -> str:
             f"listeners=http://{LISTEN_HOST}:{settings.connect_port}",
             f"rest.advertised.host.name={LISTEN_HOST}",
             f"rest.advertised.port={settings.connect_port}",
-            # JSON without embedded schemas, as the stations topic is specified in DESIGN.md.
+            # JSON without embedded schemas, as docs/contracts.md specifies the stations topic.
             "key.converter=org.apache.kafka.connect.json.JsonConverter",
             "value.converter=org.apache.kafka.connect.json.JsonConverter",
             "key.converter.schemas.enable=false",

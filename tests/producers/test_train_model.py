@@ -6,9 +6,13 @@ station lists directly; nothing is produced.
 
 from __future__ import annotations
 
+import importlib
 import itertools
+import logging
 import random
 import re
+import signal
+import threading
 from collections import defaultdict
 
 import pytest
@@ -18,6 +22,7 @@ from producers.models import line as line_module
 from producers.models.data import LINES, line_stations
 from producers.models.line import Line
 from producers.models.train import TrainStatus
+from stack.settings import PROJECT_ROOT
 
 STEPS = 5000
 
@@ -135,3 +140,24 @@ def test_station_topics_are_normalised_and_unique() -> None:
     assert all(re.fullmatch(r"org\.chicago\.cta\.station\.arrivals\.[a-z0-9_]+", t) for t in topics)
     assert topic_name("Clark/Lake", 40380) == "org.chicago.cta.station.arrivals.clark_lake_40380"
     assert topic_name("O'Hare", 40890) == "org.chicago.cta.station.arrivals.ohare_40890"
+
+
+def test_the_stop_signal_handler_takes_no_lock(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A handler runs between two bytecodes of the main thread, which may hold the very lock it
+    # would take (logging's, or a threading.Event's inside wait()): the simulation then hung for
+    # good on SIGTERM. The handler must only record the signal.
+    monkeypatch.syspath_prepend(str(PROJECT_ROOT / "producers"))
+    simulation = importlib.import_module("simulation")
+    sim = simulation.TimeSimulation(simulation.parse_args([]), writer=None)
+    handler = logging.StreamHandler()
+    logging.getLogger("simulation").addHandler(handler)
+    handler.acquire()  # as if the main thread were writing a log line when the signal came
+    try:
+        done = threading.Event()
+        caller = threading.Thread(target=lambda: (sim.stop(signal.SIGTERM, None), done.set()), daemon=True)
+        caller.start()
+        assert done.wait(2), "the signal handler blocked on a lock"
+    finally:
+        handler.release()
+        logging.getLogger("simulation").removeHandler(handler)
+    assert sim.stop_signal is signal.SIGTERM
