@@ -150,7 +150,9 @@ def test_the_stop_signal_handler_takes_no_lock(monkeypatch: pytest.MonkeyPatch) 
     simulation = importlib.import_module("simulation")
     sim = simulation.TimeSimulation(simulation.parse_args([]), writer=None)
     handler = logging.StreamHandler()
-    logging.getLogger("simulation").addHandler(handler)
+    logger = logging.getLogger("simulation")
+    monkeypatch.setattr(logger, "level", logging.INFO)  # as main() configures it
+    logger.addHandler(handler)
     handler.acquire()  # as if the main thread were writing a log line when the signal came
     try:
         done = threading.Event()
@@ -159,5 +161,5 @@ def test_the_stop_signal_handler_takes_no_lock(monkeypatch: pytest.MonkeyPatch) 
         assert done.wait(2), "the signal handler blocked on a lock"
     finally:
         handler.release()
-        logging.getLogger("simulation").removeHandler(handler)
+        logger.removeHandler(handler)
     assert sim.stop_signal is signal.SIGTERM
