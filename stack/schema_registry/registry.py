@@ -195,9 +195,12 @@ class Registry:
                         f"'{subject}', details: {problems}",
                     )
                 number = max(self.state.subjects.get(subject, {}), default=0) + 1
+            stored = SchemaText(parsed.text(normalize), parsed.schema_type, parsed.references)
             await self.store.write(
-                SchemaRecord(subject, number, schema_id, parsed.text(normalize), parsed.schema_type, parsed.references)
+                SchemaRecord(subject, number, schema_id, stored.text, stored.schema_type, stored.references)
             )
+            if not normalize:  # the canonical text parses to the same forms: no need to parse it again
+                self._parsed.setdefault(stored, parsed)
             log.info("Registered schema %d as version %d of subject '%s'", schema_id, number, subject)
             return {"id": schema_id}
 
