@@ -6,18 +6,24 @@ method and write its answer. Everything that can go wrong becomes a
 as Confluent's ``{"error_code", "message"}`` body. Content types follow Confluent: request bodies in
 the schema-registry, JSON or octet-stream types (415 otherwise), answers in the type the ``Accept``
 header picks (406 when it picks none).
+
+:class:`Handler` knows nothing of schemas: JSON bodies, strict query arguments, HEAD served by a
+route's GET, 405 with ``Allow``, one error type and one 500 policy (log the exception, never send
+its text) hold for every route, so the class can serve our other servers as well.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Awaitable
 from typing import Any
 
 from tornado.web import Application, HTTPError, RequestHandler
 
 from stack.common.http import strict_int
 from stack.schema_registry.errors import ErrorCode, RegistryError
+from stack.schema_registry.jsontext import dumps, escape_surrogates
 from stack.schema_registry.registry import Registry
 from stack.schema_registry.schemas import SUPPORTED_TYPES
 
@@ -27,6 +33,9 @@ V1_JSON = "application/vnd.schemaregistry.v1+json"
 RESPONSE_TYPES = (V1_JSON, "application/vnd.schemaregistry+json", "application/json")
 REQUEST_TYPES = frozenset({*RESPONSE_TYPES, "application/octet-stream"})
 MAX_BODY_BYTES = 16 * 1024 * 1024
+_JAVA_INT = (-(2**31), 2**31 - 1)
+# Methods a route can implement, in the order an ``Allow`` header lists them.
+_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 
 
 def negotiate(accept: str | None) -> str:
@@ -70,23 +79,40 @@ class Handler(RequestHandler):
             if content_type and content_type not in REQUEST_TYPES:
                 raise RegistryError(ErrorCode.UNSUPPORTED_MEDIA_TYPE, "HTTP 415 Unsupported Media Type")
 
+    def head(self, *args: str) -> Awaitable[None] | None:
+        """Every route answers HEAD as it answers GET; Tornado sends the headers without the body."""
+        return self.get(*args)
+
+    def allowed_methods(self) -> list[str]:
+        """The methods this route implements (HEAD wherever GET is), for ``Allow`` on a 405."""
+        own = [m for m in _METHODS if getattr(type(self), m.lower()) is not getattr(RequestHandler, m.lower())]
+        return [m for m in own if m != "HEAD" or "GET" in own]
+
     def send(self, body: Any) -> None:
         self.set_header("Content-Type", self.response_type)
-        self.finish(json.dumps(body, ensure_ascii=False))
+        self.finish(dumps(body))
 
     def send_raw(self, text: str) -> None:
         """A schema's own text as the whole body (the ``/schema`` routes)."""
         self.set_header("Content-Type", self.response_type)
-        self.finish(text)
+        self.finish(escape_surrogates(text))
 
-    def json_body(self) -> object:
-        """The request body as JSON; an empty body is None; 400 when it is not JSON."""
+    def json_body(self) -> dict[str, Any] | None:
+        """The request body as a JSON object; None when empty or ``null``.
+
+        400 when it is not JSON or not an object, as Confluent's JSON mappers answer.
+        """
         if not self.request.body.strip():
             return None
         try:
-            return json.loads(self.request.body)
+            body = json.loads(self.request.body)
         except (ValueError, RecursionError) as error:
             raise RegistryError(ErrorCode.BAD_REQUEST, f"The request body is not valid JSON: {error}") from None
+        if body is not None and not isinstance(body, dict):
+            raise RegistryError(
+                ErrorCode.BAD_REQUEST, f"The request body must be a JSON object, not {dumps(body)[:40]}"
+            )
+        return body
 
     def flag(self, *names: str) -> bool:
         """A boolean query parameter, true only for ``true`` in any letter case (as Java parses it)."""
@@ -102,11 +128,13 @@ class Handler(RequestHandler):
         return items if limit < 0 else items[:limit]
 
     def _int_arg(self, name: str, default: int) -> int:
+        """An ``int`` query parameter; 404 when it is not one, as JAX-RS answers for any query parameter."""
         raw = self.get_query_argument(name, None, strip=False)
         if not raw:
             return default
-        if (value := strict_int(raw)) is None:
-            raise RegistryError(ErrorCode.BAD_REQUEST, f"Query parameter {name} must be an integer")
+        value = strict_int(raw)
+        if value is None or not _JAVA_INT[0] <= value <= _JAVA_INT[1]:
+            raise RegistryError(ErrorCode.NOT_FOUND, "HTTP 404 Not Found")
         return value
 
     def write_error(self, status_code: int, **kwargs: Any) -> None:
@@ -119,8 +147,10 @@ class Handler(RequestHandler):
         else:
             status, body = 500, {"error_code": ErrorCode.STORE_ERROR.error_code, "message": "Internal Server Error"}
         self.set_status(status)
+        if status == 405:
+            self.set_header("Allow", ", ".join(self.allowed_methods()))
         self.set_header("Content-Type", self.response_type if status != 406 else V1_JSON)
-        self.finish(json.dumps(body, ensure_ascii=False))
+        self.finish(dumps(body))
 
     def log_exception(self, typ: Any, value: Any, tb: Any) -> None:
         if isinstance(value, RegistryError) and value.code.http_status < 500:
@@ -148,8 +178,9 @@ class SubjectsHandler(Handler):
 
 
 class SubjectHandler(Handler):
-    def post(self, subject: str) -> None:
-        self.send(self.registry.lookup(subject, self.json_body(), self.flag("normalize"), self.flag("deleted")))
+    async def post(self, subject: str) -> None:
+        body = self.json_body()
+        self.send(await self.registry.lookup(subject, body, self.flag("normalize"), self.flag("deleted")))
 
     async def delete(self, subject: str) -> None:
         self.send(await self.registry.delete_subject(subject, self.flag("permanent")))
@@ -218,8 +249,8 @@ class SchemaVersionsHandler(Handler):
 
 
 class CompatibilityHandler(Handler):
-    def post(self, subject: str, version: str | None = None) -> None:
-        answer = self.registry.check_compatibility(
+    async def post(self, subject: str, version: str | None = None) -> None:
+        answer = await self.registry.check_compatibility(
             subject, version, self.json_body(), self.flag("normalize"), self.flag("verbose")
         )
         self.send(answer)
@@ -244,7 +275,7 @@ class ModeHandler(Handler):
         self.send(await self.registry.set_mode(subject, self.json_body(), self.flag("force")))
 
     async def delete(self, subject: str | None = None) -> None:
-        self.send(await self.registry.delete_mode(subject))
+        self.send(await self.registry.delete_mode(subject, self.flag("recursive")))
 
 
 class ContextsHandler(Handler):

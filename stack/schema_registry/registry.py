@@ -5,21 +5,28 @@ topic's records, in order, so a restart rebuilds exactly the same ids and versio
 answers every API operation from that state and turns each change into records for the topic; it
 decides what to write under one lock, so two registrations can never hand out the same id or
 version. Nothing here knows about HTTP: errors are :class:`~.errors.RegistryError` values.
+
+Parsing a schema and checking compatibility are CPU work that grows with the schema (a 20,000-field
+record takes a good fraction of a second), so both run in worker threads, never on the event loop
+that answers every other request; each stored schema is parsed once and kept.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from stack.schema_registry import compatibility, schemas
 from stack.schema_registry.compatibility import Level
 from stack.schema_registry.errors import ErrorCode, RegistryError
-from stack.schema_registry.schemas import AVRO, ParsedSchema, Reference, SchemaText
+from stack.schema_registry.jsontext import dumps
+from stack.schema_registry.schemas import AVRO, ParsedSchema, Reference, Resolver, SchemaText
 from stack.schema_registry.storage import (
     ConfigRecord,
     DeleteSubjectRecord,
@@ -34,8 +41,12 @@ DEFAULT_MODE = "READWRITE"
 _READ_ONLY_MODES = ("READONLY", "READONLY_OVERRIDE")
 _MAX_INT = 2**31 - 1
 log = logging.getLogger("schema-registry")
-_DIGITS = re.compile(r"[0-9]{1,10}")
 _SIGNED_DIGITS = re.compile(r"-?[0-9]{1,10}")
+# Java's Integer.parseInt: an optional sign and decimal digits of any script (\d is Unicode here).
+_JAVA_INT = re.compile(r"[+-]?\d+")
+# Java's String.trim() removes every character up to U+0020, control characters included.
+_JAVA_BLANKS = "".join(chr(code) for code in range(0x21))
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -111,6 +122,7 @@ class Registry:
         self.store = store
         self._lock = asyncio.Lock()
         self._parsed: dict[SchemaText, ParsedSchema | None] = {}
+        self._workers = ThreadPoolExecutor(2, "schema-parser")
 
     # -- subjects and versions ------------------------------------------------------------------
 
@@ -141,11 +153,11 @@ class Registry:
         found = self._find(subject, version_id, deleted=True)
         return self._referrers(found.subject, found.number)
 
-    def lookup(self, subject: str, body: object, normalize: bool, deleted: bool) -> dict[str, Any]:
+    async def lookup(self, subject: str, body: object, normalize: bool, deleted: bool) -> dict[str, Any]:
         if not self.state.visible(subject, deleted):
             raise _subject_not_found(subject)
-        parsed = self._parse(_schema_request(body))
-        match = self._match(subject, parsed, normalize or self._normalizes(subject), deleted)
+        parsed = await self._parse(_schema_request(body))
+        match = await self._match(subject, parsed, normalize or self._normalizes(subject), deleted)
         if match is None:
             raise RegistryError(ErrorCode.SCHEMA_NOT_FOUND, "Schema not found")
         return self._describe(match)
@@ -159,21 +171,23 @@ class Registry:
             mode = self._mode(subject)
             if mode in _READ_ONLY_MODES:
                 raise RegistryError(ErrorCode.OPERATION_NOT_PERMITTED, f"Subject '{subject}' is in read-only mode")
-            parsed = self._parse(source)
+            parsed = await self._parse(source)
             normalize = normalize or self._normalizes(subject)
-            existing = self._match(subject, parsed, normalize, deleted=False)
+            existing = await self._match(subject, parsed, normalize, deleted=False)
             if existing is not None and requested_id in (None, existing.schema_id):
                 return {"id": existing.schema_id}
             if mode == "IMPORT":
-                schema_id, number = self._import_target(subject, parsed, normalize, requested_id, requested_version)
+                schema_id, number = await self._import_target(
+                    subject, parsed, normalize, requested_id, requested_version
+                )
             else:
-                schema_id = self._id_for(parsed, normalize)
+                schema_id = await self._id_for(parsed, normalize)
                 if requested_id not in (None, schema_id):
                     raise RegistryError(
                         ErrorCode.OPERATION_NOT_PERMITTED,
                         f"Subject '{subject}' is not in import mode, so the registry assigns schema ids",
                     )
-                problems = self._problems(subject, parsed, self._level(subject))
+                problems = await self._problems(subject, parsed, self._level(subject))
                 if problems:
                     raise RegistryError(
                         ErrorCode.INCOMPATIBLE_SCHEMA,
@@ -181,9 +195,12 @@ class Registry:
                         f"'{subject}', details: {problems}",
                     )
                 number = max(self.state.subjects.get(subject, {}), default=0) + 1
+            stored = SchemaText(parsed.text(normalize), parsed.schema_type, parsed.references)
             await self.store.write(
-                SchemaRecord(subject, number, schema_id, parsed.text(normalize), parsed.schema_type, parsed.references)
+                SchemaRecord(subject, number, schema_id, stored.text, stored.schema_type, stored.references)
             )
+            if not normalize:  # the canonical text parses to the same forms: no need to parse it again
+                self._parsed.setdefault(stored, parsed)
             log.info("Registered schema %d as version %d of subject '%s'", schema_id, number, subject)
             return {"id": schema_id}
 
@@ -293,19 +310,19 @@ class Registry:
 
     # -- compatibility --------------------------------------------------------------------------
 
-    def check_compatibility(
+    async def check_compatibility(
         self, subject: str, version_id: str | None, body: object, normalize: bool, verbose: bool
     ) -> dict[str, Any]:
         """Whether ``body``'s schema could follow ``version_id`` (or, when None, the subject's versions)."""
         if version_id is not None:
             _version_number(version_id)
-        parsed = self._parse(_schema_request(body))
+        parsed = await self._parse(_schema_request(body))
         level = self._level(subject)
         if version_id is None:
-            problems = self._problems(subject, parsed, level)
+            problems = await self._problems(subject, parsed, level)
         else:
             old = self._find(subject, version_id, deleted=False)
-            problems = self._problems_against(level, parsed, [old])
+            problems = await self._problems_against(level, parsed, [old])
         answer: dict[str, Any] = {"is_compatible": not problems}
         if verbose:
             answer["messages"] = problems
@@ -324,15 +341,15 @@ class Registry:
         return {"compatibilityLevel": compatibility.DEFAULT_LEVEL.value, **self.state.configs.get(None, {})}
 
     async def set_config(self, subject: str | None, body: object) -> dict[str, Any]:
-        if subject is not None:
-            _check_subject(subject)
-        if not isinstance(body, dict):
-            raise _invalid_level(body)
+        """Change the settings ``body`` names (none at all is allowed, as in Confluent 7.4+); echo them."""
+        body = _request_object(body)
         requested = body.get("compatibility", body.get("compatibilityLevel"))
         level = compatibility.parse_level(requested)
+        if requested is not None and level is None:
+            raise _invalid_level()
+        if subject is not None:
+            _check_subject(subject)
         normalize = body.get("normalize")
-        if (requested is not None and level is None) or (requested is None and normalize is None):
-            raise _invalid_level(requested)
         if normalize is not None and not isinstance(normalize, bool):
             raise RegistryError(ErrorCode.INVALID_COMPATIBILITY_LEVEL, "normalize must be true or false")
         async with self._lock:
@@ -346,8 +363,9 @@ class Registry:
             return answer
 
     async def delete_config(self, subject: str | None) -> dict[str, Any]:
+        """Remove a subject's own config (40401 without one) or the global one; answer what it was."""
         async with self._lock:
-            if subject is not None and subject not in self.state.subjects and subject not in self.state.configs:
+            if subject is not None and subject not in self.state.configs:
                 raise _subject_not_found(subject)
             previous = self.config(subject, default_to_global=True)
             if subject in self.state.configs:
@@ -365,14 +383,18 @@ class Registry:
         return {"mode": self.state.modes.get(None, DEFAULT_MODE)}
 
     async def set_mode(self, subject: str | None, body: object, force: bool) -> dict[str, str]:
+        """Set a mode; a body without one clears it (Confluent 7.7.4+). Echoes what was set."""
         if subject is not None:
             _check_subject(subject)
-        requested = body.get("mode") if isinstance(body, dict) else None
-        mode = requested.upper() if isinstance(requested, str) else None
-        if mode not in MODES:
-            raise RegistryError(
-                ErrorCode.INVALID_MODE, f"Invalid mode {requested!r}; valid modes are {', '.join(MODES)}"
-            )
+        requested = _request_object(body).get("mode")
+        if requested is None:
+            async with self._lock:
+                if subject in self.state.modes:
+                    await self.store.write(ModeRecord(subject, None))
+            return {}
+        mode = str(requested).upper()
+        if isinstance(requested, (dict, list)) or mode not in MODES:
+            raise RegistryError(ErrorCode.INVALID_MODE, f"Invalid mode. Valid values are {', '.join(MODES)}")
         async with self._lock:
             if mode == "IMPORT" and not force:
                 holders = [subject] if subject is not None else list(self.state.subjects)
@@ -384,13 +406,17 @@ class Registry:
             await self.store.write(ModeRecord(subject, mode))
             return {"mode": mode}
 
-    async def delete_mode(self, subject: str | None) -> dict[str, str]:
+    async def delete_mode(self, subject: str | None, recursive: bool = False) -> dict[str, str]:
+        """Remove a subject's own mode (40401 without one) or the global one, with ``recursive`` every
+        subject's too (Confluent 8.0.3+); answer the mode removed."""
         async with self._lock:
-            if subject is not None and subject not in self.state.subjects and subject not in self.state.modes:
+            if subject is not None and subject not in self.state.modes:
                 raise _subject_not_found(subject)
             previous = self.mode(subject, default_to_global=True)
-            if subject in self.state.modes:
-                await self.store.write(ModeRecord(subject, None))
+            scopes = [subject] if subject is not None or not recursive else list(self.state.modes)
+            removals = [ModeRecord(scope, None) for scope in scopes if scope in self.state.modes]
+            if removals:
+                await self.store.write(*removals)
             return previous
 
     # -- helpers --------------------------------------------------------------------------------
@@ -422,10 +448,28 @@ class Registry:
                 return self.state.schemas.get(version.schema_id)
         return None
 
-    def _parse(self, source: SchemaText) -> ParsedSchema:
+    async def _off_loop(self, work: Callable[..., T], *args: Any) -> T:
+        """``work(*args)`` in a worker thread, so the event loop keeps answering meanwhile."""
+        return await asyncio.get_running_loop().run_in_executor(self._workers, functools.partial(work, *args))
+
+    def _resolver(self, references: tuple[Reference, ...]) -> Resolver:
+        """The schemas ``references`` need, looked up now: a worker thread must not read the live state."""
+        found: dict[Reference, SchemaText | None] = {}
+        waiting = list(references)
+        while waiting:
+            reference = waiting.pop()
+            if reference not in found:
+                found[reference] = target = self._resolve(reference)
+                waiting += target.references if target is not None else ()
+        return found.get
+
+    async def _parse(self, source: SchemaText) -> ParsedSchema:
         """Parse a schema a client sent; raises 42201 when it is invalid."""
-        references = tuple(self._pin(reference) for reference in source.references)
-        return schemas.parse(SchemaText(source.text, source.schema_type, references), self._resolve)
+        pinned = SchemaText(source.text, source.schema_type, tuple(self._pin(r) for r in source.references))
+        known = self._parsed.get(pinned)  # a client often sends back the very text it was given
+        if known is not None:
+            return known
+        return await self._off_loop(schemas.parse, pinned, self._resolver(pinned.references))
 
     def _pin(self, reference: Reference) -> Reference:
         """A reference to "latest" (-1) becomes one to the version that is latest now, as Confluent stores it."""
@@ -434,42 +478,43 @@ class Registry:
         live = self.state.visible(reference.subject, deleted=False)
         return Reference(reference.name, reference.subject, live[-1].number) if live else reference
 
-    def _stored_parsed(self, stored: SchemaText) -> ParsedSchema | None:
+    async def _stored_parsed(self, stored: SchemaText) -> ParsedSchema | None:
         """A stored schema, parsed once; None for one this registry cannot parse (another type)."""
         if stored not in self._parsed:
             try:
-                self._parsed[stored] = schemas.parse(stored, self._resolve)
+                parsed = await self._off_loop(schemas.parse, stored, self._resolver(stored.references))
             except RegistryError:
-                self._parsed[stored] = None
+                parsed = None
+            self._parsed[stored] = parsed
         return self._parsed[stored]
 
-    def _match(self, subject: str, parsed: ParsedSchema, normalize: bool, deleted: bool) -> Version | None:
+    async def _match(self, subject: str, parsed: ParsedSchema, normalize: bool, deleted: bool) -> Version | None:
         """The newest version of ``subject`` holding the same schema (live ones first)."""
         candidates = sorted(self.state.visible(subject, deleted), key=lambda v: (not v.deleted, v.number))
         identity = parsed.identity(normalize)
         for version in reversed(candidates):
-            stored = self._stored_parsed(self.state.schemas[version.schema_id])
+            stored = await self._stored_parsed(self.state.schemas[version.schema_id])
             if stored is not None and stored.identity(normalize) == identity:
                 return version
         return None
 
-    def _id_for(self, parsed: ParsedSchema, normalize: bool) -> int:
+    async def _id_for(self, parsed: ParsedSchema, normalize: bool) -> int:
         """The id this schema already has under any subject, or the next free one."""
         identity = parsed.identity(normalize)
-        for schema_id in sorted(self.state.schemas):
-            stored = self._stored_parsed(self.state.schemas[schema_id])
+        for schema_id, text in sorted(self.state.schemas.items()):
+            stored = await self._stored_parsed(text)
             if stored is not None and stored.identity(normalize) == identity:
                 return schema_id
         return self.state.max_id + 1
 
-    def _import_target(
+    async def _import_target(
         self, subject: str, parsed: ParsedSchema, normalize: bool, requested_id: int | None, number: int | None
     ) -> tuple[int, int]:
         """Id and version for a registration in IMPORT mode, where the client may choose both."""
-        schema_id = self._id_for(parsed, normalize) if requested_id is None else requested_id
+        schema_id = await self._id_for(parsed, normalize) if requested_id is None else requested_id
         holder = self.state.schemas.get(schema_id)
         if holder is not None:
-            stored = self._stored_parsed(holder)
+            stored = await self._stored_parsed(holder)
             if stored is None or stored.identity(normalize) != parsed.identity(normalize):
                 raise RegistryError(
                     ErrorCode.ID_DOES_NOT_MATCH, f"Schema id {schema_id} is already used by a different schema"
@@ -483,22 +528,22 @@ class Registry:
             )
         return schema_id, number
 
-    def _problems(self, subject: str, parsed: ParsedSchema, level: Level) -> list[str]:
+    async def _problems(self, subject: str, parsed: ParsedSchema, level: Level) -> list[str]:
         """What stops ``parsed`` from following the subject's live versions (the latest, or all if transitive)."""
         live = self.state.visible(subject, deleted=False)
         targets = live if level.transitive else live[-1:]
-        return self._problems_against(level, parsed, targets)
+        return await self._problems_against(level, parsed, targets)
 
-    def _problems_against(self, level: Level, parsed: ParsedSchema, versions: list[Version]) -> list[str]:
+    async def _problems_against(self, level: Level, parsed: ParsedSchema, versions: list[Version]) -> list[str]:
         if level is Level.NONE:
             return []
         problems: list[str] = []
         for version in versions:
-            old = self._stored_parsed(self.state.schemas[version.schema_id])
+            old = await self._stored_parsed(self.state.schemas[version.schema_id])
             if old is None or old.schema_type != parsed.schema_type:
                 problems.append(f"version {version.number} is not an {parsed.schema_type} schema")
             else:
-                problems += compatibility.check(level, parsed.avro, [old.avro])
+                problems += await self._off_loop(_compatibility_problems, level, parsed, old, version.number)
         return problems
 
     def _level(self, subject: str) -> Level:
@@ -560,6 +605,17 @@ class Registry:
         return int(schema_id)
 
 
+def _compatibility_problems(level: Level, new: ParsedSchema, old: ParsedSchema, number: int) -> list[str]:
+    """Check ``new`` against version ``number`` (``old``); runs in a worker thread, as building the
+    avro objects parses both schemas again. An invalid new schema raises 42201."""
+    new_schema = new.avro
+    try:
+        old_schema = old.avro
+    except RegistryError:
+        return [f"version {number} cannot be parsed for a compatibility check"]
+    return compatibility.check(level, new_schema, [old_schema])
+
+
 def _type_and_references(stored: SchemaText) -> dict[str, Any]:
     extra: dict[str, Any] = {}
     if stored.schema_type != AVRO:
@@ -569,10 +625,16 @@ def _type_and_references(stored: SchemaText) -> dict[str, Any]:
     return extra
 
 
-def _schema_request(body: object) -> SchemaText:
-    """The schema, type and references of a register/lookup/compatibility request body."""
+def _request_object(body: object) -> dict[str, Any]:
+    """A request body that must be there: a missing one is 422, as Java's @NotNull makes it."""
     if not isinstance(body, dict):
         raise RegistryError(ErrorCode.UNPROCESSABLE_ENTITY, "The request body must be a JSON object")
+    return body
+
+
+def _schema_request(body: object) -> SchemaText:
+    """The schema, type and references of a register/lookup/compatibility request body."""
+    body = _request_object(body)
     text = body.get("schema")
     if not isinstance(text, str) or not text.strip():
         raise schemas.invalid("the request needs a non-empty string in 'schema'")
@@ -596,7 +658,9 @@ def _reference(item: object) -> Reference:
             and (version == -1 or 1 <= version <= _MAX_INT)
         ):
             return Reference(name, subject, version)
-    raise schemas.invalid(f"a reference needs 'name', 'subject' and 'version' (a positive integer or -1): {item!r}")
+    raise schemas.invalid(
+        f"a reference needs 'name', 'subject' and 'version' (a positive integer or -1): {dumps(item)}"
+    )
 
 
 def _optional_int(body: object, key: str) -> int | None:
@@ -610,11 +674,22 @@ def _optional_int(body: object, key: str) -> int | None:
 
 
 def _version_number(version_id: str) -> int | None:
-    """The version a path segment names; None for the latest (``latest`` or ``-1``). 42202 otherwise."""
-    if version_id in ("latest", "-1"):
+    """The version a path segment names; None for the latest. 42202 otherwise.
+
+    Read as Confluent's ``VersionId`` reads it: trimmed, ``latest`` in any letter case, else a Java
+    ``int`` (so ``+1`` and `` 1`` are version 1) that is positive or -1 (the latest).
+    """
+    text = version_id.strip(_JAVA_BLANKS)
+    if text.lower() == "latest":
         return None
-    if _DIGITS.fullmatch(version_id) and 1 <= int(version_id) <= _MAX_INT:
-        return int(version_id)
+    try:
+        number = int(text) if _JAVA_INT.fullmatch(text) else 0
+    except ValueError:  # more digits than Python converts; no valid version has that many
+        number = 0
+    if number == -1:
+        return None
+    if 1 <= number <= _MAX_INT:
+        return number
     raise RegistryError(
         ErrorCode.INVALID_VERSION,
         f"The specified version '{version_id}' is not a valid version id. "
@@ -623,9 +698,10 @@ def _version_number(version_id: str) -> int | None:
 
 
 def _check_subject(subject: str) -> None:
-    """Refuse subject names Confluent refuses: empty, control characters, or reserved names."""
-    if not subject.strip() or subject in ("__GLOBAL", "__EMPTY") or any(_is_control(c) for c in subject):
-        raise RegistryError(ErrorCode.INVALID_SUBJECT, f"The specified subject {subject!r} is not a valid subject")
+    """Refuse the subject names Confluent refuses (``QualifiedSubject``): control characters, ``__GLOBAL``."""
+    if subject == "__GLOBAL" or any(_is_control(c) for c in subject):
+        shown = "".join(f"\\u{ord(c):04x}" if _is_control(c) else c for c in subject)
+        raise RegistryError(ErrorCode.INVALID_SUBJECT, f"The specified subject '{shown}' is not a valid subject")
 
 
 def _is_control(char: str) -> bool:
@@ -641,8 +717,8 @@ def _version_not_found(number: int) -> RegistryError:
     return RegistryError(ErrorCode.VERSION_NOT_FOUND, f"Version {number} not found.")
 
 
-def _invalid_level(requested: object) -> RegistryError:
+def _invalid_level() -> RegistryError:
     levels = ", ".join(level.value for level in Level)
     return RegistryError(
-        ErrorCode.INVALID_COMPATIBILITY_LEVEL, f"Invalid compatibility level {requested!r}. Valid values are {levels}"
+        ErrorCode.INVALID_COMPATIBILITY_LEVEL, f"Invalid compatibility level. Valid values are {levels}"
     )

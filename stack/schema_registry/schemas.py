@@ -8,24 +8,30 @@ This module turns a client's text into a :class:`ParsedSchema` carrying
   short names relative to the enclosing namespace, reserved keys in a fixed order);
 * ``normalized``: the form used when a client asks for ``normalize=true`` (every name fully
   qualified, properties sorted), so that more spellings of one schema collapse to one id;
-* ``avro``: the ``avro`` package's schema object that :mod:`.compatibility` checks.
+* ``avro``: the ``avro`` package's schema object that :mod:`.compatibility` checks, built only when
+  a check needs it: it costs a second parse, and most registrations and lookups check nothing.
 
 Only Avro is supported; ``/schemas/types`` says so, and other types are refused as invalid.
+A lone surrogate in the text stays an escape (``\\ud800``) in both forms, as Confluent keeps it.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from typing import Any
 
 import avro.errors
 import avro.name
 import avro.schema
 
+from stack.schema_registry import avro_speedups
 from stack.schema_registry.errors import ErrorCode, RegistryError
+from stack.schema_registry.jsontext import dumps
 
 AVRO = "AVRO"
 SUPPORTED_TYPES = (AVRO,)
@@ -36,6 +42,8 @@ _RESERVED = frozenset({"type", "name", "namespace", "doc", "aliases", "fields", 
 _FIELD_RESERVED = frozenset({"name", "type", "doc", "default", "order", "aliases"})
 _INT_RANGE = (-(2**31), 2**31 - 1)
 _LONG_RANGE = (-(2**63), 2**63 - 1)
+
+avro_speedups.install()
 
 
 @dataclass(frozen=True)
@@ -71,7 +79,21 @@ class ParsedSchema:
     canonical: str
     normalized: str
     references: tuple[Reference, ...]
-    avro: avro.schema.Schema
+    resolve: Resolver = dataclass_field(repr=False, compare=False)
+
+    @functools.cached_property
+    def avro(self) -> avro.schema.Schema:
+        """The schema for the compatibility checker; raises 42201 if the avro package refuses it.
+
+        Parsed from the normalized form, whose aliases are fully qualified: the avro package's
+        checker needs that to match aliases the way Java Avro does.
+        """
+        try:
+            return _parse_avro(_errors_as_records(json.loads(self.normalized)), self.references, self.resolve)
+        except RecursionError:
+            raise invalid("nested too deeply") from None
+        except Exception as error:  # the avro package raises many kinds of error on bad input
+            raise invalid(str(error) or type(error).__name__) from None
 
     def text(self, normalize: bool) -> str:
         return self.normalized if normalize else self.canonical
@@ -88,19 +110,16 @@ def invalid(message: str) -> RegistryError:
 def parse(source: SchemaText, resolve: Resolver) -> ParsedSchema:
     """Validate ``source`` and build its canonical forms; raises 42201 when it is not a valid schema."""
     if source.schema_type not in SUPPORTED_TYPES:
-        raise invalid(f"schema type {source.schema_type!r} is not supported here (only AVRO)")
+        raise invalid(f"schema type '{source.schema_type}' is not supported here (only AVRO)")
     try:
         data = json.loads(source.text)
     except (ValueError, RecursionError) as error:
         raise invalid(f"not JSON ({error})") from None
     try:
-        _parse_avro(data, source.references, resolve)  # validates the text as the client wrote it
+        written = _parse_avro(data, source.references, resolve)  # validates the text as the client wrote it
+        _check_defaults(written, set())
         canonical = _Writer(full_names=False).write(data)
         normalized = _Writer(full_names=True).write(data)
-        # The normalized form has every alias fully qualified, which the avro package's
-        # compatibility checker needs to match aliases the way Java Avro does.
-        parsed = _parse_avro(_errors_as_records(normalized), source.references, resolve)
-        _check_defaults(parsed, set())
     except RegistryError:
         raise
     except RecursionError:
@@ -109,15 +128,11 @@ def parse(source: SchemaText, resolve: Resolver) -> ParsedSchema:
         raise invalid(str(error) or type(error).__name__) from None
     return ParsedSchema(
         schema_type=source.schema_type,
-        canonical=_dumps(canonical),
-        normalized=_dumps(normalized),
+        canonical=dumps(canonical, compact=True),
+        normalized=dumps(normalized, compact=True),
         references=source.references,
-        avro=parsed,
+        resolve=resolve,
     )
-
-
-def _dumps(data: Any) -> str:
-    return json.dumps(data, separators=(",", ":"), ensure_ascii=False)
 
 
 def _parse_avro(data: Any, references: tuple[Reference, ...], resolve: Resolver) -> avro.schema.Schema:

@@ -26,6 +26,7 @@ from confluent_kafka.admin import AdminClient, ConfigResource, NewTopic
 from confluent_kafka.aio import AIOConsumer
 
 from stack.schema_registry.errors import ErrorCode, RegistryError
+from stack.schema_registry.jsontext import dumps
 from stack.schema_registry.schemas import AVRO, Reference
 
 log = logging.getLogger(__name__)
@@ -103,7 +104,7 @@ Record = SchemaRecord | SchemaTombstone | ConfigRecord | ModeRecord | DeleteSubj
 
 
 def _json(data: dict[str, object]) -> bytes:
-    return json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode()
+    return dumps(data, compact=True).encode()
 
 
 def encode(record: Record) -> tuple[bytes, bytes | None]:
@@ -258,9 +259,15 @@ class SchemasTopic:
         outcome: list[tuple[KafkaError | None, Message]] = []
         for record in records:
             key, value = encode(record)
-            self._producer.produce(
-                self.topic, key=key, value=value, partition=0, on_delivery=lambda e, m: outcome.append((e, m))
-            )
+            try:
+                self._producer.produce(
+                    self.topic, key=key, value=value, partition=0, on_delivery=lambda e, m: outcome.append((e, m))
+                )
+            except KafkaException as error:  # refused at once, e.g. a schema larger than Kafka takes
+                reason = error.args[0].str()
+                raise RegistryError(
+                    ErrorCode.STORE_ERROR, f"Could not write to the {self.topic} topic: {reason}"
+                ) from None
         left = self._producer.flush(WRITE_TIMEOUT)
         errors = [error for error, _ in outcome if error is not None]
         if left or errors or len(outcome) != len(records):

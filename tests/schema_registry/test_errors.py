@@ -97,7 +97,6 @@ def test_invalid_version_is_42202(api: Api, registered: str, version: str) -> No
 def test_invalid_compatibility_level_is_42203(api: Api, subject: str) -> None:
     assert_error(api.request("PUT", "/config", {"compatibility": "SIDEWAYS"}), 422, 42203)
     assert_error(api.request("PUT", f"/config/{subject}", {"compatibility": 3}), 422, 42203)
-    assert_error(api.request("PUT", f"/config/{subject}", {}), 422, 42203)
 
 
 def test_invalid_mode_is_42204(api: Api, subject: str) -> None:
@@ -133,7 +132,7 @@ def test_import_mode_keeps_client_chosen_ids_and_refuses_a_taken_id_42207(api: A
         api.request("DELETE", f"/mode/{subject}")
 
 
-@pytest.mark.parametrize("name", ["__GLOBAL", "%20", "bad%01subject"])
+@pytest.mark.parametrize("name", ["__GLOBAL", "bad%01subject", "%7F"])
 def test_invalid_subject_name_is_42208(api: Api, name: str) -> None:
     assert_error(api.request("POST", f"/subjects/{name}/versions", {"schema": '"string"'}), 422, 42208)
 
@@ -145,8 +144,9 @@ def test_malformed_json_body_is_400(api: Api, subject: str) -> None:
     assert_error(response, 400, 400)
 
 
-def test_body_that_is_not_an_object_is_422(api: Api, subject: str) -> None:
-    assert_error(api.request("POST", f"/subjects/{subject}/versions", ["schema"]), 422, 422)
+def test_body_that_is_not_an_object_is_400_and_a_missing_one_422(api: Api, subject: str) -> None:
+    assert_error(api.request("POST", f"/subjects/{subject}/versions", ["schema"]), 400, 400)
+    assert_error(api.request("POST", f"/subjects/{subject}/versions", None), 422, 422)
 
 
 def test_unknown_route_is_404_and_wrong_method_is_405(api: Api) -> None:
@@ -200,7 +200,7 @@ def test_boolean_query_parameters_ignore_letter_case(api: Api, registered: str) 
     assert_error(api.request("GET", f"/subjects/{registered}/versions?deleted=False"), 404, 40401)
 
 
-def test_non_numeric_paging_is_400(api: Api) -> None:
-    assert_error(api.request("GET", "/subjects?offset=abc"), 400, 400)
-    assert_error(api.request("GET", "/subjects?limit=1%1F"), 400, 400)  # a control character is no digit
-    assert_error(api.request("GET", "/subjects?offset=%202"), 400, 400)
+def test_non_numeric_paging_is_404_as_for_any_jax_rs_query_parameter(api: Api) -> None:
+    assert_error(api.request("GET", "/subjects?offset=abc"), 404, 404)
+    assert_error(api.request("GET", "/subjects?limit=1%1F"), 404, 404)  # a control character is no digit
+    assert_error(api.request("GET", "/subjects?offset=%202"), 404, 404)

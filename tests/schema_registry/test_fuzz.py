@@ -6,6 +6,7 @@ Writes go to subjects named ``test-fuzz-*`` only, so the platform's global confi
 from __future__ import annotations
 
 import json
+import os
 import uuid
 from urllib.parse import quote
 
@@ -15,7 +16,10 @@ from hypothesis import strategies as st
 
 from tests.schema_registry.conftest import V1_JSON, Api
 
-FUZZ = settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
+# FUZZ_EXAMPLES raises the count for a long exploring run (with HYPOTHESIS_PROFILE=explore).
+FUZZ = settings(
+    max_examples=int(os.environ.get("FUZZ_EXAMPLES", "300")), deadline=None, suppress_health_check=list(HealthCheck)
+)
 PRIMITIVES = ["null", "boolean", "int", "long", "float", "double", "bytes", "string"]
 KEYS = [
     "type",

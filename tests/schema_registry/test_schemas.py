@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 
@@ -96,3 +97,28 @@ def test_references_supply_named_types_defined_elsewhere() -> None:
     assert json.loads(result.canonical)["fields"][0]["type"] == "Address"
     with pytest.raises(RegistryError):
         parse(SchemaText(json.dumps(user), references=(reference,)), lambda r: None)
+
+
+def wide_record(fields: int, name: str = "Wide") -> str:
+    body = [{"name": f"f{n}", "type": "int", "default": 0} for n in range(fields)]
+    return json.dumps({"type": "record", "name": name, "namespace": "big", "fields": body})
+
+
+def test_a_20000_field_record_parses_in_well_under_a_second() -> None:
+    text = wide_record(20_000)
+    started = time.perf_counter()
+    parse(SchemaText(text), lambda reference: None)
+    assert time.perf_counter() - started < 1.0
+
+
+def test_duplicate_field_names_are_still_refused() -> None:
+    fields = [{"name": "a", "type": "int"}, {"name": "b", "type": "int"}, {"name": "a", "type": "long"}]
+    with pytest.raises(RegistryError, match="Field name a already in use"):
+        parsed({"type": "record", "name": "R", "fields": fields})
+
+
+def test_a_lone_surrogate_stays_an_escape_in_every_form() -> None:
+    result = parse(SchemaText('{"type":"enum","name":"E","symbols":["A"],"doc":"\\ud800"}'), lambda r: None)
+    for form in (result.canonical, result.normalized):
+        assert "\\ud800" in form
+        form.encode()  # no raw surrogate left for UTF-8 to choke on
