@@ -20,6 +20,7 @@ from typing import Any
 import fastavro
 
 from stack.common.avro_json import AvroDataError, AvroJsonCodec, AvroSchemaError
+from stack.common.jsontext import dumps
 
 MAGIC_BYTE = 0
 
@@ -47,11 +48,7 @@ class JsonCodec:
     """``json``: any JSON value, written as compact UTF-8 JSON text."""
 
     def encode(self, value: Any) -> bytes:
-        text = json.dumps(value, separators=(",", ":"), ensure_ascii=False)
-        try:
-            return text.encode()
-        except UnicodeEncodeError:  # a lone surrogate: keep it as the \ud800 escape it arrived as
-            return json.dumps(value, separators=(",", ":")).encode()
+        return dumps(value, compact=True).encode()  # a lone surrogate stays the \ud800 escape it came as
 
     def decode(self, data: bytes) -> Any:
         try:

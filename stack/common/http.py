@@ -18,10 +18,13 @@ from tornado.httputil import responses
 from tornado.web import HTTPError, RequestHandler
 
 from stack.common.errors import ApiError
+from stack.common.jsontext import dumps
 
 log = logging.getLogger(__name__)
 
 INTEGER = re.compile(r"-?[0-9]+")
+# Methods a route can implement, in the order an ``Allow`` header lists them.
+METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 JAVA_INT = (-(2**31), 2**31 - 1)
 JAVA_LONG = (-(2**63), 2**63 - 1)
 
@@ -40,8 +43,8 @@ def _reject_constant(name: str) -> None:
 
 
 def render_json(body: Any) -> str:
-    """JSON text that always encodes, even with lone surrogates in strings (they stay ``\\udXXX`` escapes)."""
-    return json.dumps(body, separators=(",", ":"))
+    """Compact JSON text that always encodes as UTF-8, lone surrogates included (as their escapes)."""
+    return dumps(body, compact=True)
 
 
 class JsonHandler(RequestHandler):
@@ -90,11 +93,8 @@ class JsonHandler(RequestHandler):
         return any((self.get_query_argument(name, None) or "").strip().lower() == "true" for name in names)
 
     def allowed_methods(self) -> list[str]:
-        return [
-            m
-            for m in self.SUPPORTED_METHODS
-            if getattr(type(self), m.lower()) is not getattr(RequestHandler, m.lower())
-        ]
+        """The methods this route implements (HEAD wherever GET is), for ``Allow`` on a 405."""
+        return [m for m in METHODS if getattr(type(self), m.lower()) is not getattr(RequestHandler, m.lower())]
 
     def write_error(self, status_code: int, **kwargs: Any) -> None:
         error = kwargs.get("exc_info", (None, None, None))[1]

@@ -35,6 +35,7 @@ QUIET_LOGGERS = {
     "tornado.access": logging.ERROR,  # one line per request would drown the useful messages
     "httpx2": logging.WARNING,  # the Schema Registry client logs every request it makes
     "httpx": logging.WARNING,
+    "kafka": logging.WARNING,  # librdkafka's own messages (stack.common.kafka.kafka_log)
 }
 
 

@@ -67,7 +67,7 @@ def _partition(raw: str) -> int:
     return int(raw)
 
 
-class NotFoundHandler(BaseHandler, CommonNotFound):
+class NotFoundHandler(CommonNotFound, BaseHandler):
     pass
 
 

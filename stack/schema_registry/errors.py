@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from enum import Enum
 
+from stack.common.errors import ApiError
+
 
 class ErrorCode(Enum):
     """An error as Confluent's Schema Registry reports it: HTTP status and ``error_code``."""
@@ -54,14 +56,9 @@ class ErrorCode(Enum):
         return self.value[1]
 
 
-class RegistryError(Exception):
+class RegistryError(ApiError):
     """Raised anywhere below the HTTP layer; the HTTP layer turns it into an error response."""
 
     def __init__(self, code: ErrorCode, message: str) -> None:
-        super().__init__(message)
+        super().__init__(code.http_status, code.error_code, message)
         self.code = code
-        self.message = message
-
-    def body(self) -> dict[str, object]:
-        """The JSON error body every Confluent client understands."""
-        return {"error_code": self.code.error_code, "message": self.message}

@@ -14,28 +14,22 @@ its text) hold for every route, so the class can serve our other servers as well
 
 from __future__ import annotations
 
-import json
-import logging
-from collections.abc import Awaitable
 from typing import Any
 
-from tornado.web import Application, HTTPError, RequestHandler
+from tornado.web import Application
 
-from stack.common.http import strict_int
+from stack.common.errors import ApiError
+from stack.common.http import JAVA_INT, JsonHandler
+from stack.common.http import NotFoundHandler as CommonNotFound
+from stack.common.jsontext import dumps, escape_surrogates
 from stack.schema_registry.errors import ErrorCode, RegistryError
-from stack.schema_registry.jsontext import dumps, escape_surrogates
 from stack.schema_registry.registry import Registry
 from stack.schema_registry.schemas import SUPPORTED_TYPES
-
-log = logging.getLogger(__name__)
 
 V1_JSON = "application/vnd.schemaregistry.v1+json"
 RESPONSE_TYPES = (V1_JSON, "application/vnd.schemaregistry+json", "application/json")
 REQUEST_TYPES = frozenset({*RESPONSE_TYPES, "application/octet-stream"})
 MAX_BODY_BYTES = 16 * 1024 * 1024
-_JAVA_INT = (-(2**31), 2**31 - 1)
-# Methods a route can implement, in the order an ``Allow`` header lists them.
-_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 
 
 def negotiate(accept: str | None) -> str:
@@ -63,14 +57,18 @@ def negotiate(accept: str | None) -> str:
     raise RegistryError(ErrorCode.NOT_ACCEPTABLE, "HTTP 406 Not Acceptable")
 
 
-class Handler(RequestHandler):
-    """Shared request parsing and the single error renderer for every route."""
+class Handler(JsonHandler):
+    """The registry's content types, object bodies and paging on top of the shared base handler."""
 
+    internal_error_code = ErrorCode.STORE_ERROR.error_code
     registry: Registry
     response_type = V1_JSON
 
     def initialize(self, registry: Registry) -> None:
         self.registry = registry
+
+    def content_type(self) -> str:
+        return self.response_type  # still V1_JSON when negotiation itself failed (406)
 
     def prepare(self) -> None:
         self.response_type = negotiate(self.request.headers.get("Accept"))
@@ -78,15 +76,6 @@ class Handler(RequestHandler):
             content_type = self.request.headers.get("Content-Type", "").split(";")[0].strip().lower()
             if content_type and content_type not in REQUEST_TYPES:
                 raise RegistryError(ErrorCode.UNSUPPORTED_MEDIA_TYPE, "HTTP 415 Unsupported Media Type")
-
-    def head(self, *args: str) -> Awaitable[None] | None:
-        """Every route answers HEAD as it answers GET; Tornado sends the headers without the body."""
-        return self.get(*args)
-
-    def allowed_methods(self) -> list[str]:
-        """The methods this route implements (HEAD wherever GET is), for ``Allow`` on a 405."""
-        own = [m for m in _METHODS if getattr(type(self), m.lower()) is not getattr(RequestHandler, m.lower())]
-        return [m for m in own if m != "HEAD" or "GET" in own]
 
     def send(self, body: Any) -> None:
         self.set_header("Content-Type", self.response_type)
@@ -102,61 +91,28 @@ class Handler(RequestHandler):
 
         400 when it is not JSON or not an object, as Confluent's JSON mappers answer.
         """
-        if not self.request.body.strip():
-            return None
-        try:
-            body = json.loads(self.request.body)
-        except (ValueError, RecursionError) as error:
-            raise RegistryError(ErrorCode.BAD_REQUEST, f"The request body is not valid JSON: {error}") from None
+        body = super().json_body()
         if body is not None and not isinstance(body, dict):
             raise RegistryError(
                 ErrorCode.BAD_REQUEST, f"The request body must be a JSON object, not {dumps(body)[:40]}"
             )
         return body
 
-    def flag(self, *names: str) -> bool:
-        """A boolean query parameter, true only for ``true`` in any letter case (as Java parses it)."""
-        return any((self.get_query_argument(name, None) or "").strip().lower() == "true" for name in names)
-
     def text_arg(self, name: str) -> str | None:
         return self.get_query_argument(name, None)
 
     def page(self, items: list[Any]) -> list[Any]:
-        """``items`` cut by the ``offset`` and ``limit`` query parameters (limit -1: no limit)."""
-        offset, limit = self._int_arg("offset", 0), self._int_arg("limit", -1)
-        items = items[max(offset, 0) :]
-        return items if limit < 0 else items[:limit]
+        """``items`` cut by the ``offset`` and ``limit`` query parameters (limit -1: no limit).
 
-    def _int_arg(self, name: str, default: int) -> int:
-        """An ``int`` query parameter; 404 when it is not one, as JAX-RS answers for any query parameter."""
-        raw = self.get_query_argument(name, None, strip=False)
-        if not raw:
-            return default
-        value = strict_int(raw)
-        if value is None or not _JAVA_INT[0] <= value <= _JAVA_INT[1]:
-            raise RegistryError(ErrorCode.NOT_FOUND, "HTTP 404 Not Found")
-        return value
-
-    def write_error(self, status_code: int, **kwargs: Any) -> None:
-        error = kwargs.get("exc_info", (None, None, None))[1]
-        if isinstance(error, RegistryError):
-            status, body = error.code.http_status, error.body()
-        elif isinstance(error, HTTPError) or status_code < 500:
-            reason = self._reason if not isinstance(error, HTTPError) else (error.reason or self._reason)
-            status, body = status_code, {"error_code": status_code, "message": f"HTTP {status_code} {reason}"}
-        else:
-            status, body = 500, {"error_code": ErrorCode.STORE_ERROR.error_code, "message": "Internal Server Error"}
-        self.set_status(status)
-        if status == 405:
-            self.set_header("Allow", ", ".join(self.allowed_methods()))
-        self.set_header("Content-Type", self.response_type if status != 406 else V1_JSON)
-        self.finish(dumps(body))
-
-    def log_exception(self, typ: Any, value: Any, tb: Any) -> None:
-        if isinstance(value, RegistryError) and value.code.http_status < 500:
-            log.debug("%s %s -> %s", self.request.method, self.request.uri, value.message)
-        else:
-            super().log_exception(typ, value, tb)
+        A value that is not a Java int is 404, as JAX-RS answers for any query parameter.
+        """
+        try:
+            offset = self.int_argument("offset", 0, JAVA_INT) if self.get_query_argument("offset", "") else 0
+            limit = self.int_argument("limit", -1, JAVA_INT) if self.get_query_argument("limit", "") else -1
+        except ApiError:
+            raise RegistryError(ErrorCode.NOT_FOUND, "HTTP 404 Not Found") from None
+        items = items[max(offset or 0, 0) :]
+        return items if limit is None or limit < 0 else items[:limit]
 
 
 class RootHandler(Handler):
@@ -164,9 +120,8 @@ class RootHandler(Handler):
         self.send({})
 
 
-class NotFoundHandler(Handler):
-    def prepare(self) -> None:
-        raise RegistryError(ErrorCode.NOT_FOUND, "HTTP 404 Not Found")
+class NotFoundHandler(CommonNotFound, Handler):
+    pass
 
 
 class SubjectsHandler(Handler):

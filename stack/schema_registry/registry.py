@@ -22,10 +22,10 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
+from stack.common.jsontext import dumps
 from stack.schema_registry import compatibility, schemas
 from stack.schema_registry.compatibility import Level
 from stack.schema_registry.errors import ErrorCode, RegistryError
-from stack.schema_registry.jsontext import dumps
 from stack.schema_registry.schemas import AVRO, ParsedSchema, Reference, Resolver, SchemaText
 from stack.schema_registry.storage import (
     ConfigRecord,

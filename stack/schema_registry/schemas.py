@@ -29,9 +29,9 @@ import avro.errors
 import avro.name
 import avro.schema
 
+from stack.common.jsontext import dumps
 from stack.schema_registry import avro_speedups
 from stack.schema_registry.errors import ErrorCode, RegistryError
-from stack.schema_registry.jsontext import dumps
 
 AVRO = "AVRO"
 SUPPORTED_TYPES = (AVRO,)

@@ -25,12 +25,13 @@ from confluent_kafka import KafkaError, KafkaException, Message, Producer, Topic
 from confluent_kafka.admin import AdminClient, ConfigResource, NewTopic
 from confluent_kafka.aio import AIOConsumer
 
+from stack.common.jsontext import dumps
+from stack.common.kafka import kafka_log
 from stack.schema_registry.errors import ErrorCode, RegistryError
-from stack.schema_registry.jsontext import dumps
 from stack.schema_registry.schemas import AVRO, Reference
 
 log = logging.getLogger(__name__)
-kafka_log = logging.getLogger("schema-registry.kafka")  # librdkafka's own messages, kept apart
+
 
 T = TypeVar("T")
 
