@@ -5,9 +5,13 @@ PY := $(VENV)/bin/python
 # Wheels are cached in a git-ignored folder so that a second setup needs no network.
 PIP_CACHE := .cache/pip
 
-.PHONY: setup run test bench lint format platform-up platform-down clean
+.PHONY: setup jars run test bench lint format platform-up platform-down clean
 
-setup: $(VENV)/.installed
+# The jars are cached by a hash of their inputs: a second `make setup` does not call Maven.
+setup: $(VENV)/.installed jars
+
+jars: $(VENV)/.installed
+	$(PY) -m stack jars
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed: install python3.11.")'
@@ -24,11 +28,11 @@ test: setup
 bench: setup
 	$(PY) -m bench
 
-lint: setup
+lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
-format: setup
+format: $(VENV)/.installed
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
