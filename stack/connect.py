@@ -1,4 +1,4 @@
-"""A Kafka Connect distributed worker with the Debezium PostgreSQL connector on its plugin path.
+"""A Kafka Connect distributed worker with our JDBC source connector on its plugin path.
 
 Distributed mode keeps connector configs, offsets and status in Kafka topics, so connectors and
 their progress survive restarts, exactly as on the Confluent images.
@@ -15,7 +15,8 @@ from stack.kafka import replication
 from stack.settings import HOST, Settings
 from stack.supervisor import Launch
 
-DEBEZIUM_POSTGRES = "io.debezium.connector.postgresql.PostgresConnector"
+# Our connector (stack/connectors/jdbc); the worker is ready once it lists it.
+JDBC_SOURCE = "org.chicago.cta.connect.jdbc.JdbcSourceConnector"
 
 
 def worker_properties(settings: Settings, brokers: int, plugins: Path) -> str:
@@ -40,7 +41,7 @@ def worker_properties(settings: Settings, brokers: int, plugins: Path) -> str:
             f"status.storage.replication.factor={factor}",
             "offset.flush.interval.ms=5000",
             f"plugin.path={plugins}",
-            # Find plugins by their ServiceLoader manifests (Kafka's and Debezium's ship them):
+            # Find plugins by their ServiceLoader manifests (Kafka's and our connector ship them):
             # the worker is up in ~7 s instead of ~13 s spent scanning every class by reflection.
             "plugin.discovery=service_load",
             "",
@@ -58,7 +59,7 @@ def launch(settings: Settings, java: str, classpath: str, brokers: int, plugins:
         command=java_command(
             java, classpath, "org.apache.kafka.connect.cli.ConnectDistributed", str(config), heap="128m:512m"
         ),
-        is_healthy=lambda: has_plugin(settings.connect_port, DEBEZIUM_POSTGRES),
+        is_healthy=lambda: has_plugin(settings.connect_port, JDBC_SOURCE),
         stop_timeout=30,
     )
 

@@ -144,7 +144,7 @@ def is_healthy(settings: Settings, name: str, port: int) -> bool:
     if name == "postgres":
         return postgres.answers_query(settings)
     if name == "connect":
-        return connect.has_plugin(port, connect.DEBEZIUM_POSTGRES)
+        return connect.has_plugin(port, connect.JDBC_SOURCE)
     return servers.answers_http(port)
 
 
