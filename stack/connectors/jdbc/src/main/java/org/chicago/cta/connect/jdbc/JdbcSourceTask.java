@@ -30,6 +30,7 @@ public class JdbcSourceTask extends SourceTask {
 
   static final String TABLES = "task.tables";
   private static final String TABLE_SEPARATOR = "\u0002";
+  private static final long MAX_WAIT_MS = 500;
 
   private static final Logger log = LoggerFactory.getLogger(JdbcSourceTask.class);
 
@@ -92,35 +93,29 @@ public class JdbcSourceTask extends SourceTask {
         config.mode().key);
   }
 
+  /**
+   * One batch of the querier that is due, or null after waiting a little when none is: Connect
+   * commits offsets and notices a stop request only between polls, so a poll never waits long.
+   */
   @Override
   public List<SourceRecord> poll() throws InterruptedException {
-    int maxRows = config.getInt(JdbcSourceConfig.BATCH_MAX_ROWS);
-    while (stopped.getCount() > 0) {
-      Querier querier = current != null ? current : queue.peek();
-      if (querier == null) {
-        stopped.await(config.getInt(JdbcSourceConfig.POLL_INTERVAL_MS), TimeUnit.MILLISECONDS);
-        return null;
-      }
-      long wait = querier.nextRunAt() - System.currentTimeMillis();
-      if (!querier.isQuerying() && wait > 0) {
-        stopped.await(wait, TimeUnit.MILLISECONDS);
-        continue;
-      }
-      if (current == null) {
-        queue.poll();
-      }
-      List<SourceRecord> records = readBatch(querier, maxRows);
-      if (querier.isQuerying()) {
-        current = querier;
-      } else {
-        current = null;
-        queue.add(querier);
-      }
-      if (records != null && !records.isEmpty()) {
-        return records;
-      }
+    Querier querier = current != null ? current : queue.peek();
+    long wait = querier == null ? MAX_WAIT_MS : querier.nextRunAt() - System.currentTimeMillis();
+    if (querier == null || (!querier.isQuerying() && wait > 0)) {
+      stopped.await(Math.min(wait, MAX_WAIT_MS), TimeUnit.MILLISECONDS);
+      return null;
     }
-    return null;
+    if (current == null) {
+      queue.poll();
+    }
+    List<SourceRecord> records = readBatch(querier, config.getInt(JdbcSourceConfig.BATCH_MAX_ROWS));
+    if (querier.isQuerying()) {
+      current = querier;
+    } else {
+      current = null;
+      queue.add(querier);
+    }
+    return records == null || records.isEmpty() ? null : records;
   }
 
   private List<SourceRecord> readBatch(Querier querier, int maxRows) {
