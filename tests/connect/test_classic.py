@@ -51,7 +51,7 @@ def test_row_inserted_into_stations_arrives_within_one_poll(lab: Lab) -> None:
     stop_id = 99_000 + int(lab.name[-4:], 16) % 999
     try:
         lab.sql(
-            "INSERT INTO stations VALUES (%s, 'N', 'Test stop', 'Test', 'Test (Red Line)', 49999, 1, true, false, false)",
+            "INSERT INTO stations VALUES (%s, 'N', 'Test stop', 'Test', 'Test (Red)', 49999, 1, true, false, false)",
             (stop_id,),
         )
         inserted = time.monotonic()
