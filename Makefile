@@ -5,9 +5,13 @@ PY := $(VENV)/bin/python
 # Wheels are cached in a git-ignored folder so that a second setup needs no network.
 PIP_CACHE := .cache/pip
 
-.PHONY: setup run test test-unit bench lint format platform-up platform-down clean
+.PHONY: setup jars run test test-unit bench lint format platform-up platform-down clean
 
-setup: $(VENV)/.installed
+# The jars are cached by a hash of their inputs: a second `make setup` does not call Maven.
+setup: $(VENV)/.installed jars
+
+jars: $(VENV)/.installed
+	$(PY) -m stack jars
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed: install python3.11.")'
@@ -23,17 +27,17 @@ test: setup
 	$(PY) -m pytest
 
 # The fast tier: tests that need no platform (codecs, request parsing, models), in seconds.
-test-unit: setup
+test-unit: $(VENV)/.installed
 	$(PY) -m pytest -m "not platform"
 
 bench: setup
 	$(PY) -m bench
 
-lint: setup
+lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
-format: setup
+format: $(VENV)/.installed
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 

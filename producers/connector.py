@@ -1,14 +1,12 @@
 """Creates the Kafka Connect source connector that copies PostgreSQL's stations table to Kafka.
 
 The topic ``org.chicago.cta.stations`` gets one flat JSON record per stop (the table's columns, no
-embedded schema) whichever platform runs: with Confluent's JDBC source connector where the Connect
-worker offers it (the Docker images), else with Debezium's PostgreSQL connector (the local platform),
-unwrapped to the row and routed to the same topic.
+embedded schema), written by a JDBC source connector with the classic project's configuration on
+both platforms: Confluent's connector on the Docker images, our own connector under the same class
+name on the local platform (stack/connectors/jdbc).
 
-Debezium reads through a logical replication slot, named after the connector. PostgreSQL keeps all
-WAL a slot has not confirmed, so the slot must live exactly as long as the connector: kept across
-restarts (the connector resumes where it stopped, without a second snapshot and without duplicate
-records), dropped with it: ``python connector.py --delete`` deletes the connector, then its slot.
+Connect keeps the connector's offset (the last ``stop_id`` copied) after the connector is deleted;
+``python connector.py --delete`` deletes both, so a connector created again copies the table again.
 
 Run alone with ``python connector.py``; running it again changes nothing.
 """
@@ -23,7 +21,6 @@ import time
 from typing import Any
 from urllib.parse import urlsplit
 
-import psycopg2
 import requests
 
 logger = logging.getLogger(__name__)
@@ -31,7 +28,6 @@ logger = logging.getLogger(__name__)
 CONNECTOR_NAME = "stations"
 TOPIC = "org.chicago.cta.stations"
 JDBC = "io.confluent.connect.jdbc.JdbcSourceConnector"
-DEBEZIUM = "io.debezium.connector.postgresql.PostgresConnector"
 TIMEOUT = 10.0
 RUNNING_TIMEOUT = 60.0
 JSON_WITHOUT_SCHEMAS = {
@@ -61,11 +57,6 @@ def postgres() -> dict[str, str]:
     }
 
 
-def slot_name(connector: str) -> str:
-    """A replication slot per connector: two connectors on one slot would fight over it."""
-    return "cta_" + "".join(c if c.isalnum() else "_" for c in connector.lower())
-
-
 def jdbc_config(db: dict[str, str]) -> dict[str, str]:
     return {
         "connector.class": JDBC,
@@ -79,32 +70,6 @@ def jdbc_config(db: dict[str, str]) -> dict[str, str]:
         "incrementing.column.name": "stop_id",
         "topic.prefix": "org.chicago.cta.",
         "poll.interval.ms": "3600000",  # the stations change rarely: look once an hour
-    }
-
-
-def debezium_config(db: dict[str, str], connector: str = CONNECTOR_NAME) -> dict[str, str]:
-    slot = slot_name(connector)
-    return {
-        "connector.class": DEBEZIUM,
-        "plugin.name": "pgoutput",
-        "database.hostname": db["host"],
-        "database.port": db["port"],
-        "database.user": db["user"],
-        "database.password": db["password"],
-        "database.dbname": db["dbname"],
-        "topic.prefix": "cta",
-        "table.include.list": "public.stations",
-        "slot.name": slot,
-        # A publication of this table only, per connector like the slot.
-        "publication.name": f"{slot}_publication",
-        "publication.autocreate.mode": "filtered",
-        "snapshot.mode": "initial",
-        "transforms": "unwrap,route",
-        "transforms.unwrap.type": "io.debezium.transforms.ExtractNewRecordState",
-        "transforms.route.type": "org.apache.kafka.connect.transforms.RegexRouter",
-        "transforms.route.regex": ".*",
-        "transforms.route.replacement": TOPIC,
-        **JSON_WITHOUT_SCHEMAS,
     }
 
 
@@ -126,28 +91,12 @@ def _message(response: requests.Response) -> str:
         return response.text.strip()[:300]
 
 
-def desired_config() -> dict[str, str]:
-    """JDBC where the worker has it, else Debezium."""
-    response = _request("GET", "/connector-plugins")
-    if not response.ok:
-        raise ConnectorError(f"Kafka Connect could not list its plugins: {_message(response)}")
-    plugins = {plugin.get("class") for plugin in response.json()}
-    if JDBC in plugins:
-        return jdbc_config(postgres())
-    if DEBEZIUM in plugins:
-        return debezium_config(postgres())
-    raise ConnectorError(
-        f"Kafka Connect at {connect_url()} has neither the JDBC nor the Debezium PostgreSQL connector."
-    )
-
-
 def configure_connector() -> None:
     """Creates or updates the ``stations`` connector and waits until it runs."""
-    config = desired_config()
+    config = jdbc_config(postgres())
     current = _request("GET", f"/connectors/{CONNECTOR_NAME}/config")
     if current.ok and current.json() == {**config, "name": CONNECTOR_NAME}:
-        # An identical PUT would still restart the connector; one restarted in the middle of its
-        # first snapshot would copy the table again.
+        # An identical PUT would still restart the connector and its task for nothing.
         logger.info("The %s connector is already configured (%s).", CONNECTOR_NAME, config["connector.class"])
     else:
         response = _request("PUT", f"/connectors/{CONNECTOR_NAME}/config", json=config)
@@ -180,56 +129,29 @@ def _wait_running() -> None:
 
 
 def delete_connector() -> None:
-    """Deletes the connector with its offsets and, for Debezium, its slot, so PostgreSQL can free its WAL.
+    """Deletes the connector and its offsets (Connect keeps offsets after a plain DELETE).
 
-    The offsets go too: Connect keeps them after a DELETE, and a connector created again under the
-    same name would try to resume from a position of the dropped slot and fail.
+    Connect 4 deletes offsets only of a stopped connector: stop, delete the offsets, then delete it.
     """
-    if _request("GET", f"/connectors/{CONNECTOR_NAME}").status_code == 200:
-        for method, path in (("PUT", "/stop"), ("DELETE", "/offsets"), ("DELETE", "")):
-            response = _request(method, f"/connectors/{CONNECTOR_NAME}{path}")
-            if not response.ok:
-                raise ConnectorError(
-                    f"Kafka Connect did not delete the {CONNECTOR_NAME} connector: {_message(response)}"
-                )
-        logger.info("Deleted the %s connector and its offsets.", CONNECTOR_NAME)
-    db, slot = postgres(), slot_name(CONNECTOR_NAME)
-    deadline = time.monotonic() + RUNNING_TIMEOUT
-    conn = psycopg2.connect(**db)
-    conn.autocommit = True
-    try:
-        with conn.cursor() as cur:
-            while True:
-                # The task lets go of the slot a moment after the DELETE answers.
-                cur.execute("SELECT active FROM pg_replication_slots WHERE slot_name = %s", (slot,))
-                row = cur.fetchone()
-                if row is None:
-                    return
-                if not row[0] or time.monotonic() > deadline:
-                    break
-                time.sleep(0.5)
-            cur.execute("SELECT pg_drop_replication_slot(%s)", (slot,))
-            cur.execute(f'DROP PUBLICATION IF EXISTS "{slot}_publication"')
-    finally:
-        conn.close()
-    logger.info("Dropped replication slot %s.", slot)
+    if _request("GET", f"/connectors/{CONNECTOR_NAME}").status_code != 200:
+        logger.info("There is no %s connector.", CONNECTOR_NAME)
+        return
+    for method, path in (("PUT", "/stop"), ("DELETE", "/offsets"), ("DELETE", "")):
+        response = _request(method, f"/connectors/{CONNECTOR_NAME}{path}")
+        if not response.ok:
+            raise ConnectorError(f"Kafka Connect did not delete the {CONNECTOR_NAME} connector: {_message(response)}")
+    logger.info("Deleted the %s connector and its offsets.", CONNECTOR_NAME)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--delete", action="store_true", help="delete the connector and its replication slot")
+    parser.add_argument("--delete", action="store_true", help="delete the connector and its stored offsets")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     try:
         delete_connector() if args.delete else configure_connector()
     except ConnectorError as error:
         print(f"error: {error}", file=sys.stderr)
-        return 1
-    except psycopg2.Error as error:
-        print(
-            f"error: PostgreSQL refused to drop the replication slot: {str(error).strip().splitlines()[0]}",
-            file=sys.stderr,
-        )
         return 1
     return 0
 

@@ -1,4 +1,4 @@
-"""Command line of the local platform: ``python -m stack up | down | status | logs | kafka-<tool>``."""
+"""Command line of the local platform: ``python -m stack up | down | status | logs | jars | kafka-<tool>``."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import subprocess
 import sys
 
 from stack.common.errors import StackError, exit_with
-from stack.platform import kafka_tools, lifecycle
+from stack.platform import jars, kafka_tools, lifecycle
 from stack.settings import MAX_BROKERS, Settings, load
 
 
@@ -25,6 +25,7 @@ def _parser() -> argparse.ArgumentParser:
     logs.add_argument("service", nargs="?", help="for example kafka-1, postgres, connect, schema-registry")
     logs.add_argument("-f", "--follow", action="store_true", help="keep printing new lines")
     logs.add_argument("-n", "--lines", type=int, default=50)
+    commands.add_parser("jars", help="fetch the jars and build our connectors with Maven (once), print where")
     for tool in kafka_tools.TOOLS:
         commands.add_parser(tool, help=f"Kafka's {tool} against the platform", add_help=False)
     return parser
@@ -64,6 +65,10 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{row[0]:18} {row[1]:>8} {row[2]:>6}  {row[3]}")
     elif args.command == "logs":
         return _logs(settings, args.service, args.follow, args.lines)
+    elif args.command == "jars":
+        found = jars.ensure(settings.cache_dir)
+        print(f"Kafka classpath: {found.kafka_classpath}")
+        print(f"Connect plugins: {found.connect_plugins}")
     return 0
 
 

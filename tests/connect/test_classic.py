@@ -1,0 +1,64 @@
+"""The classic project's `stations` connector configuration, posted unmodified, on our connector."""
+
+from __future__ import annotations
+
+import time
+
+from producers import connector
+from tests.connect.conftest import Lab
+
+# Confluent's connector writes each row as one JSON object: the table's columns in table order,
+# SQL types as JSON types (INTEGER -> number, VARCHAR -> string, BOOLEAN -> true/false).
+WASHINGTON_WABASH_OUTER_LOOP = {
+    "stop_id": 30383,
+    "direction_id": "N",
+    "stop_name": "Washington/Wabash (Outer Loop)",
+    "station_name": "Washington/Wabash",
+    "station_descriptive_name": "Washington/Wabash (Brown, Green, Orange, Purple & Pink Lines)",
+    "station_id": 41700,
+    "order": 16,
+    "red": False,
+    "blue": False,
+    "green": True,
+}
+
+
+def test_classic_configuration_copies_all_230_stops_as_confluent_writes_them(lab: Lab) -> None:
+    config = connector.jdbc_config(connector.postgres())
+    assert config["connector.class"] == "io.confluent.connect.jdbc.JdbcSourceConnector"
+    connector.configure_connector()  # the project's own `stations` connector: kept after the test
+
+    rows = lab.read(connector.TOPIC, 230, settle=2.0)
+    assert len(rows) == 230
+    assert len({row["stop_id"] for row in rows}) == 230
+    row = next(row for row in rows if row["stop_id"] == 30383)
+    assert list(row.items()) == list(WASHINGTON_WABASH_OUTER_LOOP.items())
+    for row in rows:
+        assert list(row) == list(WASHINGTON_WABASH_OUTER_LOOP)
+        assert all(type(row[k]) is type(v) for k, v in WASHINGTON_WABASH_OUTER_LOOP.items())
+
+
+def test_row_inserted_into_stations_arrives_within_one_poll(lab: Lab) -> None:
+    poll_ms = 2000
+    config = {
+        **connector.jdbc_config(connector.postgres()),
+        "topic.prefix": f"{lab.name}.",
+        "poll.interval.ms": str(poll_ms),
+    }
+    lab.create(config)
+    topic = f"{lab.name}.stations"
+    lab.read(topic, 230)
+    stop_id = 99_000 + int(lab.name[-4:], 16) % 999
+    try:
+        lab.sql(
+            "INSERT INTO stations VALUES (%s, 'N', 'Test stop', 'Test', 'Test (Red)', 49999, 1, true, false, false)",
+            (stop_id,),
+        )
+        inserted = time.monotonic()
+        rows = lab.read(topic, 231, timeout=poll_ms / 1000 + 10)
+        took = time.monotonic() - inserted
+    finally:
+        lab.sql("DELETE FROM stations WHERE stop_id = %s", (stop_id,))
+    assert rows[-1]["stop_id"] == stop_id and rows[-1]["red"] is True
+    assert len(rows) == 231
+    assert took < poll_ms / 1000 + 3, f"the new row took {took:.1f} s to arrive"
