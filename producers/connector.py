@@ -15,13 +15,14 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
 import sys
 import time
 from typing import Any
 from urllib.parse import urlsplit
 
 import requests
+
+from cta import endpoints
 
 logger = logging.getLogger(__name__)
 
@@ -43,11 +44,11 @@ class ConnectorError(Exception):
 
 
 def connect_url() -> str:
-    return os.environ.get("KAFKA_CONNECT_URL", "http://localhost:8083").rstrip("/")
+    return endpoints().kafka_connect_url
 
 
 def postgres() -> dict[str, str]:
-    url = urlsplit(os.environ.get("POSTGRES_URL", "postgresql://cta_admin:chicago@localhost:5432/cta"))
+    url = urlsplit(endpoints().postgres_url)
     return {
         "host": url.hostname or "localhost",
         "port": str(url.port or 5432),

@@ -17,9 +17,9 @@ import psycopg2
 import pytest
 import requests
 from confluent_kafka import Consumer, KafkaError
-from stack.supervisor import stop
 
-from stack import platform
+from stack.platform import lifecycle
+from stack.platform.supervisor import stop
 from stack.settings import Settings
 
 JDBC = "io.confluent.connect.jdbc.JdbcSourceConnector"
@@ -172,7 +172,7 @@ def restart_connect(settings: Settings) -> None:
 
     from stack.settings import PROJECT_ROOT
 
-    stop([platform.running_services(settings)["connect"]], timeout=60)
+    stop([lifecycle.running_services(settings)["connect"]], timeout=60)
     subprocess.run([sys.executable, "-m", "stack", "up"], cwd=PROJECT_ROOT, check=True, capture_output=True)
 
 

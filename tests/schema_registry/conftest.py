@@ -11,12 +11,10 @@ import os
 import uuid
 
 import pytest
-import requests
 from confluent_kafka.schema_registry import SchemaRegistryClient
 
 from stack.settings import Settings
-
-V1_JSON = "application/vnd.schemaregistry.v1+json"
+from tests.helpers import Api
 
 
 @pytest.fixture(scope="session")
@@ -43,18 +41,3 @@ def subject() -> str:
 @pytest.fixture
 def api(sr_url: str) -> Api:
     return Api(sr_url)
-
-
-class Api:
-    """Raw HTTP against the registry, for what the client library hides (status codes, headers)."""
-
-    def __init__(self, url: str) -> None:
-        self.url = url
-        self.session = requests.Session()
-
-    def request(self, method: str, path: str, body: object = None, **kwargs: object) -> requests.Response:
-        headers = {"Content-Type": V1_JSON, **kwargs.pop("headers", {})}  # type: ignore[dict-item]
-        return self.session.request(method, self.url + path, json=body, headers=headers, timeout=30, **kwargs)
-
-    def register(self, subject: str, schema: str, **extra: object) -> requests.Response:
-        return self.request("POST", f"/subjects/{subject}/versions", {"schema": schema, **extra})

@@ -8,7 +8,7 @@ import pytest
 from confluent_kafka.schema_registry import Schema, SchemaRegistryClient
 from confluent_kafka.schema_registry.error import SchemaRegistryError
 
-from tests.schema_registry.conftest import Api
+from tests.helpers import Api
 
 
 def user(*extra_fields: dict) -> Schema:

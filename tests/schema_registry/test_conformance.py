@@ -10,7 +10,7 @@ import time
 import pytest
 import requests
 
-from tests.schema_registry.conftest import V1_JSON, Api
+from tests.helpers import V1_JSON, Api
 
 SURROGATE_DOC = '{"type":"enum","name":"E","symbols":["A"],"doc":"\\ud800"}'
 SURROGATE_NAME = '{"type":"enum","name":"E\\ud800","symbols":["A"]}'

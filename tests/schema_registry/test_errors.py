@@ -7,7 +7,7 @@ import json
 import pytest
 import requests
 
-from tests.schema_registry.conftest import V1_JSON, Api
+from tests.helpers import V1_JSON, Api
 
 SCHEMA = json.dumps({"type": "record", "name": "E", "namespace": "errors", "fields": [{"name": "a", "type": "int"}]})
 

@@ -14,7 +14,7 @@ import requests
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.schema_registry.conftest import V1_JSON, Api
+from tests.helpers import V1_JSON, Api
 
 # FUZZ_EXAMPLES raises the count for a long exploring run (with HYPOTHESIS_PROFILE=explore).
 FUZZ = settings(

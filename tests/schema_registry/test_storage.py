@@ -18,7 +18,7 @@ import requests
 from confluent_kafka import Consumer, KafkaError, KafkaException, TopicPartition
 
 from stack.schema_registry.storage import TOPIC, retry_while_kafka_settles
-from tests.schema_registry.conftest import Api
+from tests.helpers import Api
 
 PROJECT_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
