@@ -12,6 +12,8 @@ from typing import Any
 import requests
 from confluent_kafka import Consumer, DeserializingConsumer, Message
 from confluent_kafka.admin import AdminClient
+from confluent_kafka.schema_registry import SchemaRegistryClient
+from confluent_kafka.schema_registry.avro import AvroDeserializer
 
 from stack.common.kafka import create_topic
 
@@ -33,6 +35,20 @@ WEATHER_SCHEMA = json.dumps(
     }
 )
 KEY_SCHEMA = json.dumps({"type": "record", "name": "weather_key", "fields": [{"name": "timestamp", "type": "long"}]})
+
+
+def avro_consumer(bootstrap: str, registry_url: str, group: str, keys: bool = True) -> DeserializingConsumer:
+    """A consumer reading from the start with confluent-kafka's own Avro deserializers."""
+    registry = SchemaRegistryClient({"url": registry_url})
+    config = {
+        "bootstrap.servers": bootstrap,
+        "group.id": group,
+        "auto.offset.reset": "earliest",
+        "value.deserializer": AvroDeserializer(registry),
+    }
+    if keys:
+        config["key.deserializer"] = AvroDeserializer(registry)
+    return DeserializingConsumer(config)
 
 
 def new_topic(admin: AdminClient, prefix: str, partitions: int = 1) -> str:

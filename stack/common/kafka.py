@@ -35,11 +35,6 @@ def error_text(error: KafkaException) -> str:
     return inner.str() if isinstance(inner, KafkaError) else str(error)
 
 
-def is_retriable(error: KafkaException) -> bool:
-    inner = error.args[0] if error.args else None
-    return isinstance(inner, KafkaError) and inner.retriable()
-
-
 async def off_loop(executor: Executor | None, call: Callable[[], T]) -> T:
     """Runs a blocking client call on ``executor`` so that the event loop keeps serving."""
     return await asyncio.get_running_loop().run_in_executor(executor, call)

@@ -9,13 +9,14 @@ round trip is needed. Failures come out as two exceptions a server maps to its o
 
 from __future__ import annotations
 
-import asyncio
 from collections import OrderedDict
 from collections.abc import Callable
 from concurrent.futures import Executor
 from typing import Any, TypeVar
 
 from confluent_kafka.schema_registry import Schema, SchemaRegistryClient, SchemaRegistryError
+
+from stack.common.kafka import off_loop
 
 T = TypeVar("T")
 
@@ -100,7 +101,7 @@ class SchemaRegistry:
         return cached
 
     async def _call(self, call: Callable[[], T]) -> T:
-        return await asyncio.get_running_loop().run_in_executor(self._executor, self._translate, call)
+        return await off_loop(self._executor, lambda: self._translate(call))
 
     def _translate(self, call: Callable[[], T]) -> T:
         try:

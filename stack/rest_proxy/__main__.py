@@ -7,7 +7,6 @@ records are flushed and consumer instances leave their groups.
 
 from __future__ import annotations
 
-import asyncio
 import sys
 from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
@@ -17,7 +16,7 @@ import tornado.ioloop
 from tornado.web import Application
 
 from stack.common import serve
-from stack.common.kafka import client_config
+from stack.common.kafka import client_config, off_loop
 from stack.settings import endpoints, port_of
 
 from .consumers import ConsumerRegistry
@@ -49,7 +48,7 @@ async def rest_proxy() -> AsyncIterator[Application]:
     finally:
         expiry.stop()
         await consumers.close_all()
-        await asyncio.get_running_loop().run_in_executor(executor, producer.close)
+        await off_loop(executor, producer.close)
         executor.shutdown(wait=False, cancel_futures=True)
 
 

@@ -25,6 +25,8 @@ from typing import Any, TypeVar
 
 from confluent_kafka import OFFSET_INVALID, Consumer, KafkaError, KafkaException, Message, TopicPartition
 
+from stack.common.kafka import error_text, off_loop
+
 from .errors import ErrorCode, RestProxyError
 from .formats import EmbeddedFormat
 
@@ -177,11 +179,11 @@ class ConsumerRegistry:
 
     async def _run(self, call: Callable[[], T]) -> T:
         try:
-            return await asyncio.get_running_loop().run_in_executor(self._executor, call)
+            return await off_loop(self._executor, call)
         except KafkaException as exc:
             error: KafkaError = exc.args[0]
             code = ErrorCode.KAFKA_RETRIABLE_ERROR if error.retriable() else ErrorCode.KAFKA_ERROR
-            raise RestProxyError(code, f"Kafka error: {error.str()}") from exc
+            raise RestProxyError(code, f"Kafka error: {error_text(exc)}") from exc
 
     def create(self, group: str, body: Any) -> ConsumerInstance:
         config = InstanceConfig.from_body(body)

@@ -10,7 +10,6 @@ runs on the shared thread pool.
 
 from __future__ import annotations
 
-import asyncio
 import re
 import time
 from collections.abc import Callable
@@ -20,7 +19,7 @@ from typing import Any, TypeVar
 from confluent_kafka import KafkaException
 from confluent_kafka.admin import AdminClient, ClusterMetadata, ConfigResource, PartitionMetadata
 
-from stack.common.kafka import wait_until_usable
+from stack.common.kafka import error_text, off_loop, wait_until_usable
 
 from .errors import ErrorCode, RestProxyError
 
@@ -58,10 +57,10 @@ class ClusterMetadataReader:
 
     async def _run(self, call: Callable[[], T]) -> T:
         try:
-            return await asyncio.get_running_loop().run_in_executor(self._executor, call)
+            return await off_loop(self._executor, call)
         except KafkaException as exc:
             raise RestProxyError(
-                ErrorCode.BROKER_NOT_AVAILABLE, f"Kafka did not answer the metadata request: {exc}"
+                ErrorCode.BROKER_NOT_AVAILABLE, f"Kafka did not answer the metadata request: {error_text(exc)}"
             ) from exc
 
     async def _cluster(self) -> ClusterMetadata:

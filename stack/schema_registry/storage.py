@@ -22,11 +22,11 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 from confluent_kafka import KafkaError, KafkaException, Message, Producer, TopicPartition
-from confluent_kafka.admin import AdminClient, ConfigResource, NewTopic
+from confluent_kafka.admin import AdminClient, ConfigResource
 from confluent_kafka.aio import AIOConsumer
 
 from stack.common.jsontext import dumps
-from stack.common.kafka import kafka_log
+from stack.common.kafka import client_config, create_topic, kafka_log, wait_until_usable
 from stack.schema_registry.errors import ErrorCode, RegistryError
 from stack.schema_registry.schemas import AVRO, Reference
 
@@ -335,7 +335,7 @@ class SchemasTopic:
 
     def _ensure_topic(self, wait_for_kafka: float) -> None:
         """Create the topic if missing (compacted, one partition); refuse one that is not compacted."""
-        admin = AdminClient({"bootstrap.servers": self.bootstrap_servers, "logger": kafka_log})
+        admin = AdminClient(client_config(self.bootstrap_servers))
         deadline = time.monotonic() + wait_for_kafka
         while True:
             try:
@@ -350,24 +350,17 @@ class SchemasTopic:
             config = {"cleanup.policy": "compact"}
             if brokers >= 3:
                 config["min.insync.replicas"] = "2"
-            new = NewTopic(self.topic, num_partitions=1, replication_factor=min(3, brokers), config=config)
-            try:
-                admin.create_topics([new])[self.topic].result(30)
+            if create_topic(admin, self.topic, 1, config, replication_factor=min(3, brokers)):
                 log.info("Created topic %s (compacted, 1 partition, %d replica(s))", self.topic, min(3, brokers))
-            except KafkaException as error:
-                if error.args[0].code() != KafkaError.TOPIC_ALREADY_EXISTS:
-                    raise
-        self._check_topic(admin)
+        try:
+            partitions = wait_until_usable(admin, self.topic, wait_for_kafka)
+        except TimeoutError as error:
+            raise RuntimeError(str(error)) from None
+        self._check_topic(admin, partitions)
 
-    def _check_topic(self, admin: AdminClient) -> None:
-        # A topic just created may not be in every broker's metadata yet: it shows 0 partitions.
-        deadline = time.monotonic() + 15
-        while not (partitions := admin.list_topics(self.topic, timeout=10).topics[self.topic].partitions):
-            if time.monotonic() > deadline:
-                break
-            time.sleep(0.2)
-        if len(partitions) != 1:
-            raise RuntimeError(f"Topic {self.topic} must have exactly 1 partition, it has {len(partitions)}")
+    def _check_topic(self, admin: AdminClient, partitions: int) -> None:
+        if partitions != 1:
+            raise RuntimeError(f"Topic {self.topic} must have exactly 1 partition, it has {partitions}")
         resource = ConfigResource(ConfigResource.Type.TOPIC, self.topic)
         configs = admin.describe_configs([resource])[resource].result(30)
         policy = configs["cleanup.policy"].value

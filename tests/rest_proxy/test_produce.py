@@ -10,12 +10,11 @@ import uuid
 from typing import Any
 
 import requests
-from confluent_kafka import Consumer, DeserializingConsumer, TopicPartition
+from confluent_kafka import Consumer, TopicPartition
 from confluent_kafka.schema_registry import SchemaRegistryClient
-from confluent_kafka.schema_registry.avro import AvroDeserializer
 
 from stack.settings import PROJECT_ROOT
-from tests.helpers import AVRO, BINARY, JSON, KEY_SCHEMA, WEATHER_SCHEMA, produce, read_all
+from tests.helpers import AVRO, BINARY, JSON, KEY_SCHEMA, WEATHER_SCHEMA, avro_consumer, produce, read_all
 
 
 def console_consumer_command(bootstrap: str, topic: str, max_messages: int) -> list[str]:
@@ -120,15 +119,7 @@ def test_avro_records_use_confluent_wire_format_and_avro_deserializer_reads_them
     registry = SchemaRegistryClient({"url": registry_url})
     assert registry.get_latest_version(f"{topic}-value").schema_id == answer["value_schema_id"]
     assert registry.get_latest_version(f"{topic}-key").schema_id == answer["key_schema_id"]
-    consumer = DeserializingConsumer(
-        {
-            "bootstrap.servers": kafka_bootstrap,
-            "group.id": f"avro-{topic}",
-            "auto.offset.reset": "earliest",
-            "key.deserializer": AvroDeserializer(registry),
-            "value.deserializer": AvroDeserializer(registry),
-        }
-    )
+    consumer = avro_consumer(kafka_bootstrap, registry_url, f"avro-{topic}")
     messages = read_all(kafka_bootstrap, topic, 3, consumer)
     assert all(isinstance(m.value(), dict) and isinstance(m.key(), dict) for m in messages)
     got = sorted(
@@ -170,15 +161,7 @@ def test_a_registered_schema_can_be_named_by_its_id(
     )
 
     assert second["value_schema_id"] == schema_id
-    registry = SchemaRegistryClient({"url": registry_url})
-    consumer = DeserializingConsumer(
-        {
-            "bootstrap.servers": kafka_bootstrap,
-            "group.id": f"by-id-{topic}",
-            "auto.offset.reset": "earliest",
-            "value.deserializer": AvroDeserializer(registry),
-        }
-    )
+    consumer = avro_consumer(kafka_bootstrap, registry_url, f"by-id-{topic}", keys=False)
     temperatures = sorted(m.value()["temperature"] for m in read_all(kafka_bootstrap, topic, 2, consumer))
     assert temperatures == [1.0, 2.0]
 
@@ -211,16 +194,7 @@ def test_whole_number_floats_are_accepted_for_avro_int_and_long(
     }
     produce(http, f"{rest_url}/topics/{topic}", AVRO, body)
 
-    registry = SchemaRegistryClient({"url": registry_url})
-    consumer = DeserializingConsumer(
-        {
-            "bootstrap.servers": kafka_bootstrap,
-            "group.id": f"floats-{topic}",
-            "auto.offset.reset": "earliest",
-            "key.deserializer": AvroDeserializer(registry),
-            "value.deserializer": AvroDeserializer(registry),
-        }
-    )
+    consumer = avro_consumer(kafka_bootstrap, registry_url, f"floats-{topic}")
     (message,) = read_all(kafka_bootstrap, topic, 1, consumer)
     assert message.key() == {"timestamp": 1795824000000}
     assert message.value() == {"degrees": 38}
