@@ -48,6 +48,12 @@ def load(postgres_url: str) -> int:
             "INSERT INTO stations VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT (stop_id) DO NOTHING",
             rows,
         )
+        # The replication slot of the Debezium connector earlier versions used ("cta_<connector>"):
+        # nothing reads it any more, and a slot nobody reads keeps every WAL file on disk.
+        cur.execute(
+            "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots "
+            "WHERE NOT active AND slot_name LIKE 'cta\\_%'"
+        )
         cur.execute("SELECT count(*) FROM stations")
         return cur.fetchone()[0]
 

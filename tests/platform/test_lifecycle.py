@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import psutil
+import psycopg2
 import pytest
 from confluent_kafka import Consumer, Producer
 from confluent_kafka.admin import AdminClient, ConfigResource, NewTopic
@@ -118,6 +119,21 @@ def test_kafka_data_survives_down_and_up(private: PrivateStack) -> None:
         assert message is not None and message.value() == b"still here"
     finally:
         consumer.close()
+
+
+def test_a_data_folder_with_an_old_debezium_slot_starts_and_loses_the_slot(private: PrivateStack) -> None:
+    # Earlier versions streamed the table with Debezium through the logical slot cta_<connector>;
+    # PostgreSQL refuses to start at a lower wal_level while such a slot exists.
+    url = PRIVATE_ENV["POSTGRES_URL"]
+    with psycopg2.connect(url) as conn, conn.cursor() as cur:
+        cur.execute("SELECT pg_create_logical_replication_slot('cta_stations', 'pgoutput')")
+
+    private.run("down")
+    private.run("up")
+
+    with psycopg2.connect(url) as conn, conn.cursor() as cur:
+        cur.execute("SELECT count(*) FROM pg_replication_slots")
+        assert cur.fetchone() == (0,)
 
 
 def test_down_leaves_no_process_and_frees_every_port(private: PrivateStack) -> None:
