@@ -1,0 +1,106 @@
+"""The stations as the status page needs them, by a Faust stream processor.
+
+Kafka Connect copies PostgreSQL's ``stations`` table to ``org.chicago.cta.stations``: one JSON
+object per stop, and a station has a stop per direction. This app turns each stop on the red,
+blue or green line into a ``TransformedStation`` (station id, name, order, line), written to
+``org.chicago.cta.stations.table.v1`` with the station id as key. The Faust table ``stations``
+(its changelog is a Kafka topic) remembers what was written per line and station, so a stop that
+changes nothing - the station's other direction, or a row read again after a restart - writes
+nothing: each station is written once per line it serves. A restarted worker rebuilds the table
+from its changelog and goes on after the last offset it committed.
+
+Stops on none of the three lines, and rows that are not what Connect writes, are logged, counted
+and skipped.
+
+Run from ``consumers/``: ``faust -A faust_stream worker -l info``; ``python faust_stream.py tables``
+lists the table (Faust's own commands and options, ``--json`` included, all work).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+import faust
+from models.lines import LINES
+from models.record import MALFORMED, Skip, Skips, field
+
+from cta import endpoints, topics
+from stack.settings import LISTEN_HOST, load
+
+logger = logging.getLogger(__name__)
+
+APP_ID = "org.chicago.cta.stations.stream"
+NOT_ON_A_LINE = "on no modelled line"
+
+
+class TransformedStation(faust.Record, include_metadata=False, serializer="json"):
+    station_id: int
+    station_name: str
+    order: int
+    line: str
+
+
+def broker_urls(bootstrap_servers: str) -> str:
+    """``PLAINTEXT://h:9092,h:9093`` -> ``kafka://h:9092;h:9093``, the form Faust takes."""
+    hosts = [server.strip().split("://")[-1] for server in bootstrap_servers.split(",")]
+    return "kafka://" + ";".join(hosts)
+
+
+def transform(row: Any) -> list[TransformedStation]:
+    """The station of a stop for each modelled line serving it (usually one, none for other lines); raises Skip."""
+    station_id = field(row, "station_id", int)
+    name = field(row, "station_name", str)
+    order = field(row, "order", int, nullable=True)
+    serving = [line for line in LINES if field(row, line, bool)]
+    if serving and order is None:
+        raise Skip(MALFORMED, f"station {station_id} ({name}) has no order along its line")
+    return [TransformedStation(station_id, name, order, line) for line in serving]
+
+
+_bootstrap = endpoints().kafka_bootstrap_servers
+app = faust.App(
+    APP_ID,
+    broker=broker_urls(_bootstrap),
+    # Faust's own variables are FAUST_*: unprefixed, Faust would take our WEB_PORT (the status page's).
+    env_prefix="FAUST_",
+    store="memory://",  # the table is rebuilt from its changelog topic at each start
+    datadir=load().data_dir / "faust",
+    topic_partitions=1,  # co-partitioned with the one-partition stations topic
+    # One copy per listed broker, up to three: a three-broker platform keeps the changelog on each.
+    topic_replication_factor=min(3, len(_bootstrap.split(","))),
+    web_bind=LISTEN_HOST,  # `faust worker` always serves Faust's web views (port 6066, FAUST_WEB_PORT)
+)
+# Raw bytes, decoded below: a row that is not JSON is counted like any other bad row.
+stations_topic = app.topic(topics.STATIONS, value_serializer="raw")
+output_topic = app.topic(
+    topics.STATIONS_TABLE, key_serializer="json", value_type=TransformedStation, partitions=1, internal=True
+)
+table = app.Table("stations", partitions=1, help="The station last written per line and station id (red:40900).")
+skips = Skips()
+
+
+@app.agent(stations_topic)
+async def transform_stations(rows: faust.Stream[bytes]) -> None:
+    await output_topic.maybe_declare()  # before the first send, which would otherwise create it with defaults
+    async for raw in rows:
+        try:
+            stations = transform(json.loads(raw))
+        except (ValueError, Skip) as error:
+            skip = error if isinstance(error, Skip) else Skip(MALFORMED, f"not JSON ({error})")
+            skips.add(topics.STATIONS, skip)
+            continue
+        if not stations:
+            skips.add(topics.STATIONS, Skip(NOT_ON_A_LINE, f"stop of station {json.loads(raw).get('station_id')}"))
+        for station in stations:
+            key = f"{station.line}:{station.station_id}"
+            if table.get(key) == station.asdict():
+                continue
+            await output_topic.send(key=station.station_id, value=station)
+            table[key] = station.asdict()
+            logger.info("Station %s (%s line, #%d) written.", station.station_name, station.line, station.order)
+
+
+if __name__ == "__main__":
+    app.main()

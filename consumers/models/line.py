@@ -1,0 +1,152 @@
+"""One line: its stations in order, where each train is, and when the next train is due at each platform.
+
+Trains run a loop of platforms: every station in ``order`` in direction ``b``, then back in
+direction ``a``; from a terminal's ``b`` platform a train turns to its ``a`` platform. Each arrival
+moves a train to a platform. Arrivals are ordered by Kafka's timestamp, not by the order they are
+read in: each station has its own topic, so a consumer may read a train's arrivals out of order,
+and an arrival older than the train's last one is skipped.
+
+An arrival that continues from where the train was last seen is one observed travel time between
+two neighbouring platforms. The next train due at a platform is the nearest train in service
+behind it on the loop, plus the travel times observed on the way (the median of the last few per
+hop; the line's typical hop where a hop has none yet), as the CTA's Train Tracker estimates.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections import defaultdict, deque
+from collections.abc import Mapping
+from typing import Any
+
+from .record import OUT_OF_ORDER, UNKNOWN_STATION, Skip, field
+from .station import DIRECTIONS, Station, Train
+
+STATUSES = ("in_service", "out_of_service", "broken_down")
+TRAVEL_SAMPLES = 5
+"""Travel times kept per hop: their median follows a change within a few trains and ignores one delay."""
+MAX_TRAVEL_S = 600.0
+"""A longer gap between two arrivals is a paused simulation, not a travel time."""
+
+Platform = tuple[int, str]
+"""(station id, direction)"""
+
+
+class TravelTimes:
+    """Observed seconds between neighbouring platforms, per hop."""
+
+    def __init__(self) -> None:
+        self._samples: dict[tuple[Platform, Platform], deque[float]] = defaultdict(lambda: deque(maxlen=TRAVEL_SAMPLES))
+
+    def observe(self, start: Platform, end: Platform, seconds: float) -> None:
+        if 0 < seconds <= MAX_TRAVEL_S:
+            self._samples[(start, end)].append(seconds)
+
+    def estimates(self) -> dict[tuple[Platform, Platform], float]:
+        return {hop: statistics.median(samples) for hop, samples in self._samples.items()}
+
+
+class Line:
+    def __init__(self, color: str) -> None:
+        self.color = color
+        self.stations: dict[int, Station] = {}
+        self.trains: dict[str, Train] = {}
+        self.travel = TravelTimes()
+        self._loop: list[Platform] | None = None
+
+    # --- the stations table ---------------------------------------------------------------------
+    def add_station(self, station_id: int, name: str, order: int) -> bool:
+        """Adds or updates a station; returns whether anything changed."""
+        known = self.stations.get(station_id)
+        if known is not None:
+            if (known.name, known.order) == (name, order):
+                return False
+            known.name, known.order = name, order
+        else:
+            self.stations[station_id] = Station(station_id, name, order, self.color)
+        self._loop = None
+        return True
+
+    def ordered(self) -> list[Station]:
+        return sorted(self.stations.values(), key=lambda station: (station.order, station.station_id))
+
+    def loop(self) -> list[Platform]:
+        """Every platform in the order trains visit them."""
+        if self._loop is None:
+            ids = [station.station_id for station in self.ordered()]
+            self._loop = [(i, "b") for i in ids] + [(i, "a") for i in reversed(ids)]
+        return self._loop
+
+    # --- arrivals -------------------------------------------------------------------------------
+    def arrive(self, value: Mapping[str, Any], timestamp_ms: int) -> tuple[Train, Train | None]:
+        """Moves the train of an arrival; returns it and, if it was known, where it was before."""
+        station_id = field(value, "station_id", int)
+        train_id = field(value, "train_id", str)
+        direction = field(value, "direction", str, DIRECTIONS)
+        status = field(value, "train_status", str, STATUSES)
+        prev_station_id = field(value, "prev_station_id", int, nullable=True)
+        prev_direction = field(value, "prev_direction", str, DIRECTIONS, nullable=True)
+        station = self.stations.get(station_id)
+        if station is None:
+            raise Skip(UNKNOWN_STATION, f"station {station_id} is not on the {self.color} line")
+        before = self.trains.get(train_id)
+        if before is not None:
+            if timestamp_ms < before.arrived_ms:
+                raise Skip(OUT_OF_ORDER, f"train {train_id} was already seen later, at station {before.station_id}")
+            left = self.stations.get(before.station_id)
+            if left is not None and left.platforms[before.direction] is before:
+                left.platforms[before.direction] = None
+            if (prev_station_id, prev_direction) == (before.station_id, before.direction) != (station_id, direction):
+                self.travel.observe(
+                    (before.station_id, before.direction),
+                    (station_id, direction),
+                    (timestamp_ms - before.arrived_ms) / 1000,
+                )
+        train = Train(train_id, status, station_id, direction, timestamp_ms)
+        self.trains[train_id] = train
+        station.platforms[direction] = train
+        return train, before
+
+    # --- estimates ------------------------------------------------------------------------------
+    def due(self) -> dict[int, dict[str, int | None]]:
+        """For each station and direction, when (epoch ms) the next train in service is due; None if unknown.
+
+        A train standing at the platform is due at its arrival time (already past: it is there).
+        """
+        loop = self.loop()
+        result: dict[int, dict[str, int | None]] = {
+            station_id: dict.fromkeys(DIRECTIONS) for station_id in self.stations
+        }
+        if not loop:
+            return result
+        position = {platform: i for i, platform in enumerate(loop)}
+        standing: dict[int, Train] = {}
+        for train in self.trains.values():
+            i = position.get((train.station_id, train.direction))
+            in_service = train.status == "in_service" and i is not None
+            if in_service and (i not in standing or standing[i].arrived_ms < train.arrived_ms):
+                standing[i] = train
+        hops = self.travel.estimates()
+        typical = statistics.median(hops.values()) if hops else None
+        # Walk the loop twice: by the second round every platform has the nearest train behind it.
+        eta: float | None = None
+        for step in range(2 * len(loop)):
+            i = step % len(loop)
+            if i in standing:
+                eta = standing[i].arrived_ms
+            elif eta is not None:
+                hop = hops.get((loop[i - 1], loop[i]), typical)
+                eta = None if hop is None else eta + hop * 1000
+            if step >= len(loop):
+                station_id, direction = loop[i]
+                result[station_id][direction] = None if eta is None else round(eta)
+        return result
+
+    def to_json(self) -> dict[str, Any]:
+        ordered = self.ordered()
+        return {
+            "color": self.color,
+            "towards": {"a": ordered[0].name, "b": ordered[-1].name} if ordered else {"a": None, "b": None},
+            "stations": [station.to_json() for station in ordered],
+            "due": {str(station_id): due for station_id, due in self.due().items()},
+        }

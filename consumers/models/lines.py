@@ -1,0 +1,86 @@
+"""The three modelled lines, fed from three topics: the stations table, the arrivals and TURNSTILE_SUMMARY.
+
+Each record is routed by its topic, then by the line it names (a turnstile count names only a
+station: it goes to every line serving that station). :meth:`Lines.apply` returns what changed,
+so that the page's update carries only that.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from dataclasses import field as datafield
+from typing import Any
+
+from cta import topics
+
+from .line import Line
+from .record import MALFORMED, UNKNOWN_STATION, Record, Skip, field
+
+LINES = ("blue", "green", "red")
+
+
+@dataclass
+class Changes:
+    """What a batch of records changed: the page redraws only these."""
+
+    layout: bool = False
+    """A station was added or renamed: clients need the whole picture again."""
+    stations: set[tuple[str, int]] = datafield(default_factory=set)
+    """(line, station id) of stations whose row changed."""
+    arrivals: list[dict[str, Any]] = datafield(default_factory=list)
+    weather: bool = False
+
+    def __bool__(self) -> bool:
+        return self.layout or bool(self.stations) or bool(self.arrivals) or self.weather
+
+
+class Lines:
+    def __init__(self) -> None:
+        self.lines = {color: Line(color) for color in LINES}
+
+    def apply(self, record: Record, changes: Changes) -> None:
+        """Applies one record of the stations table, an arrivals topic or TURNSTILE_SUMMARY; raises Skip."""
+        if record.topic == topics.STATIONS_TABLE:
+            self._station(record.value, changes)
+        elif record.topic.startswith(topics.ARRIVALS_PREFIX):
+            self._arrival(record, changes)
+        elif record.topic == topics.TURNSTILE_SUMMARY:
+            self._entries(record, changes)
+        else:
+            raise Skip(MALFORMED, f"no model reads topic {record.topic}")
+
+    def _station(self, value: Any, changes: Changes) -> None:
+        line = self.lines[field(value, "line", str, LINES)]
+        station_id = field(value, "station_id", int)
+        if line.add_station(station_id, field(value, "station_name", str), field(value, "order", int)):
+            changes.layout = True
+
+    def _arrival(self, record: Record, changes: Changes) -> None:
+        line = self.lines[field(record.value, "line", str, LINES)]
+        train, before = line.arrive(record.value, record.timestamp_ms)
+        changes.stations.add((line.color, train.station_id))
+        if before is not None:
+            changes.stations.add((line.color, before.station_id))
+        changes.arrivals.append(
+            {
+                "line": line.color,
+                "train_id": train.train_id,
+                "status": train.status,
+                "station_id": train.station_id,
+                "direction": train.direction,
+                "from": None if before is None else {"station_id": before.station_id, "direction": before.direction},
+                "arrived": train.arrived_ms,
+            }
+        )
+
+    def _entries(self, record: Record, changes: Changes) -> None:
+        if record.value is None:
+            raise Skip(MALFORMED, "a tombstone: KSQL dropped a row of TURNSTILE_SUMMARY")
+        station_id = field(record.value, "STATION_ID", int)
+        count = field(record.value, "COUNT", int)
+        serving = [line for line in self.lines.values() if station_id in line.stations]
+        if not serving:
+            raise Skip(UNKNOWN_STATION, f"station {station_id} is on none of the lines")
+        for line in serving:
+            line.stations[station_id].entries = count
+            changes.stations.add((line.color, station_id))

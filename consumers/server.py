@@ -1,0 +1,175 @@
+"""The transit status page: a Tornado server fed by Kafka, pushing every change to the browsers.
+
+Run from ``consumers/`` with ``python server.py`` and browse http://localhost:8888 (``WEB_PORT``).
+Four consumers (``consumer.py``) feed one :class:`TransitStatus`: the stations table (read first,
+to the end, so that the trains read next have their stations), the arrivals of every station, the
+weather and TURNSTILE_SUMMARY. The page is served complete (it reads without JavaScript, like the
+classic one); its script then follows ``/events`` (server-sent events) and moves the trains on a
+map drawn from the stations' coordinates.
+
+| route | what |
+| --- | --- |
+| ``/`` | the status page |
+| ``/events`` | server-sent events: a ``snapshot``, then an ``update`` per change |
+| ``/api/status`` | the whole picture as JSON (what the snapshot event holds) |
+| ``/api/map`` | station coordinates and the other 'L' lines, to draw the map |
+| ``/healthz`` | 200 when every consumer is running, with the counters |
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from consumer import KafkaConsumer
+from models import TransitStatus
+from models.places import city_map
+from topic_check import topic_exists, topic_pattern_match
+from tornado.iostream import StreamClosedError
+from tornado.web import Application, RequestHandler
+
+from cta import endpoints, topics
+from stack.common.serve import run
+
+logger = logging.getLogger("server")
+
+HERE = Path(__file__).resolve().parent
+STATIONS_WAIT = 30.0
+"""Seconds to wait at the start for the stations table to be read, before serving anyway."""
+ARRIVALS_HISTORY = 50
+"""Arrivals re-read per station at the start: the latest arrival at each platform is among them."""
+WEATHER_HISTORY = 24
+KEEPALIVE = 15.0
+"""Seconds between comments on an idle event stream, so that a closed connection is noticed."""
+
+
+class StatusHandler(RequestHandler):
+    def initialize(self, status: TransitStatus) -> None:
+        self.status = status
+
+
+class MainHandler(StatusHandler):
+    def get(self) -> None:
+        self.render("status.html", snapshot=self.status.snapshot())
+
+
+class EventsHandler(StatusHandler):
+    """A server-sent event stream: the whole picture first, then every update as it happens."""
+
+    async def get(self) -> None:
+        self.set_header("Content-Type", "text/event-stream")
+        self.set_header("Cache-Control", "no-cache")
+        self.status.listeners += 1
+        try:
+            sequence = self.status.sequence
+            self.write("retry: 2000\n\n" + self.status.snapshot_event())
+            await self.flush()
+            while True:
+                await self.status.wait(sequence, KEEPALIVE)
+                events = self.status.events_after(sequence)
+                if events is None:  # too far behind: start again from the whole picture
+                    events = self.status.snapshot_event()
+                sequence = self.status.sequence
+                self.write(events or ": still here\n\n")
+                await self.flush()
+        except StreamClosedError:
+            pass
+        finally:
+            self.status.listeners -= 1
+
+
+class ApiStatusHandler(StatusHandler):
+    def get(self) -> None:
+        self.write(self.status.snapshot())
+
+
+class MapHandler(RequestHandler):
+    def get(self) -> None:
+        self.set_header("Cache-Control", "max-age=3600")
+        self.write(city_map())
+
+
+class HealthHandler(StatusHandler):
+    def initialize(self, status: TransitStatus, tasks: list[asyncio.Task[None]]) -> None:
+        super().initialize(status)
+        self.tasks = tasks
+
+    def get(self) -> None:
+        stopped = [task.get_name() for task in self.tasks if task.done()]
+        self.set_status(503 if stopped else 200)
+        self.write({"healthy": not stopped, "stopped_consumers": stopped, **self.status.counters()})
+
+
+def make_app(status: TransitStatus, tasks: list[asyncio.Task[None]]) -> Application:
+    state = {"status": status}
+    return Application(
+        [
+            (r"/", MainHandler, state),
+            (r"/events", EventsHandler, state),
+            (r"/api/status", ApiStatusHandler, state),
+            (r"/api/map", MapHandler),
+            (r"/healthz", HealthHandler, {**state, "tasks": tasks}),
+        ],
+        template_path=str(HERE / "templates"),
+        static_path=str(HERE / "static"),
+    )
+
+
+def _check_topics() -> None:
+    """Says which earlier step has not run yet; the page shows what there is and fills in later."""
+    missing = [
+        (topics.STATIONS_TABLE, "the Faust worker (`faust -A faust_stream worker -l info`)"),
+        (topics.TURNSTILE_SUMMARY, "`python ksql.py`"),
+    ]
+    for topic, step in missing:
+        if not topic_exists(topic):
+            logger.warning("Topic %s does not exist yet: run %s. It is read as soon as it exists.", topic, step)
+    if not topic_pattern_match(topics.ARRIVALS_PREFIX):
+        logger.warning("No arrivals topics yet: start the simulation (`python simulation.py` in producers/).")
+
+
+@asynccontextmanager
+async def build() -> AsyncIterator[Application]:
+    await asyncio.get_running_loop().run_in_executor(None, _check_topics)
+    status = TransitStatus()
+    stations = KafkaConsumer(topics.STATIONS_TABLE, status, is_avro=False)
+    consumers = [
+        KafkaConsumer("^" + re.escape(topics.ARRIVALS_PREFIX), status, history=ARRIVALS_HISTORY),
+        KafkaConsumer(topics.WEATHER, status, history=WEATHER_HISTORY),
+        KafkaConsumer(topics.TURNSTILE_SUMMARY, status, is_avro=False),
+    ]
+    tasks: list[asyncio.Task[None]] = []
+
+    def run_consumer(consumer: KafkaConsumer) -> None:
+        tasks.append(asyncio.create_task(consumer.consume(), name=consumer.topic_name_pattern))
+
+    try:
+        await stations.start()
+        run_consumer(stations)
+        try:
+            await asyncio.wait_for(stations.caught_up.wait(), STATIONS_WAIT)
+            logger.info("Read %d stations from %s.", status.counters()["stations"], topics.STATIONS_TABLE)
+        except TimeoutError:
+            logger.warning("No stations read within %.0f s; the page fills in as they arrive.", STATIONS_WAIT)
+        for consumer in consumers:
+            await consumer.start()
+            run_consumer(consumer)
+        yield make_app(status, tasks)
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        for consumer in [stations, *consumers]:
+            await consumer.close()
+
+
+def main() -> int:
+    return run("The transit status page", endpoints().web_port, build)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,11 @@
+"""The consumers' tests import ``models``, ``consumer``, ``server`` ... as the scripts in ``consumers/`` do."""
+
+from __future__ import annotations
+
+import sys
+
+from stack.settings import PROJECT_ROOT
+
+CONSUMERS = PROJECT_ROOT / "consumers"
+if str(CONSUMERS) not in sys.path:
+    sys.path.insert(0, str(CONSUMERS))
