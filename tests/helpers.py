@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from pathlib import Path
 from typing import Any
 
 import requests
@@ -142,3 +143,15 @@ class Api:
 
     def register(self, subject: str, schema: str, **extra: object) -> requests.Response:
         return self.request("POST", f"/subjects/{subject}/versions", {"schema": schema, **extra})
+
+
+RECORDED = Path(__file__).parent / "consumers" / "data" / "recorded.jsonl"
+
+
+def recorded_messages(prefix: str) -> list[dict[str, Any]]:
+    """Messages recorded from the local platform whose topic starts with ``prefix``, in timestamp order.
+
+    Each has ``topic``, ``partition``, ``offset``, ``timestamp`` and the decoded ``value``.
+    """
+    rows = [json.loads(line) for line in RECORDED.read_text().splitlines()]
+    return [row for row in rows if row["topic"].startswith(prefix)]

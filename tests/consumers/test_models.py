@@ -1,6 +1,6 @@
 """The status page's models, fed with messages recorded from the local platform, and with bad ones.
 
-``data/recorded.jsonl`` holds real messages, decoded: every row Kafka Connect copied to
+``tests/consumers/data/recorded.jsonl`` holds real messages, decoded: every row Kafka Connect copied to
 ``org.chicago.cta.stations``, what the Faust worker wrote to ``org.chicago.cta.stations.table.v1``,
 the weather, and the last dozen arrivals of each red line station (a simulation run), in timestamp
 order. Bad messages are made from good ones, one defect at a time.
@@ -9,7 +9,6 @@ order. Bad messages are made from good ones, one defect at a time.
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,16 +17,13 @@ from models.line import Line
 from models.record import MALFORMED, OUT_OF_ORDER, UNKNOWN_STATION, Skip
 
 from cta import topics
-
-RECORDED = Path(__file__).parent / "data" / "recorded.jsonl"
+from tests.helpers import recorded_messages
 
 
 def recorded(prefix: str) -> list[Record]:
-    rows = [json.loads(line) for line in RECORDED.read_text().splitlines()]
     return [
         Record(row["topic"], row["value"], row["timestamp"], None, row["partition"], row["offset"])
-        for row in rows
-        if row["topic"].startswith(prefix)
+        for row in recorded_messages(prefix)
     ]
 
 

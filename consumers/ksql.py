@@ -1,0 +1,113 @@
+"""Creates KSQL's count of turnstile entries per station: the TURNSTILE stream and the TURNSTILE_SUMMARY table.
+
+The turnstile topic is a stream of events, one per rider, so it is declared a STREAM (its Avro
+schema comes from the Schema Registry) and aggregated into a TABLE: the classic project declared
+the events a TABLE, which on modern ksqlDB keeps one row per key instead of counting them.
+TURNSTILE_SUMMARY's value holds STATION_ID as well as COUNT (``AS_VALUE``; the key column takes
+another name), so consumers written for the classic project still find it there. The count reads
+the topic from the beginning, so it includes every entry produced before it was created.
+
+Run from ``consumers/`` with ``python ksql.py`` once, after the simulation has created the
+turnstile topic. Running it again changes nothing and says so. Statements go to the ksqlDB REST
+API (``POST /ksql``), so it works against the local platform's KSQL server and against ksqlDB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from typing import Any
+
+import requests
+
+from cta import endpoints, topics
+
+logger = logging.getLogger("ksql")
+
+HEADERS = {"Content-Type": "application/vnd.ksql.v1+json", "Accept": "application/vnd.ksql.v1+json"}
+TIMEOUT = (3.05, 60.0)
+STREAM = "TURNSTILE"
+TABLE = topics.TURNSTILE_SUMMARY
+CREATE_STREAM = f"CREATE STREAM {STREAM} WITH (KAFKA_TOPIC='{topics.TURNSTILE}', VALUE_FORMAT='AVRO');"
+CREATE_TABLE = (
+    f"CREATE TABLE {TABLE} WITH (VALUE_FORMAT='JSON') AS "
+    f"SELECT STATION_ID AS ROWKEY, AS_VALUE(STATION_ID) AS STATION_ID, COUNT(*) AS COUNT "
+    f"FROM {STREAM} GROUP BY STATION_ID EMIT CHANGES;"
+)
+FROM_THE_BEGINNING = {"ksql.streams.auto.offset.reset": "earliest"}
+
+
+class KsqlError(Exception):
+    """KSQL is unreachable or refused a statement; the message says so in one line."""
+
+
+def ksql(statement: str, properties: dict[str, str] | None = None) -> list[dict[str, Any]]:
+    """Runs statements through ``POST /ksql``; returns the entities of the answer."""
+    url = f"{endpoints().ksql_url}/ksql"
+    body = {"ksql": statement, "streamsProperties": properties or {}}
+    try:
+        response = requests.post(url, json=body, headers=HEADERS, timeout=TIMEOUT)
+    except requests.RequestException as error:
+        raise KsqlError(
+            f"KSQL is not reachable at {endpoints().ksql_url} ({type(error).__name__}): "
+            "start the platform (`python -m stack up`) or set KSQL_URL."
+        ) from error
+    try:
+        answer = response.json()
+    except ValueError:
+        raise KsqlError(f"KSQL answered {response.status_code} without JSON: {response.text[:200]}") from None
+    if not response.ok:
+        message = answer.get("message", response.text) if isinstance(answer, dict) else response.text
+        raise KsqlError(f"KSQL refused `{statement.split(' AS ')[0]}`: {str(message).splitlines()[0]}")
+    for entity in answer:
+        status = entity.get("commandStatus", {})
+        if status.get("status") == "ERROR":
+            raise KsqlError(f"KSQL could not run `{entity.get('statementText', statement)}`: {status.get('message')}")
+    return answer
+
+
+def existing_sources() -> dict[str, str]:
+    """The streams and tables KSQL knows: name -> ``STREAM`` or ``TABLE``."""
+    sources = {}
+    for entity in ksql("SHOW STREAMS; SHOW TABLES;"):
+        for source in entity.get("streams", []) + entity.get("tables", []):
+            sources[source["name"]] = source["type"]
+    return sources
+
+
+def create() -> bool:
+    """Creates what is missing; returns whether anything was created."""
+    sources = existing_sources()
+    if sources.get(STREAM) == "TABLE":
+        raise KsqlError(
+            f"{STREAM} is a TABLE, as the classic project declared it, which does not count events: "
+            f"drop it (`DROP TABLE {TABLE}; DROP TABLE {STREAM};`) and run this again."
+        )
+    created = False
+    if STREAM not in sources:
+        ksql(CREATE_STREAM)
+        logger.info("Created the stream %s over %s.", STREAM, topics.TURNSTILE)
+        created = True
+    if TABLE not in sources:
+        ksql(CREATE_TABLE, FROM_THE_BEGINNING)
+        logger.info("Created the table %s: turnstile entries per station, counted from the first one.", TABLE)
+        created = True
+    if not created:
+        logger.info("The stream %s and the table %s already exist; nothing to do.", STREAM, TABLE)
+    return created
+
+
+def main(argv: list[str] | None = None) -> int:
+    argparse.ArgumentParser(description=__doc__.splitlines()[0]).parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    try:
+        create()
+    except KsqlError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,99 @@
+"""The status server's routes on a state fed by hand, without Kafka: escaping, JSON, and the event stream."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+from models import Record, TransitStatus
+from server import make_app
+from tornado.testing import AsyncHTTPTestCase, gen_test
+
+from cta import topics
+
+EVIL = "<script>alert('x')</script> & Co"
+
+
+def station(station_id: int, name: str, order: int, line: str = "red") -> Record:
+    value = {"station_id": station_id, "station_name": name, "order": order, "line": line}
+    return Record(topics.STATIONS_TABLE, value, 1)
+
+
+def arrival(station_id: int, train_id: str, at: int, prev: int | None = None) -> Record:
+    value = {
+        "station_id": station_id,
+        "train_id": train_id,
+        "direction": "b",
+        "line": "red",
+        "train_status": "in_service",
+        "prev_station_id": prev,
+        "prev_direction": None if prev is None else "b",
+    }
+    return Record(topics.arrivals("x", station_id), value, at)
+
+
+async def read_events(port: int, path: str, wanted: int) -> list[tuple[str, dict[str, Any]]]:
+    """The first ``wanted`` server-sent events of ``path``, as (event, data)."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    writer.write(f"GET {path} HTTP/1.1\r\nHost: localhost\r\nAccept: text/event-stream\r\n\r\n".encode())
+    events: list[tuple[str, dict[str, Any]]] = []
+    kind = ""
+    try:
+        while len(events) < wanted:
+            line = (await asyncio.wait_for(reader.readline(), 10)).decode().rstrip("\r\n")
+            if line.startswith("event: "):
+                kind = line[len("event: ") :]
+            elif line.startswith("data: "):
+                events.append((kind, json.loads(line[len("data: ") :])))
+    finally:
+        writer.close()
+    return events
+
+
+class ServerTest(AsyncHTTPTestCase):
+    def get_app(self) -> Any:
+        self.status = TransitStatus()
+        self.status.apply([station(40900, "Howard", 0), station(41190, EVIL, 1), station(40100, "Morse", 2)])
+        return make_app(self.status, [])
+
+    def test_every_name_on_the_page_is_escaped(self) -> None:
+        body = self.fetch("/").body.decode()
+        assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt; &amp; Co" in body
+        assert "<script>alert" not in body
+        assert 'src="/static/status.js?v=' in body  # served locally, cache-busted
+
+    def test_the_api_gives_the_state_as_json(self) -> None:
+        self.status.apply([arrival(40900, "RL001", 1000)])
+        status = json.loads(self.fetch("/api/status").body)
+        red = next(line for line in status["lines"] if line["color"] == "red")
+        assert [s["name"] for s in red["stations"]] == ["Howard", EVIL, "Morse"]
+        assert red["stations"][0]["b"]["train_id"] == "RL001"
+        assert red["towards"] == {"a": "Howard", "b": "Morse"}
+        assert status["counters"]["stations"] == 3
+
+    def test_health_and_the_map(self) -> None:
+        health = self.fetch("/healthz")
+        assert health.code == 200 and json.loads(health.body)["healthy"] is True
+        city = json.loads(self.fetch("/api/map").body)
+        assert city["stations"]["40900"] == [42.019063, -87.672892]
+        assert {line["name"] for line in city["other_lines"]} == {"Brown", "Orange", "Pink", "Purple", "Yellow"}
+
+    def test_every_asset_is_served_locally(self) -> None:
+        for asset in ("status.js", "status.css", "favicon.svg"):
+            assert self.fetch(f"/static/{asset}").code == 200
+        page = self.fetch("/").body.decode()
+        assert "http://" not in page.replace("http://www.w3.org", "") and "https://" not in page
+
+    @gen_test
+    async def test_the_event_stream_sends_the_picture_then_each_arrival(self) -> None:
+        reading = asyncio.ensure_future(read_events(self.get_http_port(), "/events", 3))
+        while self.status.listeners == 0:
+            await asyncio.sleep(0.01)
+        self.status.apply([arrival(40900, "RL001", 1000)])
+        self.status.apply([arrival(41190, "RL001", 3000, prev=40900)])
+        (first, snapshot), (_, update), (_, moved) = await reading
+        assert first == "snapshot" and snapshot["counters"]["stations"] == 3
+        assert [a["train_id"] for a in update["arrivals"]] == ["RL001"]
+        assert moved["arrivals"][0]["from"] == {"station_id": 40900, "direction": "b"}
+        assert moved["due"]["red"]["40100"]["b"] == 5000  # one hop of 2 s observed: Morse is 2 s after
