@@ -36,7 +36,7 @@ from confluent_kafka import (
     TopicPartition,
 )
 
-from stack.common.kafka import client_config, error_text
+from stack.common.kafka import client_config, consume_ready, error_text
 from stack.ksql.formats import RecordError, Registry, RegistryUnavailable, serde
 from stack.ksql.metastore import Source
 from stack.ksql.plan import QueryPlan, group_key_text, reader_for
@@ -128,6 +128,9 @@ class PersistentQuery(threading.Thread):
                 self.runtime.bootstrap_servers,
                 **{
                     "group.id": self.app_id,
+                    # Static membership: a restarted server takes its partitions back at once instead of
+                    # waiting for the group to notice, after session.timeout.ms, that its old self is gone.
+                    "group.instance.id": f"{self.app_id}-{self.runtime.instance_id}",
                     "enable.auto.commit": False,
                     "isolation.level": "read_committed",
                     "auto.offset.reset": self.offset_reset,
@@ -141,7 +144,7 @@ class PersistentQuery(threading.Thread):
         consumer.subscribe(topics, on_assign=self._assigned, on_revoke=self._revoked, on_lost=self._revoked)
         log.info("Query %s is running: %s -> %s.", self.query_id, self.plan.source.topic, self.sink.topic)
         while not self._stopping.is_set():
-            messages = consumer.consume(BATCH, POLL_TIMEOUT)
+            messages = consume_ready(consumer, BATCH, POLL_TIMEOUT)
             records = [m for m in messages if m.error() is None]
             for message in messages:
                 if message.error() is not None and message.error().code() != KafkaError._PARTITION_EOF:
@@ -204,7 +207,7 @@ class PersistentQuery(threading.Thread):
             reader.assign([TopicPartition(self.changelog, p, OFFSET_BEGINNING) for p in partitions])
             pending = set(partitions)
             while pending:
-                for message in reader.consume(10_000, 0.05):
+                for message in consume_ready(reader, 10_000, 0.05):
                     error = message.error()
                     if error is not None:
                         if error.code() == KafkaError._PARTITION_EOF:

@@ -19,7 +19,7 @@ from typing import Any
 
 from confluent_kafka import OFFSET_BEGINNING, OFFSET_END, Consumer, KafkaError, Message, TopicPartition
 
-from stack.common.kafka import client_config
+from stack.common.kafka import client_config, consume_ready
 from stack.ksql.formats import RecordError
 from stack.ksql.persistent import Runtime
 from stack.ksql.plan import QueryPlan, group_key_text, reader_for
@@ -152,7 +152,7 @@ class TransientQuery:
             consumer.assign([TopicPartition(topic, p, start) for p in partitions])
             open_partitions = set(partitions)
             while not self.stopping.is_set() and (self.push or open_partitions):
-                for message in consumer.consume(500, 0.05):
+                for message in consume_ready(consumer, 500, 0.05):
                     error = message.error()
                     if error is None:
                         yield message
