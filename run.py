@@ -8,10 +8,14 @@ which processes are up, how many events a second reach Kafka and how far each co
 lags behind, one line every few seconds. A process that dies is reported in one line with the
 tail of its log; the others carry on. Ctrl+C or SIGTERM stops every process this run started
 (each flushes what it wrote), then the platform if this run started it.
+
+``python run.py --no-platform`` runs the application against whatever already serves the
+configured endpoints, such as ``docker-compose up``.
 """
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import os
 import signal
@@ -218,17 +222,26 @@ def status_line(supervisor: Supervisor, activity: KafkaActivity) -> str:
 
 
 def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--no-platform",
+        action="store_true",
+        help="do not start the local platform: use the one at the configured endpoints (e.g. docker-compose)",
+    )
+    own_platform = not parser.parse_args().no_platform
     settings = load()
-    was_running = bool(lifecycle.running_services(settings))
+    was_running = not own_platform or bool(lifecycle.running_services(settings))
     # Ctrl+C and SIGTERM both end the run, even when it was started with SIGINT ignored (in the background).
     signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt))
     supervisor = Supervisor(settings, APPLICATION)
     try:
-        brokers = lifecycle.up(settings)
+        bootstrap = settings.endpoints.kafka_bootstrap_servers
+        if own_platform:
+            bootstrap = settings.bootstrap_servers(lifecycle.up(settings))
         supervisor.start()
         print("Everything is started. Press Ctrl+C to stop it all.", flush=True)
-        activity = KafkaActivity(settings.bootstrap_servers(brokers))
+        activity = KafkaActivity(bootstrap)
         next_status = time.monotonic()
         while True:
             supervisor.check()
