@@ -192,10 +192,10 @@ class KafkaActivity:
         except (KafkaException, TimeoutError) as error:
             return f"Kafka does not answer ({error})"
         now, total = time.monotonic(), sum(ends.values())
-        rate = (total - self.last[1]) / (now - self.last[0]) if self.last else 0.0
+        rate = f"{(total - self.last[1]) / (now - self.last[0]):,.0f}" if self.last else "(measuring)"
         self.last = (now, total)
         lag_text = ", ".join(f"{group} {lag:,}" for group, lag in sorted(lags.items())) or "no consumer groups yet"
-        return f"{rate:,.0f} events/s | lag: {lag_text}"
+        return f"{rate} events/s | lag: {lag_text}"
 
     def _end_offsets(self, partitions: list[TopicPartition]) -> dict[tuple[str, int], int]:
         if not partitions:
