@@ -26,7 +26,7 @@ import uuid
 from typing import Any
 
 import requests
-from confluent_kafka import Consumer, DeserializingConsumer, KafkaError, Producer, SerializingProducer
+from confluent_kafka import Consumer, DeserializingConsumer, Producer, SerializingProducer
 from confluent_kafka.admin import AdminClient
 from confluent_kafka.schema_registry import SchemaRegistryClient
 from confluent_kafka.schema_registry.avro import AvroDeserializer, AvroSerializer

@@ -190,7 +190,7 @@ class Engine:
                     )
                 }
             self._check_name_free(statement.kind, statement.name, statement.or_replace)
-            plan, sink = self._sink_of(statement)
+            _, sink = self._sink_of(statement)
             self._create_sink_topic(sink)
             command["offset_reset"] = session.offset_reset()
         elif isinstance(statement, Drop):
@@ -206,7 +206,7 @@ class Engine:
                         )
                     }
                 raise StatementError(f"{statement.kind.capitalize()} {statement.name} does not exist.", statement.text)
-            self._check_kind(source, statement.kind, "DROP")
+            self._check_kind(source, statement.kind)
             self._check_droppable(source)
             if statement.delete_topic:
                 command["delete_topic"] = {
@@ -237,13 +237,12 @@ class Engine:
         raise StatementError(f"Cannot add {noun} '{name}': A {noun} with the same name already exists")
 
     @staticmethod
-    def _check_kind(source: Source, kind: str, verb: str) -> None:
+    def _check_kind(source: Source, kind: str) -> None:
+        """DROP STREAM of a table (or the reverse) is refused, as ksqlDB refuses it."""
         if source.kind != kind:
-            noun = source.kind.lower()
             raise StatementError(
-                f"Incompatible data source type is {source.kind}, but statement was {verb} {kind}"
-                if verb != "DROP"
-                else f"Incompatible data source type is {source.kind}, but statement was DROP {kind}. Use DROP {source.kind} {source.name} for this {noun}."
+                f"Incompatible data source type is {source.kind}, but statement was DROP {kind}. "
+                f"Use DROP {source.kind} {source.name} for this {source.kind.lower()}."
             )
 
     def _check_droppable(self, source: Source) -> None:
@@ -344,8 +343,9 @@ class Engine:
         if described is not None:
             if "PARTITIONS" in props and int(props["PARTITIONS"]) != described[0]:
                 raise StatementError(
-                    f"A Kafka topic with the name '{topic}' already exists, with different partition/replica configuration "
-                    f"than required. KSQL expects {props['PARTITIONS']} partitions (topic has {described[0]})."
+                    f"A Kafka topic with the name '{topic}' already exists, with different partition/replica "
+                    f"configuration than required. KSQL expects {props['PARTITIONS']} partitions "
+                    f"(topic has {described[0]})."
                 )
             return described
         if "PARTITIONS" not in props:
@@ -353,8 +353,8 @@ class Engine:
             raise StatementError(
                 f"Topic '{topic}' does not exist. If you want to create a new topic for the {kind} please re-run the "
                 "statement providing the required 'PARTITIONS' configuration in the WITH clause (and optionally "
-                f"'REPLICAS'). For example: CREATE {statement.kind} {statement.name} (ID INT) WITH (KAFKA_TOPIC='{topic}', "
-                "PARTITIONS=2, REPLICAS=1, FORMAT='JSON');"
+                f"'REPLICAS'). For example: CREATE {statement.kind} {statement.name} (ID INT) "
+                f"WITH (KAFKA_TOPIC='{topic}', PARTITIONS=2, REPLICAS=1, FORMAT='JSON');"
             )
         partitions = _positive(props["PARTITIONS"], "PARTITIONS")
         replicas = _positive(props.get("REPLICAS", -1), "REPLICAS", allow_default=True)
@@ -393,15 +393,18 @@ class Engine:
         plan = plan_query(select, source)
         if plan.is_aggregate and statement.kind == "STREAM":
             raise StatementError(
-                "Invalid result type. Your SELECT query produces a TABLE. Please use CREATE TABLE AS SELECT statement instead."
+                "Invalid result type. Your SELECT query produces a TABLE. "
+                "Please use CREATE TABLE AS SELECT statement instead."
             )
         if not plan.is_aggregate and statement.kind == "TABLE" and source.kind == "STREAM":
             raise StatementError(
-                "Invalid result type. Your SELECT query produces a STREAM. Please use CREATE STREAM AS SELECT statement instead."
+                "Invalid result type. Your SELECT query produces a STREAM. "
+                "Please use CREATE STREAM AS SELECT statement instead."
             )
         if plan.is_aggregate and source.kind == "TABLE" and not source.legacy:
             raise StatementError(
-                "Aggregating a TABLE is not supported by this server: declare the events as a STREAM and aggregate that."
+                "Aggregating a TABLE is not supported by this server: "
+                "declare the events as a STREAM and aggregate that."
             )
         if plan.legacy:
             default_key = "KAFKA"
@@ -532,7 +535,7 @@ class Engine:
         source = self.metastore.source(statement.name)
         if source is None:
             raise StatementError(f"{statement.kind.capitalize()} {statement.name} does not exist.")
-        self._check_kind(source, statement.kind, "DROP")
+        self._check_kind(source, statement.kind)
         self._check_droppable(source)
         for writer in self.metastore.writers_of(source.name):
             self._stop_query(writer.id)

@@ -92,7 +92,7 @@ def literal_type(value: Any) -> SqlType:
     if isinstance(value, float):
         return DOUBLE
     if isinstance(value, Decimal):
-        sign, digits, exponent = value.as_tuple()
+        _, digits, exponent = value.as_tuple()
         scale = max(0, -int(exponent))
         return SqlType("DECIMAL", max(len(digits), scale), scale)
     return STRING

@@ -21,7 +21,7 @@ import io
 import json
 import struct
 from collections.abc import Callable
-from typing import Any
+from typing import Any, ClassVar
 
 import fastavro
 from confluent_kafka.schema_registry import Schema, SchemaRegistryClient
@@ -132,7 +132,7 @@ class Serde:
 class KafkaSerde(Serde):
     """One column in Kafka's primitive serializer formats."""
 
-    PACKERS = {"INTEGER": ">i", "BIGINT": ">q", "DOUBLE": ">d"}
+    PACKERS: ClassVar[dict[str, str]] = {"INTEGER": ">i", "BIGINT": ">q", "DOUBLE": ">d"}
 
     def __init__(self, columns: tuple[Column, ...]) -> None:
         super().__init__(columns)

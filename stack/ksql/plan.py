@@ -140,7 +140,8 @@ def plan_query(select: Select, source: Source, legacy_output: bool | None = None
     if not select.group_by:
         if has_aggregates:
             raise StatementError(
-                "Aggregate functions need a GROUP BY clause: this server does not aggregate a whole stream into one row."
+                "Aggregate functions need a GROUP BY clause: "
+                "this server does not aggregate a whole stream into one row."
             )
         if select.having is not None:
             raise StatementError("HAVING requires a GROUP BY clause.")

@@ -37,7 +37,8 @@ def query_id(source: str) -> str:
 def check_pull(plan: QueryPlan) -> None:
     if plan.is_aggregate:
         raise StatementError(
-            "Pull queries don't support GROUP BY clauses. See https://cnfl.io/queries for more info.\nAdd EMIT CHANGES if you intended to issue a push query."
+            "Pull queries don't support GROUP BY clauses. See https://cnfl.io/queries for more info.\n"
+            "Add EMIT CHANGES if you intended to issue a push query."
         )
 
 
@@ -61,11 +62,9 @@ class TransientQuery:
     def run(self, emit: Emit) -> None:
         """Emits the query's rows (as lists in the header's column order) until done or stopped."""
         columns = [c.name for c in self.plan.output.columns]
-        sent = 0
         limit = self.plan.limit
-        for row in self._rows():
+        for sent, row in enumerate(self._rows(), start=1):
             emit([row.get(name) for name in columns])
-            sent += 1
             if limit is not None and sent >= limit:
                 self.limit_reached = True
                 return

@@ -41,7 +41,7 @@ def test_the_classic_ksql5_statements_count_every_event(
         """,
         EARLIEST,
     )
-    assert [e["commandStatus"]["message"] for e in entities][0] == "Table created"
+    assert entities[0]["commandStatus"]["message"] == "Table created"
     assert entities[1]["commandStatus"]["queryId"].startswith(f"CTAS_{summary.upper()}_")
     events.produce(1000, start=3000)
 

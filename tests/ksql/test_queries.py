@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import struct
 import threading
 import time
 from typing import Any
@@ -24,7 +25,8 @@ def json_stream(ksql_url: str, admin: AdminClient, bootstrap: str, rows: list[di
     name = f"s_{suffix()}".upper()
     ok(
         ksql_url,
-        f"CREATE STREAM {name} (id STRING KEY, amount INT, note STRING) WITH (KAFKA_TOPIC='{topic}', VALUE_FORMAT='JSON');",
+        f"CREATE STREAM {name} (id STRING KEY, amount INT, note STRING) "
+        f"WITH (KAFKA_TOPIC='{topic}', VALUE_FORMAT='JSON');",
     )
     return name, topic
 
@@ -101,8 +103,6 @@ def test_a_pull_query_on_a_counted_table_gives_the_latest_count_per_key(
         f"CREATE TABLE {name}_COUNTS AS SELECT station_id, COUNT(*) AS count FROM {name} GROUP BY station_id;",
         {"auto.offset.reset": "earliest"},
     )
-    import struct
-
     latest_values(bootstrap_servers, f"{name}_COUNTS", events.produced, lambda key: struct.unpack(">i", key)[0])
     lines = query_lines(ksql_url, f"SELECT * FROM {name}_COUNTS;")
     header = json.loads(lines[0].lstrip("[").rstrip(","))

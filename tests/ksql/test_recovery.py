@@ -1,4 +1,4 @@
-"""Counts stay exact when a KSQL server is killed mid-stream: restarted alone, or replaced by the rest of its cluster."""
+"""Counts stay exact when a KSQL server is killed mid-stream: restarted alone, or replaced by its cluster."""
 
 from __future__ import annotations
 
