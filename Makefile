@@ -5,23 +5,17 @@ PY := $(VENV)/bin/python
 # Wheels are cached in a git-ignored folder so that a second setup needs no network.
 PIP_CACHE := .cache/pip
 
-.PHONY: setup jars browser run test test-unit bench lint format platform-up platform-down clean
+.PHONY: setup jars system-packages run test test-unit bench lint format platform-up platform-down clean diagram
 
 # The jars are cached by a hash of their inputs: a second `make setup` does not call Maven.
-setup: $(VENV)/.installed jars browser
+setup: $(VENV)/.installed jars system-packages
 
 jars: $(VENV)/.installed
 	$(PY) -m stack jars
 
-# The status page's browser test drives Debian's headless Chromium: installed here when missing and
-# this runs as root, else one line says what to install (the test is then skipped).
-browser:
-	@if command -v chromium >/dev/null && command -v chromedriver >/dev/null; then :; \
-	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver; \
-	else \
-		echo "The browser test needs Chromium: install the Debian packages chromium and chromium-driver (as root)."; \
-	fi
+# Programs from the system's package manager (the compose client the tests use), installed when root.
+system-packages: $(VENV)/.installed
+	$(PY) -m stack.platform.system_packages
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed: install python3.11.")'
@@ -56,6 +50,13 @@ platform-up: setup
 
 platform-down: setup
 	$(PY) -m stack down
+
+# The architecture picture of the README, drawn by Graphviz (apt-get install graphviz); not part of CI.
+diagram: images/diagram.png
+
+images/diagram.png: images/diagram.dot
+	@command -v dot > /dev/null || { echo "Graphviz is needed to draw the diagram: apt-get install graphviz."; exit 1; }
+	dot -Tpng -Gdpi=110 -o $@ $<
 
 clean: platform-down
 	rm -rf .data

@@ -1,81 +1,258 @@
-"""``make run``: the whole pipeline on this machine, stopped together with Ctrl+C.
+"""``make run``: the whole product on this machine, with a live status line, stopped together with Ctrl+C.
 
-Starts the local platform (unless it is already running), then the application's processes as the
-classic project's users know them, each from its own folder, with its output prefixed by its name.
-Ctrl+C or SIGTERM stops those processes (each flushes what it wrote), then the platform if this run
-started it.
+Starts the local platform (unless it is already running), then the application as the classic
+project's users run it by hand, each piece from its own folder (the table :data:`APPLICATION`):
+the stations connector and the KSQL statements once, then the Faust worker, the status page's
+server and the simulation. Each process logs to ``.data/logs/<name>.log``; this terminal shows
+which processes are up, how many events a second reach Kafka and how far each consumer group
+lags behind, one line every few seconds. A process that dies is reported in one line with the
+tail of its log; the others carry on. Ctrl+C or SIGTERM stops every process this run started
+(each flushes what it wrote), then the platform if this run started it.
+
+``python run.py --no-platform`` runs the application against whatever already serves the
+configured endpoints, such as ``docker-compose up``.
 """
 
 from __future__ import annotations
 
+import argparse
+import contextlib
+import os
 import signal
 import subprocess
 import sys
-import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from confluent_kafka import ConsumerGroupState, ConsumerGroupTopicPartitions, KafkaException, TopicPartition
+from confluent_kafka.admin import AdminClient, OffsetSpec
+
 from stack.common.errors import exit_with
+from stack.common.kafka import client_config
 from stack.platform import lifecycle
-from stack.settings import PROJECT_ROOT, load
+from stack.platform.prerequisites import port_in_use
+from stack.settings import PROJECT_ROOT, Endpoints, Settings, load
 
-# (name, folder, arguments to Python): the processes of the application, in start order.
-APPLICATION = [
-    ("simulation", "producers", ["simulation.py"]),
-]
+APP_TOPICS = "org.chicago.cta."
+STATUS_EVERY = 5.0
 STOP_TIMEOUT = 30.0
+TAIL_LINES = 12
 
 
-def _relay(name: str, process: subprocess.Popen[str]) -> None:
-    assert process.stdout is not None
-    for line in process.stdout:
-        print(f"[{name}] {line}", end="", flush=True)
+@dataclass(frozen=True)
+class Process:
+    """One piece of the application: how to run it, and whether it runs once or keeps running."""
+
+    name: str
+    folder: str
+    command: list[str]
+    """Arguments after the venv's Python (or a venv script, when the first one names it)."""
+    once: bool = False
+    """A set-up step that runs to completion before the long-running processes start."""
+    web_port: Callable[[Endpoints], int] | None = None
+    """The port of a page this process serves: its URL is printed once it answers."""
+
+    @property
+    def source(self) -> Path:
+        """The script the process runs; a missing one means that piece is not in this checkout."""
+        module = self.command[self.command.index("-A") + 1] + ".py" if "-A" in self.command else self.command[0]
+        return PROJECT_ROOT / self.folder / module
+
+    def argv(self) -> list[str]:
+        venv_bin = Path(sys.executable).parent
+        if (venv_bin / self.command[0]).exists():
+            return [str(venv_bin / self.command[0]), *self.command[1:]]
+        return [sys.executable, *self.command]
 
 
-def _start(name: str, folder: str, args: list[str]) -> subprocess.Popen[str]:
-    process = subprocess.Popen(
-        [sys.executable, *args],
-        cwd=Path(PROJECT_ROOT, folder),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        bufsize=1,
-        start_new_session=True,  # Ctrl+C reaches this runner only, which then stops each process once
-    )
-    threading.Thread(target=_relay, args=(name, process), daemon=True).start()
-    return process
+APPLICATION = [
+    Process("connector", "producers", ["connector.py"], once=True),
+    Process("ksql", "consumers", ["ksql.py"], once=True),
+    Process("faust", "consumers", ["faust", "-A", "faust_stream", "worker", "-l", "info"]),
+    Process("server", "consumers", ["server.py"], web_port=lambda endpoints: endpoints.web_port),
+    # The connector step above has configured the stations connector already.
+    Process("simulation", "producers", ["simulation.py", "--no-connector"]),
+]
+
+
+@dataclass
+class Started:
+    process: Process
+    popen: subprocess.Popen[bytes]
+    log: Path
+    reported: bool = False
+    url_shown: bool = False
+
+
+def log_tail(log: Path, lines: int = TAIL_LINES) -> list[str]:
+    with log.open("rb") as file:
+        file.seek(max(0, log.stat().st_size - 64 * 1024))
+        return file.read().decode(errors="replace").splitlines()[-lines:]
+
+
+@dataclass
+class Supervisor:
+    """Starts the application's processes, watches them, and stops exactly those it started."""
+
+    settings: Settings
+    processes: list[Process]
+    say: Callable[[str], None] = field(default=lambda text: print(text, flush=True))
+    started: list[Started] = field(default_factory=list)
+
+    def start(self) -> None:
+        for process in self.processes:
+            if not process.source.exists():
+                self.say(f"Skipping the {process.name}: {process.source.relative_to(PROJECT_ROOT)} is not there.")
+                continue
+            entry = self._spawn(process)
+            if process.once:
+                self._report_exit(entry, entry.popen.wait())
+                entry.reported = True
+
+    def _spawn(self, process: Process) -> Started:
+        log = self.settings.logs_dir / f"{process.name}.log"
+        log.parent.mkdir(parents=True, exist_ok=True)
+        with log.open("ab") as output:
+            output.write(f"\n=== {time.strftime('%Y-%m-%d %H:%M:%S')} make run starts {process.name}\n".encode())
+            output.flush()
+            popen = subprocess.Popen(
+                process.argv(),
+                cwd=PROJECT_ROOT / process.folder,
+                stdin=subprocess.DEVNULL,
+                stdout=output,
+                stderr=subprocess.STDOUT,
+                env={**os.environ, "PYTHONUNBUFFERED": "1"},
+                start_new_session=True,  # Ctrl+C reaches this supervisor only, which then stops each process once
+            )
+        what = "Running" if process.once else "Started"
+        self.say(f"{what} the {process.name} ({process.folder}/{' '.join(process.command)}); log: {log}")
+        entry = Started(process, popen, log)
+        self.started.append(entry)
+        return entry
+
+    def check(self) -> None:
+        """Reports processes that died since the last check, and pages that began to answer."""
+        for entry in self.started:
+            code = entry.popen.poll()
+            if code is not None and not entry.reported:
+                entry.reported = True
+                self._report_exit(entry, code)
+            port = entry.process.web_port(self.settings.endpoints) if entry.process.web_port else None
+            if code is None and port and not entry.url_shown and port_in_use(port):
+                entry.url_shown = True
+                self.say(f"The status page is up: http://localhost:{port}")
+
+    def _report_exit(self, entry: Started, code: int) -> None:
+        if code == 0:
+            self.say(f"The {entry.process.name} finished.")
+            return
+        tail = [f"    {line}" for line in log_tail(entry.log)]
+        self.say("\n".join([f"The {entry.process.name} died (exit code {code}); the end of {entry.log}:", *tail]))
+
+    def running(self) -> list[str]:
+        return [e.process.name for e in self.started if not e.process.once and e.popen.poll() is None]
+
+    def long_running(self) -> list[str]:
+        return [e.process.name for e in self.started if not e.process.once]
+
+    def stop(self) -> None:
+        """SIGINT to every live process, newest first (the simulation flushes before its readers stop)."""
+        live = [e for e in reversed(self.started) if e.popen.poll() is None]
+        for entry in live:
+            self.say(f"Stopping the {entry.process.name}...")
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(entry.popen.pid, signal.SIGINT)
+        deadline = time.monotonic() + STOP_TIMEOUT
+        for entry in live:
+            try:
+                entry.popen.wait(max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                self.say(f"The {entry.process.name} did not stop in {STOP_TIMEOUT:.0f} s and was killed.")
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(entry.popen.pid, signal.SIGKILL)
+                entry.popen.wait()
+            entry.reported = True
+
+
+class KafkaActivity:
+    """Events a second written to the application's topics, and the lag of each active consumer group."""
+
+    def __init__(self, bootstrap_servers: str) -> None:
+        self.admin = AdminClient(client_config(bootstrap_servers))
+        self.last: tuple[float, int] | None = None
+
+    def sample(self) -> str:
+        try:
+            topics = self.admin.list_topics(timeout=5).topics
+            app = [TopicPartition(t, p) for t, m in topics.items() if t.startswith(APP_TOPICS) for p in m.partitions]
+            lags = self._group_lags(topics)
+            ends = self._end_offsets(app)
+        except (KafkaException, TimeoutError) as error:
+            return f"Kafka does not answer ({error})"
+        now, total = time.monotonic(), sum(ends.values())
+        rate = f"{(total - self.last[1]) / (now - self.last[0]):,.0f}" if self.last else "(measuring)"
+        self.last = (now, total)
+        lag_text = ", ".join(f"{group} {lag:,}" for group, lag in sorted(lags.items())) or "no consumer groups yet"
+        return f"{rate} events/s | lag: {lag_text}"
+
+    def _end_offsets(self, partitions: list[TopicPartition]) -> dict[tuple[str, int], int]:
+        if not partitions:
+            return {}
+        futures = self.admin.list_offsets({tp: OffsetSpec.latest() for tp in partitions}, request_timeout=5)
+        return {(tp.topic, tp.partition): future.result(10).offset for tp, future in futures.items()}
+
+    def _group_lags(self, topics: dict) -> dict[str, int]:
+        groups = self.admin.list_consumer_groups(request_timeout=5).result(10).valid
+        active = [g.group_id for g in groups if g.state == ConsumerGroupState.STABLE]
+        lags = {}
+        for group in active:
+            committed = self.admin.list_consumer_group_offsets([ConsumerGroupTopicPartitions(group)])[group].result(10)
+            owned = [tp for tp in committed.topic_partitions if tp.offset >= 0 and tp.topic in topics]
+            ends = self._end_offsets([TopicPartition(tp.topic, tp.partition) for tp in owned])
+            lags[group] = sum(max(0, ends[(tp.topic, tp.partition)] - tp.offset) for tp in owned)
+        return lags
+
+
+def status_line(supervisor: Supervisor, activity: KafkaActivity) -> str:
+    up = set(supervisor.running())
+    states = " · ".join(f"{name} {'up' if name in up else 'DOWN'}" for name in supervisor.long_running())
+    return f"[{time.strftime('%H:%M:%S')}] {states or 'no processes'} | {activity.sample()}"
 
 
 def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--no-platform",
+        action="store_true",
+        help="do not start the local platform: use the one at the configured endpoints (e.g. docker-compose)",
+    )
+    own_platform = not parser.parse_args().no_platform
     settings = load()
-    was_running = bool(lifecycle.running_services(settings))
+    was_running = not own_platform or bool(lifecycle.running_services(settings))
+    # Ctrl+C and SIGTERM both end the run, even when it was started with SIGINT ignored (in the background).
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt))
-    processes: list[tuple[str, subprocess.Popen[str]]] = []
+    supervisor = Supervisor(settings, APPLICATION)
     try:
-        lifecycle.up(settings)
-        for name, folder, args in APPLICATION:
-            print(f"Starting the {name} ({folder}/{' '.join(args)})...", flush=True)
-            processes.append((name, _start(name, folder, args)))
-        print(
-            "Everything is running. Topics: `.venv/bin/python -m stack kafka-topics --list`. Press Ctrl+C to stop.",
-            flush=True,
-        )
-        for name, process in processes:
-            if process.wait() != 0:
-                print(f"The {name} stopped with exit code {process.returncode}.", flush=True)
-                return process.returncode
-        return 0
+        bootstrap = settings.endpoints.kafka_bootstrap_servers
+        if own_platform:
+            bootstrap = settings.bootstrap_servers(lifecycle.up(settings))
+        supervisor.start()
+        print("Everything is started. Press Ctrl+C to stop it all.", flush=True)
+        activity = KafkaActivity(bootstrap)
+        next_status = time.monotonic()
+        while True:
+            supervisor.check()
+            if time.monotonic() >= next_status:
+                print(status_line(supervisor, activity), flush=True)
+                next_status += STATUS_EVERY
+            time.sleep(0.5)
     except KeyboardInterrupt:
         return 0
     finally:
-        for name, process in processes:
-            if process.poll() is None:
-                print(f"Stopping the {name}...", flush=True)
-                process.send_signal(signal.SIGINT)
-        for _, process in processes:
-            try:
-                process.wait(STOP_TIMEOUT)
-            except subprocess.TimeoutExpired:
-                process.kill()
+        supervisor.stop()
         if not was_running:
             lifecycle.down(settings)
 

@@ -1,7 +1,9 @@
 """The ``stations`` table in PostgreSQL, loaded from the CTA's stations file: what Kafka Connect reads.
 
-The Docker platform loads it with an init script; the local platform calls :func:`load` once
-PostgreSQL is up. Loading twice changes nothing (rows are keyed by ``stop_id``).
+The local platform calls :func:`load` once PostgreSQL is up. The Docker platform runs
+``docker/postgres/stations.sql`` when its database is created: the same table and rows as plain
+SQL, written by :func:`init_sql` (``python -m cta.stations_table`` rewrites the file after the CSV
+changes; a test checks that it is current). Loading twice changes nothing (rows are keyed by ``stop_id``).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import psycopg2
 from stack.settings import PROJECT_ROOT
 
 STATIONS_CSV = PROJECT_ROOT / "producers" / "data" / "cta_stations.csv"
+INIT_SQL = PROJECT_ROOT / "docker" / "postgres" / "stations.sql"
 
 CREATE_TABLE = """
 CREATE TABLE IF NOT EXISTS stations (
@@ -42,8 +45,7 @@ def load(postgres_url: str) -> int:
     server.close()
     with psycopg2.connect(postgres_url, connect_timeout=5) as conn, conn.cursor() as cur:
         cur.execute(CREATE_TABLE)
-        with STATIONS_CSV.open(newline="") as source:
-            rows = [_row(row) for row in csv.DictReader(source)]
+        rows = _rows()
         cur.executemany(
             "INSERT INTO stations VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT (stop_id) DO NOTHING",
             rows,
@@ -56,6 +58,32 @@ def load(postgres_url: str) -> int:
         )
         cur.execute("SELECT count(*) FROM stations")
         return cur.fetchone()[0]
+
+
+def init_sql() -> str:
+    """The Docker platform's init script: the table of :func:`load` and every row of the CSV, as SQL."""
+    values = ",\n".join(f"    ({', '.join(map(_literal, row))})" for row in _rows())
+    return (
+        "-- The stations table Kafka Connect reads, loaded when the PostgreSQL container creates its database.\n"
+        "-- Generated from producers/data/cta_stations.csv by `python -m cta.stations_table`: do not edit.\n"
+        f"{CREATE_TABLE.strip()};\n\n"
+        f"INSERT INTO stations VALUES\n{values}\nON CONFLICT (stop_id) DO NOTHING;\n"
+    )
+
+
+def _literal(value: object) -> str:
+    if value is None:
+        return "NULL"
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, int):
+        return str(value)
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def _rows() -> list[tuple]:
+    with STATIONS_CSV.open(newline="") as source:
+        return [_row(row) for row in csv.DictReader(source)]
 
 
 def _row(row: dict[str, str]) -> tuple:
@@ -74,3 +102,9 @@ def _row(row: dict[str, str]) -> tuple:
         flag("blue"),
         flag("green"),
     )
+
+
+if __name__ == "__main__":
+    INIT_SQL.parent.mkdir(parents=True, exist_ok=True)
+    INIT_SQL.write_text(init_sql())
+    print(f"Wrote {INIT_SQL.relative_to(PROJECT_ROOT)}.")

@@ -1,4 +1,8 @@
-"""Command line of the local platform: ``python -m stack up | down | status | logs | jars | kafka-<tool>``."""
+"""Command line of the local platform: ``python -m stack up | down | status | logs | jars | kafka-<tool>``.
+
+``kafka-<tool>`` runs Kafka's own command-line tools (stack/platform/kafka_tools.py) and Confluent's
+Avro console consumer and producer (stack/platform/avro_console.py) against the running platform.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,7 @@ import subprocess
 import sys
 
 from stack.common.errors import StackError, exit_with
-from stack.platform import jars, kafka_tools, lifecycle
+from stack.platform import avro_console, jars, kafka_tools, lifecycle
 from stack.settings import MAX_BROKERS, Settings, load
 
 
@@ -28,6 +32,8 @@ def _parser() -> argparse.ArgumentParser:
     commands.add_parser("jars", help="fetch the jars and build our connectors with Maven (once), print where")
     for tool in kafka_tools.TOOLS:
         commands.add_parser(tool, help=f"Kafka's {tool} against the platform", add_help=False)
+    for tool in avro_console.TOOLS:
+        commands.add_parser(tool, help=f"Confluent's {tool}: Avro records through our Schema Registry", add_help=False)
     return parser
 
 
@@ -48,9 +54,11 @@ def _logs(settings: Settings, service: str | None, follow: bool, lines: int) -> 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     settings = load()
-    if argv and argv[0] in kafka_tools.TOOLS:
-        brokers = lifecycle.running_brokers(settings) or 1
-        return kafka_tools.run(settings, argv[0], argv[1:], settings.bootstrap_servers(brokers))
+    if argv and argv[0] in (*kafka_tools.TOOLS, *avro_console.TOOLS):
+        bootstrap = settings.bootstrap_servers(lifecycle.running_brokers(settings) or 1)
+        if argv[0] in avro_console.TOOLS:
+            return avro_console.run(argv[0], argv[1:], bootstrap, settings.endpoints.schema_registry_url)
+        return kafka_tools.run(settings, argv[0], argv[1:], bootstrap)
     args = _parser().parse_args(argv)
     if args.command == "up":
         lifecycle.up(settings, args.brokers, args.fresh)

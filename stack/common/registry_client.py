@@ -1,10 +1,11 @@
-"""The Schema Registry as our servers use it: register a schema, find one by id, with caches.
+"""The Schema Registry as our servers and the Avro console tools use it: register, find by id, cached.
 
 It wraps confluent-kafka's own ``SchemaRegistryClient``, whose calls block (HTTP), so the async
 methods run them on the caller's thread pool; :meth:`SchemaRegistry.schema_text` is for code that
-already runs on that pool. Results are cached: after the first request for a schema, no registry
-round trip is needed. Failures come out as two exceptions a server maps to its own error codes:
-:class:`SchemaRefused` (the registry answered 4xx) and :class:`RegistryUnavailable` (no answer, or 5xx).
+already runs on that pool, or runs no event loop (a command-line tool). Results are cached: after
+the first request for a schema, no registry round trip is needed. Failures come out as two
+exceptions a server maps to its own error codes: :class:`SchemaRefused` (the registry answered
+4xx) and :class:`RegistryUnavailable` (no answer, or 5xx).
 """
 
 from __future__ import annotations
@@ -56,7 +57,7 @@ def subject_of(topic: str, is_key: bool) -> str:
 class SchemaRegistry:
     """Registers and looks up Avro schemas for our servers."""
 
-    def __init__(self, url: str, executor: Executor) -> None:
+    def __init__(self, url: str, executor: Executor | None = None) -> None:
         self.url = url
         self._client = SchemaRegistryClient({"url": url})
         self._executor = executor

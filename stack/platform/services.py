@@ -111,6 +111,7 @@ SERVICES: list[Service] = [
         "SCHEMA_REGISTRY_URL",
     ),
     our_server("rest-proxy", "REST Proxy", "stack.rest_proxy", lambda s: s.endpoints.rest_proxy_url, "REST_PROXY_URL"),
+    our_server("ksql", "KSQL server", "stack.ksql", lambda s: s.endpoints.ksql_url, "KSQL_URL"),
 ]
 
 

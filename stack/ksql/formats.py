@@ -1,0 +1,243 @@
+"""Reading and writing the key and value of a record in ksqlDB's formats: KAFKA, JSON, AVRO, DELIMITED.
+
+A :class:`Serde` turns one side of a record (key or value) into a row's columns and back. It is
+built once per query and used on the query's own thread, so it may block (the AVRO serde asks the
+Schema Registry for a writer schema it has not seen, once per schema id).
+
+What ksqlDB writes, and so what this writes:
+  * KAFKA: one column as Kafka's own serializers write it (INT 4 bytes big-endian, BIGINT 8 bytes,
+    DOUBLE 8-byte IEEE, STRING UTF-8);
+  * JSON: an object whose field names are the column names (read back case-insensitively); a
+    single key column is the bare JSON value;
+  * AVRO: Confluent's wire format with a ``KsqlDataSourceSchema`` record registered under
+    ``<topic>-value`` (or ``-key``); a single key column is a bare Avro primitive;
+  * DELIMITED: the columns' values joined by commas.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import struct
+from collections.abc import Callable
+from typing import Any, ClassVar
+
+import fastavro
+from confluent_kafka.schema_registry import Schema, SchemaRegistryClient
+from confluent_kafka.schema_registry.error import SchemaRegistryError
+
+from stack.common.codecs import MAGIC_BYTE, AvroCodec, CodecError
+from stack.common.registry_client import subject_of
+from stack.ksql.schema import BadValue, Column, avro_schema, coerce, to_json, type_text
+from stack.ksql.statements import StatementError
+
+FORMATS = ("KAFKA", "JSON", "AVRO", "DELIMITED")
+Row = dict[str, Any]
+
+
+class RecordError(ValueError):
+    """A record that cannot be read (or a row that cannot be written) in its format; it is skipped."""
+
+
+class RegistryUnavailable(Exception):
+    """The Schema Registry does not answer: the record is not bad, the query must wait and retry it."""
+
+
+class Registry:
+    """The blocking Schema Registry calls the serdes need, each schema fetched once."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self._client = SchemaRegistryClient({"url": url})
+        self._parsed: dict[int, Any] = {}
+
+    def parsed_schema(self, schema_id: int) -> Any:
+        parsed = self._parsed.get(schema_id)
+        if parsed is None:
+            text = self._call(lambda: self._client.get_schema(schema_id).schema_str)
+            parsed = self._parsed[schema_id] = fastavro.parse_schema(json.loads(text))
+        return parsed
+
+    def latest_schema(self, subject: str) -> str | None:
+        """The latest schema text under ``subject``, None if there is none."""
+        try:
+            return self._client.get_latest_version(subject).schema.schema_str
+        except SchemaRegistryError as error:
+            if error.http_status_code == 404:
+                return None
+            raise StatementError(f"Schema Registry: {error.error_message}") from error
+        except Exception as error:
+            raise StatementError(f"The Schema Registry at {self.url} is not reachable: {error}") from error
+
+    def register(self, subject: str, schema: dict[str, Any]) -> int:
+        return self._call(lambda: self._client.register_schema(subject, Schema(json.dumps(schema), "AVRO")))
+
+    def delete_subject(self, subject: str) -> None:
+        self._call(lambda: self._client.delete_subject(subject))
+
+    def _call(self, call: Callable[[], Any]) -> Any:
+        try:
+            return call()
+        except SchemaRegistryError as error:
+            if error.http_status_code >= 500:
+                raise RegistryUnavailable(f"the Schema Registry at {self.url} failed: {error.error_message}") from error
+            raise RecordError(f"Schema Registry: {error.error_message}") from error
+        except Exception as error:
+            raise RegistryUnavailable(f"the Schema Registry at {self.url} is not reachable: {error}") from error
+
+
+class Serde:
+    """One side of a record: ``decode`` bytes to column values, ``encode`` column values to bytes."""
+
+    def __init__(self, columns: tuple[Column, ...], wrap_single: bool = True) -> None:
+        self.columns = columns
+        self.wrap_single = wrap_single
+
+    def decode(self, data: bytes | None) -> Row | None:
+        """The columns of a record side; None for a null (tombstone) value; RecordError if unreadable."""
+        if not self.columns:
+            return {}
+        if data is None:
+            return None
+        try:
+            return self._decode(data)
+        except (BadValue, CodecError, ValueError, TypeError, KeyError, IndexError, EOFError, struct.error) as error:
+            raise RecordError(str(error)) from error
+
+    def encode(self, row: Row | None) -> bytes | None:
+        if row is None or not self.columns:
+            return None
+        return self._encode(row)
+
+    def _decode(self, data: bytes) -> Row:
+        raise NotImplementedError
+
+    def _encode(self, row: Row) -> bytes:
+        raise NotImplementedError
+
+    def _from_fields(self, fields: Any) -> Row:
+        """Columns from a decoded object, matching field names case-insensitively as ksqlDB does."""
+        if len(self.columns) == 1 and not (self.wrap_single and isinstance(fields, dict)):
+            return {self.columns[0].name: coerce(fields, self.columns[0].type)}
+        if not isinstance(fields, dict):
+            raise RecordError(f"expected an object with fields {', '.join(c.name for c in self.columns)}")
+        upper = {str(k).upper(): v for k, v in fields.items()}
+        return {
+            c.name: coerce(fields[c.name] if c.name in fields else upper.get(c.name.upper()), c.type)
+            for c in self.columns
+        }
+
+
+class KafkaSerde(Serde):
+    """One column in Kafka's primitive serializer formats."""
+
+    PACKERS: ClassVar[dict[str, str]] = {"INTEGER": ">i", "BIGINT": ">q", "DOUBLE": ">d"}
+
+    def __init__(self, columns: tuple[Column, ...]) -> None:
+        super().__init__(columns)
+        if len(columns) > 1:
+            raise StatementError(
+                "The 'KAFKA' format only supports a single field. Got: "
+                + ", ".join(f"`{c.name}` {type_text(c.type)}" for c in columns)
+            )
+        if columns and columns[0].type.base not in (*self.PACKERS, "STRING", "BYTES"):
+            raise StatementError(f"The 'KAFKA' format does not support type '{type_text(columns[0].type)}'")
+
+    def _decode(self, data: bytes) -> Row:
+        column = self.columns[0]
+        packer = self.PACKERS.get(column.type.base)
+        if packer:
+            (value,) = struct.unpack(packer, data)
+        else:
+            value = data if column.type.base == "BYTES" else data.decode("utf-8")
+        return {column.name: value}
+
+    def _encode(self, row: Row) -> bytes | None:
+        column = self.columns[0]
+        value = row.get(column.name)
+        if value is None:
+            return None
+        packer = self.PACKERS.get(column.type.base)
+        if packer:
+            return struct.pack(packer, value)
+        return value if isinstance(value, bytes) else str(value).encode()
+
+
+class JsonSerde(Serde):
+    def _decode(self, data: bytes) -> Row:
+        return self._from_fields(json.loads(data))
+
+    def _encode(self, row: Row) -> bytes:
+        if len(self.columns) == 1 and not self.wrap_single:
+            return json.dumps(to_json(row.get(self.columns[0].name)), separators=(",", ":")).encode()
+        return json.dumps({c.name: to_json(row.get(c.name)) for c in self.columns}, separators=(",", ":")).encode()
+
+
+class DelimitedSerde(Serde):
+    def _decode(self, data: bytes) -> Row:
+        (fields,) = csv.reader([data.decode("utf-8")])
+        if len(fields) != len(self.columns):
+            raise RecordError(f"expected {len(self.columns)} delimited fields, got {len(fields)}")
+        return {c.name: coerce(f if f != "" else None, c.type) for c, f in zip(self.columns, fields, strict=True)}
+
+    def _encode(self, row: Row) -> bytes:
+        out = io.StringIO()
+        csv.writer(out, lineterminator="").writerow(
+            ["" if row.get(c.name) is None else row[c.name] for c in self.columns]
+        )
+        return out.getvalue().encode()
+
+
+class AvroSerde(Serde):
+    """Reads any writer schema by the id in the record; writes with the schema it registered for the columns."""
+
+    def __init__(self, columns: tuple[Column, ...], registry: Registry, topic: str, is_key: bool) -> None:
+        super().__init__(columns, wrap_single=not is_key)
+        self.registry = registry
+        self.subject = subject_of(topic, is_key)
+        self._writer: tuple[bytes, Any] | None = None
+
+    def _decode(self, data: bytes) -> Row:
+        parsed = self.registry.parsed_schema(AvroCodec.schema_id_of(data))
+        return self._from_fields(fastavro.schemaless_reader(io.BytesIO(data[5:]), parsed, parsed))
+
+    def _encode(self, row: Row) -> bytes:
+        header, parsed = self._writer or self._register()
+        buffer = io.BytesIO()
+        buffer.write(header)
+        if len(self.columns) == 1 and not self.wrap_single:
+            value: Any = row.get(self.columns[0].name)
+        else:
+            value = {c.name: row.get(c.name) for c in self.columns}
+        fastavro.schemaless_writer(buffer, parsed, value)
+        return buffer.getvalue()
+
+    def _register(self) -> tuple[bytes, Any]:
+        if len(self.columns) == 1 and not self.wrap_single:
+            schema: Any = avro_schema(self.columns)["fields"][0]["type"][1]
+        else:
+            schema = avro_schema(self.columns)
+        schema_id = self.registry.register(self.subject, schema)
+        self._writer = (bytes([MAGIC_BYTE]) + schema_id.to_bytes(4, "big"), fastavro.parse_schema(schema))
+        return self._writer
+
+
+def serde(
+    format_name: str,
+    columns: tuple[Column, ...],
+    registry: Registry,
+    topic: str,
+    is_key: bool,
+    wrap_single: bool = True,
+) -> Serde:
+    """The serde of ``format_name`` for these columns; StatementError if the format cannot hold them."""
+    if format_name == "KAFKA":
+        return KafkaSerde(columns)
+    if format_name == "JSON":
+        return JsonSerde(columns, wrap_single=wrap_single and not is_key)
+    if format_name == "AVRO":
+        return AvroSerde(columns, registry, topic, is_key)
+    if format_name == "DELIMITED":
+        return DelimitedSerde(columns)
+    raise StatementError(f"Unknown format: {format_name}")

@@ -1,0 +1,344 @@
+"""ksqlDB's REST API over the engine: /ksql, /query, /query-stream, /close-query, /info, /healthcheck.
+
+Request and answer shapes follow ksqlDB's (docs/ksql.md in this repository summarises them):
+statements are answered with an array of entities, errors with ``statement_error`` (40001) or
+``generic_error`` bodies, and queries stream as HTTP/1.1 chunked responses, one JSON element per
+line, so that ksqlDB's CLI and simple line-reading clients work unchanged.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from tornado.iostream import StreamClosedError
+from tornado.web import Application, RequestHandler
+
+from stack.common.errors import ApiError
+from stack.common.http import JsonHandler, NotFoundHandler, render_json
+from stack.common.kafka import off_loop
+from stack.ksql import entities
+from stack.ksql.engine import Engine, Session
+from stack.ksql.parser import parse
+from stack.ksql.plan import plan_query
+from stack.ksql.schema import to_json, type_text
+from stack.ksql.statements import Query, StatementError
+from stack.ksql.transient import TransientQuery, check_pull
+
+log = logging.getLogger("ksql.http")
+
+KSQL_JSON = "application/vnd.ksql.v1+json"
+DELIMITED = "application/vnd.ksqlapi.delimited.v1"
+KEEP_ALIVE_SECONDS = 1.0
+MAX_BODY_BYTES = 4 * 1024 * 1024
+COMMAND_WAIT_SECONDS = 5.0
+
+
+class KsqlError(ApiError):
+    """A ksqlDB error body: ``{"@type": ..., "error_code": ..., "message": ...}`` (plus statement fields)."""
+
+    def __init__(self, status: int, error_code: int, message: str, extra: dict[str, Any] | None = None) -> None:
+        super().__init__(status, error_code, message)
+        self.extra = extra or {}
+
+    def body(self) -> dict[str, object]:
+        kind = "statement_error" if "statementText" in self.extra else "generic_error"
+        return {"@type": kind, "error_code": self.error_code, "message": self.message, **self.extra}
+
+
+def statement_error(error: StatementError, text: str, done: list[dict[str, Any]] | None = None) -> KsqlError:
+    return KsqlError(400, 40001, str(error), {"statementText": error.text or text, "entities": done or []})
+
+
+class Services:
+    """What the handlers share: the engine, a pool for its blocking calls, and the running transient queries."""
+
+    def __init__(self, engine: Engine, cluster_id: str, service_id: str) -> None:
+        self.engine = engine
+        self.cluster_id = cluster_id
+        self.service_id = service_id
+        self.executor = ThreadPoolExecutor(8, thread_name_prefix="ksql-statements")
+        self.transient: dict[str, TransientQuery] = {}
+
+
+class KsqlHandler(JsonHandler):
+    """Base: ksqlDB's content types and error bodies."""
+
+    internal_error_code = 50000
+
+    def initialize(self, services: Services) -> None:
+        self.services = services
+
+    def content_type(self) -> str:
+        return "application/json" if "application/json" in self.request.headers.get("Accept", "") else KSQL_JSON
+
+    def request_body(self) -> dict[str, Any]:
+        try:
+            body = self.json_body()
+        except ApiError as error:
+            raise KsqlError(400, 40000, error.message) from None
+        if not isinstance(body, dict):
+            raise KsqlError(400, 40000, "The request body must be a JSON object.")
+        return body
+
+    def statements_text(self, body: dict[str, Any], field: str) -> str:
+        text = body.get(field)
+        if not isinstance(text, str):
+            raise KsqlError(400, 40000, f"Missing or invalid field '{field}' in the request body.")
+        return text
+
+    async def wait_for_sequence(self, body: dict[str, Any]) -> None:
+        """Waits until this server has applied the command a client saw last (``commandSequenceNumber``)."""
+        sequence = body.get("commandSequenceNumber")
+        if sequence is None:
+            return
+        if isinstance(sequence, bool) or not isinstance(sequence, int):
+            raise KsqlError(400, 40000, "'commandSequenceNumber' must be a number.")
+        commands = self.services.engine.commands
+        assert commands is not None
+        if not await off_loop(self.services.executor, lambda: commands.wait_applied(sequence, COMMAND_WAIT_SECONDS)):
+            raise KsqlError(
+                503,
+                50301,
+                f"Timed out while waiting for a previous command to execute. command sequence number: {sequence}",
+            )
+
+    @staticmethod
+    def properties(body: dict[str, Any], field: str) -> dict[str, Any]:
+        value = body.get(field) or {}
+        if not isinstance(value, dict):
+            raise KsqlError(400, 40000, f"'{field}' must be a JSON object.")
+        return dict(value)
+
+
+class StatementsHandler(KsqlHandler):
+    """POST /ksql: every statement of the request in order; stops at the first that fails."""
+
+    async def post(self) -> None:
+        body = self.request_body()
+        text = self.statements_text(body, "ksql")
+        try:
+            statements = parse(text)
+        except StatementError as error:
+            raise statement_error(error, text) from None
+        session = Session(self.properties(body, "streamsProperties"))
+        await self.wait_for_sequence(body)
+        done: list[dict[str, Any]] = []
+        for statement in statements:
+            try:
+                entity = await off_loop(
+                    self.services.executor, lambda s=statement: self.services.engine.execute(s, session)
+                )
+            except StatementError as error:
+                if isinstance(statement, Query):
+                    raise KsqlError(
+                        400, 40002, str(error), {"statementText": statement.text, "entities": done}
+                    ) from None
+                raise statement_error(error, statement.text, done) from None
+            if entity is not None:
+                done.append(entity)
+        self.reply(done)
+
+
+class StreamingHandler(KsqlHandler):
+    """Runs one SELECT and streams its rows until it ends or the client goes away."""
+
+    query: TransientQuery | None = None
+
+    def on_connection_close(self) -> None:
+        if self.query is not None:
+            self.query.stop()
+
+    def start_query(self, text: str, properties: dict[str, Any]) -> TransientQuery:
+        try:
+            statements = parse(text)
+        except StatementError as error:
+            raise statement_error(error, text) from None
+        if len(statements) != 1 or not isinstance(statements[0], Query):
+            raise KsqlError(
+                400,
+                40001,
+                "Only a single SELECT statement can be issued to this endpoint.",
+                {"statementText": text, "entities": []},
+            )
+        statement = statements[0]
+        engine = self.services.engine
+        select = statement.select
+        source = engine.metastore.source(select.source)
+        try:
+            if source is None:
+                raise StatementError(f"{select.source} does not exist.")
+            plan = plan_query(select, source)
+            if not select.emit_changes:
+                check_pull(plan)
+            session = Session(properties)
+            return TransientQuery(plan, engine.runtime, push=select.emit_changes, offset_reset=session.offset_reset())
+        except StatementError as error:
+            raise statement_error(error, statement.text) from None
+
+    async def stream(self, query: TransientQuery, write_header: Any, write_row: Any, finish: Any) -> None:
+        """Runs the query on its own thread; writes rows as they come and a newline while idle."""
+        self.query = query
+        self.services.transient[query.id] = query
+        loop = asyncio.get_running_loop()
+        rows: asyncio.Queue[Any] = asyncio.Queue()
+        done = object()
+
+        def run() -> None:
+            try:
+                query.run(lambda values: loop.call_soon_threadsafe(rows.put_nowait, values))
+            except Exception:
+                log.exception("Query %s failed", query.id)
+            finally:
+                loop.call_soon_threadsafe(rows.put_nowait, done)
+
+        threading.Thread(target=run, name=query.id, daemon=True).start()
+        try:
+            write_header()
+            await self.flush()
+            while True:
+                try:
+                    item = await asyncio.wait_for(rows.get(), KEEP_ALIVE_SECONDS)
+                except TimeoutError:
+                    if query.push:
+                        self.write("\n")
+                        await self.flush()
+                    continue
+                while item is not done:
+                    write_row([to_json(v) for v in item])
+                    if rows.empty():
+                        break
+                    item = rows.get_nowait()
+                if item is done:
+                    break
+                await self.flush()
+            finish()
+            self.finish()
+        except StreamClosedError:
+            pass
+        finally:
+            query.stop()
+            self.services.transient.pop(query.id, None)
+
+
+class QueryHandler(StreamingHandler):
+    """POST /query: ``[{"header":...},\\n{"row":...},\\n ... {"finalMessage":...}]``, one element per line."""
+
+    async def post(self) -> None:
+        body = self.request_body()
+        await self.wait_for_sequence(body)
+        query = await off_loop(
+            self.services.executor,
+            lambda: self.start_query(self.statements_text(body, "ksql"), self.properties(body, "streamsProperties")),
+        )
+        self.set_header("Content-Type", self.content_type())
+        schema = query.plan.output.header_text(mark_keys=not query.push)
+        header = {"header": {"queryId": query.id, "schema": schema}}
+        first = True
+
+        def write_header() -> None:
+            self.write("[" + render_json(header) + (",\n" if query.push else ""))
+
+        def write_row(values: list[Any]) -> None:
+            nonlocal first
+            element = render_json({"row": {"columns": values}})
+            self.write(element + ",\n" if query.push else ",\n" + element)
+            first = False
+
+        def finish() -> None:
+            if query.push:
+                message = "Limit Reached" if query.limit_reached else "Query Completed"
+                self.write(render_json({"finalMessage": message}) + "]\n")
+            else:
+                self.write("]\n")
+
+        await self.stream(query, write_header, write_row, finish)
+
+
+class QueryStreamHandler(StreamingHandler):
+    """POST /query-stream: a metadata line then one JSON array per row (delimited), or one JSON array."""
+
+    async def post(self) -> None:
+        body = self.request_body()
+        query = await off_loop(
+            self.services.executor,
+            lambda: self.start_query(self.statements_text(body, "sql"), self.properties(body, "properties")),
+        )
+        as_array = "application/json" in self.request.headers.get("Accept", "")
+        self.set_header("Content-Type", "application/json" if as_array else DELIMITED)
+        columns = query.plan.output.columns
+        metadata = {
+            "queryId": query.id,
+            "columnNames": [c.name for c in columns],
+            "columnTypes": [type_text(c.type) for c in columns],
+        }
+
+        def write_header() -> None:
+            self.write(("[" if as_array else "") + render_json(metadata) + ("" if as_array else "\n"))
+
+        def write_row(values: list[Any]) -> None:
+            self.write(("," if as_array else "") + render_json(values) + ("" if as_array else "\n"))
+
+        def finish() -> None:
+            if as_array:
+                self.write("]")
+
+        await self.stream(query, write_header, write_row, finish)
+
+
+class CloseQueryHandler(KsqlHandler):
+    async def post(self) -> None:
+        body = self.request_body()
+        query = self.services.transient.get(str(body.get("queryId")))
+        if query is None:
+            raise KsqlError(400, 40001, f"No query with id {body.get('queryId')}")
+        query.stop()
+        self.set_status(200)
+        self.finish()
+
+
+class InfoHandler(KsqlHandler):
+    def get(self) -> None:
+        self.reply(entities.server_info(self.services.cluster_id, self.services.service_id))
+
+
+class HealthcheckHandler(KsqlHandler):
+    def get(self) -> None:
+        healthy = {"isHealthy": True}
+        self.reply(
+            {
+                "isHealthy": True,
+                "details": {"metastore": healthy, "kafka": healthy, "commandRunner": healthy},
+                "serverState": "READY",
+            }
+        )
+
+
+class RootHandler(RequestHandler):
+    def get(self) -> None:
+        self.redirect("/info", permanent=False)
+
+
+class KsqlNotFound(NotFoundHandler, KsqlHandler):
+    def prepare(self) -> None:
+        raise KsqlError(404, 40400, "HTTP 404 Not Found")
+
+
+def make_app(services: Services) -> Application:
+    options = {"services": services}
+    return Application(
+        [
+            (r"/ksql", StatementsHandler, options),
+            (r"/query", QueryHandler, options),
+            (r"/query-stream", QueryStreamHandler, options),
+            (r"/close-query", CloseQueryHandler, options),
+            (r"/info", InfoHandler, options),
+            (r"/healthcheck", HealthcheckHandler, options),
+            (r"/", RootHandler),
+        ],
+        default_handler_class=KsqlNotFound,
+        default_handler_args=options,
+    )

@@ -1,0 +1,375 @@
+"""A persistent query (CREATE STREAM/TABLE AS SELECT) running inside the server, exactly once.
+
+Each query is a thread with its own consumer group (``_confluent-ksql-<service>query_<id>``) and a
+transactional producer. Every consumed batch ends in one Kafka transaction holding the batch's
+output records, its changelog records and its consumer offsets (``exactly_once_v2``): after a
+crash the query resumes from the last committed batch, and nothing is missed or counted twice.
+
+Aggregations work like Kafka Streams' do, in two steps inside the same consumer group:
+  1. records of the source topic are filtered, grouped and pre-aggregated per batch, and each
+     group's partial result goes to the repartition topic, partitioned by the group's key, so that
+     one partition owns a group whatever source partition its events came from;
+  2. records of the repartition topic are merged into the state of their partition, which is
+     written to a compacted changelog topic (same partition) and, as the table's row, to the sink.
+When a server gains a repartition partition (at start, or when another server of the cluster
+goes away) it restores that partition's state from the changelog before processing it.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+import zlib
+from dataclasses import dataclass, field
+from typing import Any
+
+from confluent_kafka import (
+    OFFSET_BEGINNING,
+    OFFSET_END,
+    Consumer,
+    KafkaError,
+    KafkaException,
+    Message,
+    Producer,
+    TopicPartition,
+)
+
+from stack.common.kafka import client_config, consume_ready, error_text
+from stack.ksql.formats import RecordError, Registry, RegistryUnavailable, serde
+from stack.ksql.metastore import Source
+from stack.ksql.plan import QueryPlan, group_key_text, reader_for
+
+log = logging.getLogger("ksql.query")
+
+BATCH = 2000
+POLL_TIMEOUT = 0.1
+TRANSACTION_TIMEOUT_MS = 10_000  # how long a killed server's open transaction can hold readers back
+LOG_EVERY_SKIPPED = 1000
+
+
+@dataclass
+class Runtime:
+    """What every query of this server shares."""
+
+    bootstrap_servers: str
+    service_id: str
+    instance_id: str
+    registry: Registry
+
+    def application_id(self, query_id: str) -> str:
+        return f"_confluent-ksql-{self.service_id}query_{query_id}"
+
+
+@dataclass
+class QueryStats:
+    processed: int = 0
+    skipped: int = 0
+    last_error: str | None = None
+    started: float = field(default_factory=time.time)
+
+
+def internal_topics(runtime: Runtime, query_id: str) -> tuple[str, str]:
+    """The repartition and changelog topics of an aggregation, named as ksqlDB names them."""
+    app = runtime.application_id(query_id)
+    return f"{app}-Aggregate-GroupBy-repartition", f"{app}-Aggregate-Aggregate-Materialize-changelog"
+
+
+class PersistentQuery(threading.Thread):
+    """Runs one CSAS/CTAS until :meth:`stop`."""
+
+    def __init__(self, query_id: str, plan: QueryPlan, sink: Source, runtime: Runtime, offset_reset: str) -> None:
+        super().__init__(name=f"query-{query_id}", daemon=True)
+        self.query_id = query_id
+        self.plan = plan
+        self.sink = sink
+        self.runtime = runtime
+        self.offset_reset = offset_reset
+        self.stats = QueryStats()
+        self.app_id = runtime.application_id(query_id)
+        self.repartition, self.changelog = internal_topics(runtime, query_id)
+        self.reader = reader_for(plan.source, runtime.registry)
+        self.sink_key = serde(sink.key_format, sink.schema.key, runtime.registry, sink.topic, is_key=True)
+        self.sink_value = serde(
+            sink.value_format,
+            sink.schema.value,
+            runtime.registry,
+            sink.topic,
+            is_key=False,
+            wrap_single=sink.wrap_single_value,
+        )
+        self.repartition_partitions = plan.source.partitions
+        # Aggregate state per repartition partition: group key text -> (group values, aggregate states).
+        self.state: dict[int, dict[str, tuple[list[Any], list[Any]]]] = {}
+        self._stopping = threading.Event()
+        self._consumer: Consumer | None = None
+        self._producer: Producer | None = None
+
+    # --- life cycle ----------------------------------------------------------------------------
+
+    def stop(self) -> None:
+        self._stopping.set()
+
+    def run(self) -> None:
+        try:
+            self._run()
+        except Exception as error:  # the query's thread must not die silently
+            self.stats.last_error = str(error)
+            log.exception("Query %s failed and stopped: %s", self.query_id, error)
+        finally:
+            if self._consumer is not None:
+                self._consumer.close()
+
+    def _run(self) -> None:
+        self._producer = self._new_producer()
+        consumer = self._consumer = Consumer(
+            client_config(
+                self.runtime.bootstrap_servers,
+                **{
+                    "group.id": self.app_id,
+                    # Static membership: a restarted server takes its partitions back at once instead of
+                    # waiting for the group to notice, after session.timeout.ms, that its old self is gone.
+                    "group.instance.id": f"{self.app_id}-{self.runtime.instance_id}",
+                    "enable.auto.commit": False,
+                    "isolation.level": "read_committed",
+                    "auto.offset.reset": self.offset_reset,
+                    "fetch.wait.max.ms": 50,
+                    "session.timeout.ms": 10_000,
+                    "heartbeat.interval.ms": 1_000,
+                },
+            )
+        )
+        topics = [self.plan.source.topic] + ([self.repartition] if self.plan.is_aggregate else [])
+        consumer.subscribe(topics, on_assign=self._assigned, on_revoke=self._revoked, on_lost=self._revoked)
+        log.info("Query %s is running: %s -> %s.", self.query_id, self.plan.source.topic, self.sink.topic)
+        while not self._stopping.is_set():
+            messages = consume_ready(consumer, BATCH, POLL_TIMEOUT)
+            records = [m for m in messages if m.error() is None]
+            for message in messages:
+                if message.error() is not None and message.error().code() != KafkaError._PARTITION_EOF:
+                    log.warning("Query %s: %s", self.query_id, message.error().str())
+            if records:
+                self._process_batch(records)
+
+    def _new_producer(self) -> Producer:
+        producer = Producer(
+            client_config(
+                self.runtime.bootstrap_servers,
+                **{
+                    # Stable per query and server: a restarted server fences its predecessor's open transaction.
+                    "transactional.id": f"{self.app_id}-{self.runtime.instance_id}",
+                    "transaction.timeout.ms": TRANSACTION_TIMEOUT_MS,
+                    "partitioner": "murmur2_random",  # where Java clients (and ksqlDB) put a key
+                    "linger.ms": 5,
+                },
+            )
+        )
+        producer.init_transactions(60)
+        return producer
+
+    # --- rebalancing ---------------------------------------------------------------------------
+
+    def _assigned(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
+        gained = [p.partition for p in partitions if p.topic == self.repartition]
+        if gained:
+            began = time.monotonic()
+            count = self._restore(gained)
+            log.info(
+                "Query %s restored %d groups of partition(s) %s from its changelog (%.1f s).",
+                self.query_id,
+                count,
+                gained,
+                time.monotonic() - began,
+            )
+
+    def _revoked(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
+        for p in partitions:
+            if p.topic == self.repartition:
+                self.state.pop(p.partition, None)
+
+    def _restore(self, partitions: list[int]) -> int:
+        """Reads the changelog's partitions to their end (committed records only) into ``state``."""
+        reader = Consumer(
+            client_config(
+                self.runtime.bootstrap_servers,
+                **{
+                    "group.id": f"{self.app_id}-restore",
+                    "enable.auto.commit": False,
+                    "isolation.level": "read_committed",
+                    "enable.partition.eof": True,
+                },
+            )
+        )
+        try:
+            for p in partitions:
+                self.state[p] = {}
+            reader.assign([TopicPartition(self.changelog, p, OFFSET_BEGINNING) for p in partitions])
+            pending = set(partitions)
+            while pending:
+                for message in consume_ready(reader, 10_000, 0.05):
+                    error = message.error()
+                    if error is not None:
+                        if error.code() == KafkaError._PARTITION_EOF:
+                            pending.discard(message.partition())
+                        continue
+                    key = message.key().decode()
+                    if message.value() is None:
+                        self.state[message.partition()].pop(key, None)
+                        continue
+                    stored = json.loads(message.value())
+                    states = [a.from_json(s) for a, s in zip(self.plan.aggregates, stored["s"], strict=True)]
+                    self.state[message.partition()][key] = (stored["g"], states)
+            return sum(len(self.state[p]) for p in partitions)
+        finally:
+            reader.close()
+
+    # --- processing ----------------------------------------------------------------------------
+
+    def _process_batch(self, records: list[Message]) -> None:
+        producer = self._producer
+        assert producer is not None and self._consumer is not None
+        producer.begin_transaction()
+        pending: dict[tuple[int, str], tuple[list[Any], list[Any]]] = {}
+        try:
+            partials = self._read_source(records, pending)
+            self._write_partials(partials)
+            self._write_changes(pending)
+            positions = self._positions(records)
+            producer.send_offsets_to_transaction(positions, self._consumer.consumer_group_metadata(), 30)
+            producer.commit_transaction(60)
+        except KafkaException as error:
+            self._recover(error.args[0], error_text(error))
+            return
+        except RegistryUnavailable as error:  # not the records' fault: wait, then read them again
+            log.warning("Query %s waits for the Schema Registry: %s", self.query_id, error)
+            self._recover(None, str(error))
+            self._stopping.wait(1.0)
+            return
+        for (partition, key), value in pending.items():
+            self.state.setdefault(partition, {})[key] = value
+
+    def _read_source(
+        self, records: list[Message], pending: dict[tuple[int, str], tuple[list[Any], list[Any]]]
+    ) -> dict[str, tuple[list[Any], list[Any]]]:
+        """Applies each record; returns the batch's partial aggregates by group (aggregations only)."""
+        plan = self.plan
+        partials: dict[str, tuple[list[Any], list[Any]]] = {}
+        source_topic = plan.source.topic
+        for message in records:
+            if message.topic() != source_topic:
+                self._merge_partial(message, pending)
+                continue
+            try:
+                row = self.reader.row(
+                    message.key(), message.value(), message.timestamp()[1], message.partition(), message.offset()
+                )
+            except RecordError as error:
+                self._skip(message, error)
+                continue
+            self.stats.processed += 1
+            if row is None or not plan.accepts(row):
+                continue
+            if plan.is_aggregate:
+                group = plan.group_key(row)
+                key = group_key_text(group)
+                found = partials.get(key)
+                states = found[1] if found else [a.initial() for a in plan.aggregates]
+                partials[key] = (group, [a.add(s, row) for a, s in zip(plan.aggregates, states, strict=True)])
+            else:
+                self._write_row(plan.project(row), message.timestamp()[1])
+        return partials
+
+    def _merge_partial(self, message: Message, pending: dict[tuple[int, str], tuple[list[Any], list[Any]]]) -> None:
+        key = message.key().decode()
+        partial = json.loads(message.value())
+        slot = (message.partition(), key)
+        current = pending.get(slot) or self.state.get(message.partition(), {}).get(key)
+        states = current[1] if current else [a.initial() for a in self.plan.aggregates]
+        merged = [
+            a.merge(s, a.from_json(p)) for a, s, p in zip(self.plan.aggregates, states, partial["s"], strict=True)
+        ]
+        pending[slot] = (partial["g"], merged)
+
+    def _write_partials(self, partials: dict[str, tuple[list[Any], list[Any]]]) -> None:
+        assert self._producer is not None
+        for key, (group, states) in partials.items():
+            value = {"g": group, "s": [a.to_json(s) for a, s in zip(self.plan.aggregates, states, strict=True)]}
+            self._producer.produce(
+                self.repartition,
+                key=key.encode(),
+                value=json.dumps(value, separators=(",", ":"), default=str).encode(),
+                partition=zlib.crc32(key.encode()) % self.repartition_partitions,
+            )
+
+    def _write_changes(self, pending: dict[tuple[int, str], tuple[list[Any], list[Any]]]) -> None:
+        assert self._producer is not None
+        for (partition, key), (group, states) in pending.items():
+            value = {"g": group, "s": [a.to_json(s) for a, s in zip(self.plan.aggregates, states, strict=True)]}
+            self._producer.produce(
+                self.changelog,
+                key=key.encode(),
+                value=json.dumps(value, separators=(",", ":"), default=str).encode(),
+                partition=partition,
+            )
+            row = self.plan.output_row(group, states)
+            if row is None:  # HAVING no longer holds: the row leaves the table
+                self._producer.produce(self.sink.topic, key=self.sink_key.encode(self.plan.key_row(group)), value=None)
+            else:
+                self._write_row(row, None)
+
+    def _write_row(self, row: dict[str, Any], timestamp: int | None) -> None:
+        assert self._producer is not None
+        try:
+            key, value = self.sink_key.encode(row), self.sink_value.encode(row)
+        except (RecordError, ValueError, TypeError, OverflowError) as error:
+            self.stats.skipped += 1
+            log.warning("Query %s could not write a row to %s: %s", self.query_id, self.sink.topic, error)
+            return
+        if timestamp is None:
+            self._producer.produce(self.sink.topic, key=key, value=value)
+        else:
+            self._producer.produce(self.sink.topic, key=key, value=value, timestamp=timestamp)
+        self._producer.poll(0)
+
+    def _skip(self, message: Message, error: Exception) -> None:
+        self.stats.skipped += 1
+        if self.stats.skipped % LOG_EVERY_SKIPPED == 1:
+            log.warning(
+                "Query %s skipped an unreadable record of %s [%d] at offset %d (%d skipped so far): %s",
+                self.query_id,
+                message.topic(),
+                message.partition(),
+                message.offset(),
+                self.stats.skipped,
+                error,
+            )
+
+    @staticmethod
+    def _positions(records: list[Message]) -> list[TopicPartition]:
+        last: dict[tuple[str, int], int] = {}
+        for message in records:
+            last[(message.topic(), message.partition())] = message.offset()
+        return [TopicPartition(topic, partition, offset + 1) for (topic, partition), offset in last.items()]
+
+    def _recover(self, kafka_error: KafkaError | None, reason: str) -> None:
+        """A failed batch: abort its transaction, go back to the last committed offsets, forget the batch."""
+        log.warning("Query %s: a batch failed (%s); retrying from the last commit.", self.query_id, reason)
+        assert self._producer is not None and self._consumer is not None
+        if kafka_error is not None and kafka_error.fatal():
+            self._producer = self._new_producer()
+        else:
+            try:
+                self._producer.abort_transaction(30)
+            except KafkaException as abort_error:
+                log.warning(
+                    "Query %s: abort failed (%s); starting a new producer.", self.query_id, error_text(abort_error)
+                )
+                self._producer = self._new_producer()
+        assignment = self._consumer.assignment()
+        if not assignment:
+            return
+        committed = self._consumer.committed(assignment, 30)
+        reset = OFFSET_BEGINNING if self.offset_reset == "earliest" else OFFSET_END
+        for tp in committed:
+            self._consumer.seek(TopicPartition(tp.topic, tp.partition, tp.offset if tp.offset >= 0 else reset))

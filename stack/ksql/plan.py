@@ -1,0 +1,286 @@
+"""Turns a SELECT over a source into a plan: how to read, filter, group, aggregate and write rows.
+
+The same plan drives persistent queries (CSAS/CTAS), push queries and pull queries. Everything that
+can be wrong with a query (unknown columns, a format that cannot hold the key, an aggregate
+without GROUP BY) is found here, before anything runs.
+
+Two dialects meet in :class:`QueryPlan`'s output schema. Modern ksqlDB makes the GROUP BY
+columns the key and leaves them out of the value unless ``AS_VALUE`` copies them in. KSQL 5 (a
+source declared with ``KEY='col'`` or a table without PRIMARY KEY) wrote a STRING key, the group
+values joined by ``|+|``, and every projected column in the value, the group columns included.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from stack.ksql.aggregates import Aggregate, make_aggregate
+from stack.ksql.expressions import Compiled, Evaluate, compile_expression, contains_aggregate
+from stack.ksql.formats import Registry, Serde, serde
+from stack.ksql.metastore import Source
+from stack.ksql.schema import BIGINT, STRING, Column, LogicalSchema
+from stack.ksql.statements import AllColumns, ColumnRef, FunctionCall, Select, SelectItem, StatementError
+
+Row = dict[str, Any]
+LEGACY_KEY_SEPARATOR = "|+|"
+ROWTIME = Column("ROWTIME", BIGINT)
+PSEUDO_COLUMNS = (ROWTIME, Column("ROWPARTITION", BIGINT), Column("ROWOFFSET", BIGINT))
+
+
+@dataclass
+class SourceReader:
+    """Decodes a source's records into rows (key columns, value columns and ROWTIME/ROWPARTITION/ROWOFFSET)."""
+
+    source: Source
+    key: Serde
+    value: Serde
+
+    def row(self, key: bytes | None, value: bytes | None, timestamp: int, partition: int, offset: int) -> Row | None:
+        """The record as a row; None for a tombstone. Raises RecordError for an unreadable record."""
+        values = self.value.decode(value)
+        if values is None:
+            return None
+        keys = self.key.decode(key) or {}
+        return {**keys, **values, "ROWTIME": timestamp, "ROWPARTITION": partition, "ROWOFFSET": offset}
+
+
+def reader_for(source: Source, registry: Registry) -> SourceReader:
+    return SourceReader(
+        source,
+        serde(source.key_format, source.schema.key, registry, source.topic, is_key=True),
+        serde(
+            source.value_format,
+            source.schema.value,
+            registry,
+            source.topic,
+            is_key=False,
+            wrap_single=source.wrap_single_value,
+        ),
+    )
+
+
+@dataclass
+class Projection:
+    name: str
+    compiled: Compiled
+
+
+@dataclass
+class QueryPlan:
+    """A compiled SELECT. ``aggregates`` is empty for a plain (filter and project) query."""
+
+    source: Source
+    output: LogicalSchema
+    where: Evaluate | None
+    projections: list[Projection]
+    group_by: list[Compiled] = field(default_factory=list)
+    aggregates: list[Aggregate] = field(default_factory=list)
+    # For aggregations: builds the output row from the group's values and the aggregate results.
+    build_row: Callable[[list[Any], list[Any]], Row] | None = None
+    having: Evaluate | None = None
+    legacy: bool = False
+    limit: int | None = None
+
+    @property
+    def is_aggregate(self) -> bool:
+        return bool(self.group_by)
+
+    def accepts(self, row: Row) -> bool:
+        return self.where is None or self.where(row) is True
+
+    def project(self, row: Row) -> Row:
+        return {p.name: p.compiled.evaluate(row) for p in self.projections}
+
+    def group_key(self, row: Row) -> list[Any]:
+        return [g.evaluate(row) for g in self.group_by]
+
+    def key_row(self, group: list[Any]) -> Row:
+        """The key columns of a group's row."""
+        assert self.build_row is not None
+        return self.build_row(group, [None] * len(self.aggregates))
+
+    def output_row(self, group: list[Any], states: list[Any]) -> Row | None:
+        """The table row of a group (None when HAVING drops it)."""
+        assert self.build_row is not None
+        row = self.build_row(group, [a.result(s) for a, s in zip(self.aggregates, states, strict=True)])
+        if self.having is not None and self.having({**row, **_aggregate_columns(self.aggregates, states)}) is not True:
+            return None
+        return row
+
+
+def _aggregate_columns(aggregates: list[Aggregate], states: list[Any]) -> Row:
+    return {f"__AGG_{i}": a.result(s) for i, (a, s) in enumerate(zip(aggregates, states, strict=True))}
+
+
+def group_key_text(group: list[Any]) -> str:
+    """A group's values as the canonical text that keys repartition and changelog records."""
+    return json.dumps(group, separators=(",", ":"), default=str)
+
+
+def plan_query(select: Select, source: Source, legacy_output: bool | None = None) -> QueryPlan:
+    """Compiles ``select`` over ``source``. ``legacy_output`` defaults to the source's dialect."""
+    legacy = source.legacy if legacy_output is None else legacy_output
+    schema = LogicalSchema(source.schema.columns + PSEUDO_COLUMNS)
+
+    def compile_(expression: Any) -> Compiled:
+        return compile_expression(expression, schema, (source.name, *([select.alias] if select.alias else [])))
+
+    where = None
+    if select.where is not None:
+        if contains_aggregate(select.where):
+            raise StatementError("WHERE clause cannot contain aggregate functions; use HAVING.")
+        compiled_where = compile_(select.where)
+        if compiled_where.type.base != "BOOLEAN":
+            raise StatementError("Type error in WHERE expression: should evaluate to boolean.")
+        where = compiled_where.evaluate
+    has_aggregates = any(isinstance(i, SelectItem) and contains_aggregate(i.expression) for i in select.items)
+    if not select.group_by:
+        if has_aggregates:
+            raise StatementError(
+                "Aggregate functions need a GROUP BY clause: "
+                "this server does not aggregate a whole stream into one row."
+            )
+        if select.having is not None:
+            raise StatementError("HAVING requires a GROUP BY clause.")
+        return _plain_plan(select, source, compile_, where)
+    return _aggregate_plan(select, source, compile_, where, legacy)
+
+
+def _names(select: Select, source: Source) -> list[tuple[str, Any]]:
+    """(output name, expression) of every projected item, ``*`` expanded, unnamed ones as KSQL_COL_n."""
+    named: list[tuple[str, Any]] = []
+    generated = 0
+    for item in select.items:
+        if isinstance(item, AllColumns):
+            named.extend((c.name, ColumnRef(c.name)) for c in source.schema.columns)
+            continue
+        expression = item.expression
+        if item.alias is not None:
+            named.append((item.alias, expression))
+        elif isinstance(expression, ColumnRef):
+            named.append((expression.name, expression))
+        else:
+            named.append((f"KSQL_COL_{generated}", expression))
+            generated += 1
+    seen: set[str] = set()
+    for name, _ in named:
+        if name in seen:
+            raise StatementError(f"Duplicate value columns found in schema: `{name}`")
+        seen.add(name)
+    return named
+
+
+def _plain_plan(
+    select: Select, source: Source, compile_: Callable[[Any], Compiled], where: Evaluate | None
+) -> QueryPlan:
+    projections = [Projection(name, compile_(expression)) for name, expression in _names(select, source)]
+    key_names = {c.name for c in source.schema.key}
+    columns = tuple(
+        Column(p.name, p.compiled.type, key=isinstance(e, ColumnRef) and e.name in key_names and p.name == e.name)
+        for p, (_, e) in zip(projections, _names(select, source), strict=True)
+    )
+    return QueryPlan(source, LogicalSchema(columns), where, projections, legacy=source.legacy, limit=select.limit)
+
+
+def _aggregate_plan(
+    select: Select, source: Source, compile_: Callable[[Any], Compiled], where: Evaluate | None, legacy: bool
+) -> QueryPlan:
+    group_by = [compile_(e) for e in select.group_by]
+    group_names: list[str] = []
+    for index, expression in enumerate(select.group_by):
+        if contains_aggregate(expression):
+            raise StatementError("GROUP BY expressions cannot contain aggregate functions.")
+        group_names.append(expression.name if isinstance(expression, ColumnRef) else f"KSQL_COL_{index}")
+    aggregates: list[Aggregate] = []
+    # Each output column: ("group", index) | ("aggregate", index)
+    outputs: list[tuple[str, str, int, Column]] = []
+    for name, expression in _names(select, source):
+        target = expression
+        as_value = isinstance(target, FunctionCall) and target.name == "AS_VALUE"
+        if as_value:
+            target = target.args[0]
+        if target in select.group_by:
+            index = select.group_by.index(target)
+            outputs.append((name, "group", index, Column(name, group_by[index].type, key=not as_value and not legacy)))
+        elif isinstance(target, FunctionCall) and contains_aggregate(target) and not as_value:
+            aggregates.append(_aggregate_of(target, compile_))
+            outputs.append((name, "aggregate", len(aggregates) - 1, Column(name, aggregates[-1].type)))
+        else:
+            raise StatementError(
+                f"Non-aggregate SELECT expression(s) not part of GROUP BY: {name}. "
+                "Either add the column to the GROUP BY or remove it from the SELECT."
+            )
+    if legacy:
+        key_columns: tuple[Column, ...] = (Column("ROWKEY", STRING, key=True),)
+        value_columns = tuple(column for _, _, _, column in outputs)
+    else:
+        key_columns = tuple(
+            next(
+                (c for _, kind, i, c in outputs if kind == "group" and i == index and c.key),
+                Column(group_names[index], g.type, key=True),
+            )
+            for index, g in enumerate(group_by)
+        )
+        value_columns = tuple(column for _, _, _, column in outputs if not column.key)
+    key_names = [c.name for c in key_columns]
+
+    def build_row(group: list[Any], results: list[Any]) -> Row:
+        row: Row = {}
+        if legacy:
+            row["ROWKEY"] = LEGACY_KEY_SEPARATOR.join("null" if v is None else str(v) for v in group)
+        else:
+            row.update(zip(key_names, group, strict=True))
+        for name, kind, index, column in outputs:
+            if not column.key:
+                row[name] = group[index] if kind == "group" else results[index]
+        return row
+
+    having = None
+    if select.having is not None:
+        having = _compile_having(select.having, compile_, aggregates)
+    return QueryPlan(
+        source,
+        LogicalSchema(key_columns + value_columns),
+        where,
+        [],
+        group_by=group_by,
+        aggregates=aggregates,
+        build_row=build_row,
+        having=having,
+        legacy=legacy,
+        limit=select.limit,
+    )
+
+
+def _aggregate_of(call: FunctionCall, compile_: Callable[[Any], Compiled]) -> Aggregate:
+    if any(contains_aggregate(a) for a in call.args):
+        raise StatementError(f"Aggregate functions cannot be nested: {call.name}.")
+    if call.star or not call.args:
+        if call.name != "COUNT":
+            raise StatementError(f"Function '{call.name}' requires an argument.")
+        return make_aggregate("COUNT", None, None)
+    argument = compile_(call.args[0])
+    return make_aggregate(call.name, argument.evaluate, argument.type)
+
+
+def _compile_having(expression: Any, compile_: Callable[[Any], Compiled], aggregates: list[Aggregate]) -> Evaluate:
+    """HAVING over aggregate results: each aggregate call in it becomes a column ``__AGG_i`` of the output row."""
+    from stack.ksql import statements as s
+
+    def rewrite(node: Any) -> Any:
+        if isinstance(node, FunctionCall) and contains_aggregate(node):
+            aggregates.append(_aggregate_of(node, compile_))
+            return ColumnRef(f"__AGG_{len(aggregates) - 1}")
+        if isinstance(node, s.BinaryOp):
+            return s.BinaryOp(node.op, rewrite(node.left), rewrite(node.right))
+        if isinstance(node, s.Not):
+            return s.Not(rewrite(node.operand))
+        return node
+
+    rewritten = rewrite(expression)
+    aggregate_schema = LogicalSchema(tuple(Column(f"__AGG_{i}", a.type) for i, a in enumerate(aggregates)))
+    compiled = compile_expression(rewritten, aggregate_schema)
+    return compiled.evaluate

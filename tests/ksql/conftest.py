@@ -1,0 +1,202 @@
+"""What the KSQL server tests share: the server's URL, statements, Avro turnstile events, counts read back.
+
+Every test uses topics and stream/table names of its own, so tests never see each other's rows.
+Tests that kill a server start private ones (``KsqlProcess``) with a service id of their own, on
+ports derived from ``KSQL_URL`` so that parallel checkouts with other ports do not collide.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections import Counter
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import requests
+from confluent_kafka import Consumer, KafkaError, SerializingProducer
+from confluent_kafka.admin import AdminClient
+from confluent_kafka.schema_registry import SchemaRegistryClient
+from confluent_kafka.schema_registry.avro import AvroSerializer
+
+from cta import schemas
+from stack.common.kafka import create_topic
+from stack.settings import PROJECT_ROOT, Endpoints, Settings, port_of
+
+KSQL_JSON = "application/vnd.ksql.v1+json"
+STATIONS = {40820: "Austin", 40380: "Clark/Lake", 41660: "Lake", 40890: "O'Hare"}
+
+
+@pytest.fixture(scope="session")
+def ksql_url(running_platform: Settings) -> str:
+    return running_platform.endpoints.ksql_url
+
+
+@pytest.fixture(scope="session")
+def admin(bootstrap_servers: str) -> AdminClient:
+    return AdminClient({"bootstrap.servers": bootstrap_servers})
+
+
+def ksql(
+    url: str, text: str, properties: dict[str, Any] | None = None, sequence: int | None = None
+) -> requests.Response:
+    body: dict[str, Any] = {"ksql": text, "streamsProperties": properties or {}}
+    if sequence is not None:
+        body["commandSequenceNumber"] = sequence
+    return requests.post(f"{url}/ksql", json=body, headers={"Content-Type": KSQL_JSON}, timeout=90)
+
+
+def ok(
+    url: str, text: str, properties: dict[str, Any] | None = None, sequence: int | None = None
+) -> list[dict[str, Any]]:
+    response = ksql(url, text, properties, sequence)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def suffix() -> str:
+    return uuid.uuid4().hex[:8]
+
+
+def turnstile_topic(admin: AdminClient, partitions: int = 3) -> str:
+    name = f"test.turnstile.{suffix()}"
+    create_topic(admin, name, partitions)
+    return name
+
+
+class TurnstileEvents:
+    """Produces Avro turnstile events as the simulation does (key: timestamp record) and counts them per station."""
+
+    def __init__(self, bootstrap: str, registry_url: str, topic: str) -> None:
+        registry = SchemaRegistryClient({"url": registry_url})
+        self.topic = topic
+        self.produced: Counter[int] = Counter()
+        self._producer = SerializingProducer(
+            {
+                "bootstrap.servers": bootstrap,
+                "enable.idempotence": True,
+                "acks": "all",
+                "key.serializer": AvroSerializer(registry, schemas.load("turnstile_key")),
+                "value.serializer": AvroSerializer(registry, schemas.load("turnstile_value")),
+            }
+        )
+
+    def produce(self, count: int, start: int = 0) -> None:
+        ids = list(STATIONS)
+        for n in range(start, start + count):
+            station = ids[(n * 7 + n // 3) % len(ids)]
+            value = {"station_id": station, "station_name": STATIONS[station], "line": "blue"}
+            self._producer.produce(self.topic, key={"timestamp": 1_700_000_000_000 + n}, value=value)
+            self.produced[station] += 1
+            if n % 500 == 0:
+                self._producer.poll(0)
+        assert self._producer.flush(30) == 0
+
+
+def latest_values(
+    bootstrap: str, topic: str, expected: dict[Any, int], key_of: Any, timeout: float = 90.0
+) -> dict[Any, Any]:
+    """Reads a table's topic (committed records only) until every expected key has its expected COUNT."""
+    consumer = Consumer(
+        {
+            "bootstrap.servers": bootstrap,
+            "group.id": f"test-{suffix()}",
+            "auto.offset.reset": "earliest",
+            "isolation.level": "read_committed",
+            "enable.auto.commit": False,
+        }
+    )
+    consumer.subscribe([topic])
+    latest: dict[Any, Any] = {}
+    deadline = time.monotonic() + timeout
+    try:
+        while time.monotonic() < deadline:
+            for message in consumer.consume(1000, 0.5):
+                if message.error() is not None:
+                    assert message.error().code() in (KafkaError._PARTITION_EOF, KafkaError.UNKNOWN_TOPIC_OR_PART)
+                    continue
+                latest[key_of(message.key())] = json.loads(message.value()) if message.value() else None
+            if all(latest.get(k) and latest[k]["COUNT"] >= v for k, v in expected.items()):
+                time.sleep(1.0)  # anything counted twice would arrive after the exact count: read a little longer
+                for message in consumer.consume(1000, 1.0):
+                    if message.error() is None:
+                        latest[key_of(message.key())] = json.loads(message.value()) if message.value() else None
+                return latest
+    finally:
+        consumer.close()
+    return latest
+
+
+class KsqlProcess:
+    """A KSQL server of its own (``python -m stack.ksql``), which a test may kill -9 and start again."""
+
+    def __init__(self, endpoints: Endpoints, bootstrap: str, port: int, service_id: str, log_path: str) -> None:
+        self.port = port
+        self.url = f"http://localhost:{port}"
+        self.env = {
+            **os.environ,
+            "KAFKA_BOOTSTRAP_SERVERS": bootstrap,
+            "SCHEMA_REGISTRY_URL": endpoints.schema_registry_url,
+            "KSQL_URL": self.url,
+            "KSQL_SERVICE_ID": service_id,
+            "PYTHONUNBUFFERED": "1",
+        }
+        self.log_path = log_path
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self, timeout: float = 90.0) -> None:
+        with open(self.log_path, "ab") as log:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "stack.ksql"],
+                cwd=PROJECT_ROOT,
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            assert self.process.poll() is None, f"the KSQL server exited: see {self.log_path}"
+            try:
+                if requests.get(f"{self.url}/info", timeout=2).status_code == 200:
+                    return
+            except requests.RequestException:
+                time.sleep(0.2)
+        raise TimeoutError(f"the KSQL server on {self.port} did not answer within {timeout:.0f} s")
+
+    def kill(self) -> None:
+        assert self.process is not None
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait(10)
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(30)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+
+@pytest.fixture
+def private_servers(running_platform: Settings, bootstrap_servers: str, tmp_path: Any) -> Iterator[Any]:
+    """Makes up to three private KSQL servers sharing one fresh service id; stops them after the test."""
+    service_id = f"test_{suffix()}_"
+    base = port_of(running_platform.endpoints.ksql_url) + 10
+    made: list[KsqlProcess] = []
+
+    def make(index: int) -> KsqlProcess:
+        server = KsqlProcess(
+            running_platform.endpoints, bootstrap_servers, base + index, service_id, str(tmp_path / f"ksql-{index}.log")
+        )
+        made.append(server)
+        return server
+
+    yield make
+    for server in made:
+        server.stop()

@@ -1,0 +1,90 @@
+"""Counts stay exact when a KSQL server is killed mid-stream: restarted alone, or replaced by its cluster."""
+
+from __future__ import annotations
+
+import struct
+import threading
+import time
+from collections.abc import Callable
+
+from confluent_kafka.admin import AdminClient
+
+from stack.settings import Settings
+from tests.ksql.conftest import KsqlProcess, TurnstileEvents, latest_values, ok, suffix, turnstile_topic
+
+COUNT_STATEMENTS = """
+CREATE STREAM {name} (station_id INT, station_name STRING, line STRING)
+    WITH (KAFKA_TOPIC='{topic}', VALUE_FORMAT='AVRO');
+CREATE TABLE {name}_SUMMARY WITH (VALUE_FORMAT='JSON') AS
+    SELECT station_id, AS_VALUE(station_id) AS station_id_value, COUNT(*) AS count FROM {name} GROUP BY station_id;
+"""
+
+
+def station_of(key: bytes) -> int:
+    return struct.unpack(">i", key)[0]
+
+
+def produce_while(events: TurnstileEvents, total: int, during: Callable[[], None]) -> None:
+    """Produces ``total`` events in small steps on a thread while ``during`` runs (a kill, a restart)."""
+
+    def produce() -> None:
+        for step in range(0, total, 200):
+            events.produce(200, start=step)
+            time.sleep(0.05)
+
+    producing = threading.Thread(target=produce)
+    producing.start()
+    during()
+    producing.join(120)
+
+
+def test_counts_are_exact_after_kill_9_and_restart_mid_stream(
+    private_servers: Callable[[int], KsqlProcess],
+    admin: AdminClient,
+    bootstrap_servers: str,
+    running_platform: Settings,
+) -> None:
+    server = private_servers(0)
+    server.start()
+    topic = turnstile_topic(admin)
+    events = TurnstileEvents(bootstrap_servers, running_platform.endpoints.schema_registry_url, topic)
+    name = f"T_{suffix()}".upper()
+    ok(server.url, COUNT_STATEMENTS.format(name=name, topic=topic), {"auto.offset.reset": "earliest"})
+
+    def kill_and_restart() -> None:
+        time.sleep(1.5)
+        server.kill()
+        time.sleep(1.0)
+        server.start()
+
+    produce_while(events, 6000, kill_and_restart)
+    rows = latest_values(bootstrap_servers, f"{name}_SUMMARY", events.produced, station_of)
+    assert {station: row["COUNT"] for station, row in rows.items()} == dict(events.produced)
+    (tables,) = ok(server.url, "SHOW TABLES;")
+    assert f"{name}_SUMMARY" in {t["name"] for t in tables["tables"]}  # replayed from the command topic
+
+
+def test_two_servers_share_a_query_and_counts_stay_exact_when_one_is_killed(
+    private_servers: Callable[[int], KsqlProcess],
+    admin: AdminClient,
+    bootstrap_servers: str,
+    running_platform: Settings,
+) -> None:
+    first, second = private_servers(1), private_servers(2)
+    first.start()
+    second.start()
+    topic = turnstile_topic(admin)
+    events = TurnstileEvents(bootstrap_servers, running_platform.endpoints.schema_registry_url, topic)
+    name = f"T_{suffix()}".upper()
+    created = ok(first.url, COUNT_STATEMENTS.format(name=name, topic=topic), {"auto.offset.reset": "earliest"})
+    # The other server applies the same commands: asked with the last sequence number, it knows the table.
+    (described,) = ok(second.url, f"DESCRIBE {name}_SUMMARY;", sequence=created[-1]["commandSequenceNumber"])
+    assert described["sourceDescription"]["writeQueries"]
+
+    def kill_first() -> None:
+        time.sleep(2.0)
+        first.kill()
+
+    produce_while(events, 6000, kill_first)
+    rows = latest_values(bootstrap_servers, f"{name}_SUMMARY", events.produced, station_of, timeout=120)
+    assert {station: row["COUNT"] for station, row in rows.items()} == dict(events.produced)

@@ -1,0 +1,94 @@
+"""``make run``'s supervisor (run.py): it starts the application, reports a process that dies with
+the tail of its log, and stops everything it started on SIGINT, leaving a platform it found running."""
+
+from __future__ import annotations
+
+import dataclasses
+import queue
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import psutil
+
+import run
+from stack.platform import lifecycle
+from stack.settings import PROJECT_ROOT, Settings
+
+SIMULATION = next(process for process in run.APPLICATION if process.name == "simulation")
+
+
+def wait_for(condition: Callable[[], bool], timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.2)
+
+
+def test_a_dying_process_is_reported_with_its_log_tail_and_the_others_carry_on(
+    running_platform: Settings, tmp_path: Path
+) -> None:
+    (tmp_path / "crash.py").write_text(
+        "import sys\nfor i in range(30):\n    print(f'line {i}')\nsys.exit('the crash reason')\n"
+    )
+    said: list[str] = []
+    supervisor = run.Supervisor(
+        dataclasses.replace(running_platform, data_dir=tmp_path),
+        [SIMULATION, run.Process("crasher", str(tmp_path), ["crash.py"])],
+        say=said.append,
+    )
+    try:
+        supervisor.start()
+
+        def reported() -> bool:
+            supervisor.check()
+            return any("crasher died" in text for text in said)
+
+        wait_for(reported, 60, "the crash report")
+        report = next(text for text in said if "crasher died" in text)
+        first, *tail = report.splitlines()
+        assert first == f"The crasher died (exit code 1); the end of {tmp_path / 'logs' / 'crasher.log'}:"
+        assert tail[-1].strip() == "the crash reason"
+        assert tail[-2].strip() == "line 29"
+        assert len(tail) == run.TAIL_LINES
+        simulation_log = tmp_path / "logs" / "simulation.log"
+        wait_for(lambda: "Simulating from" in simulation_log.read_text(), 120, "the simulation to run")
+        assert supervisor.running() == ["simulation"]
+    finally:
+        supervisor.stop()
+    assert all(entry.popen.poll() is not None for entry in supervisor.started)
+    log = simulation_log.read_text()
+    assert "Received SIGINT" in log and "0 failed, 0 undelivered" in log
+
+
+def test_sigint_stops_every_process_it_started_and_leaves_a_running_platform_up(running_platform: Settings) -> None:
+    process = subprocess.Popen(
+        [sys.executable, "run.py"], cwd=PROJECT_ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    lines: queue.Queue[str] = queue.Queue()
+    threading.Thread(target=lambda: [lines.put(line) for line in process.stdout], daemon=True).start()
+    output: list[str] = []
+
+    def seen(text: str) -> bool:
+        while not lines.empty():
+            output.append(lines.get())
+        return any(text in line for line in output)
+
+    try:
+        wait_for(lambda: seen("simulation up |"), 180, "a status line with the simulation up")
+        children = psutil.Process(process.pid).children()
+        assert children, "run.py started no processes"
+        process.send_signal(signal.SIGINT)
+        assert process.wait(90) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+    seen("")
+    assert any(line.startswith("Stopping the simulation") for line in output), output
+    _, alive = psutil.wait_procs(children, timeout=5)
+    assert alive == []
+    assert lifecycle.running_services(running_platform), "the platform it found running was stopped"
