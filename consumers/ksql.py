@@ -7,9 +7,11 @@ TURNSTILE_SUMMARY's value holds STATION_ID as well as COUNT (``AS_VALUE``; the k
 another name), so consumers written for the classic project still find it there. The count reads
 the topic from the beginning, so it includes every entry produced before it was created.
 
-Run from ``consumers/`` with ``python ksql.py`` once, after the simulation has created the
-turnstile topic. Running it again changes nothing and says so. Statements go to the ksqlDB REST
-API (``POST /ksql``), so it works against the local platform's KSQL server and against ksqlDB.
+Run from ``consumers/`` with ``python ksql.py`` once. It may run before the simulation (``make
+run`` runs it first): the stream's columns come from the topic's Avro schema, so it creates the
+turnstile topic and registers that schema - the simulation's own - when they are not there yet.
+Running it again changes nothing and says so. Statements go to the ksqlDB REST API (``POST
+/ksql``), so it works against the local platform's KSQL server and against ksqlDB.
 """
 
 from __future__ import annotations
@@ -20,8 +22,12 @@ import sys
 from typing import Any
 
 import requests
+from confluent_kafka import KafkaException
+from confluent_kafka.admin import AdminClient
+from confluent_kafka.schema_registry import Schema, SchemaRegistryClient
 
-from cta import endpoints, topics
+from cta import endpoints, schemas, topics
+from stack.common.kafka import client_config, create_topic, error_text
 
 logger = logging.getLogger("ksql")
 
@@ -67,6 +73,25 @@ def ksql(statement: str, properties: dict[str, str] | None = None) -> list[dict[
     return answer
 
 
+def ensure_turnstile_topic() -> None:
+    """Creates the turnstile topic and registers its value schema as the simulation does, unless they exist."""
+    settings = endpoints()
+    try:
+        created = create_topic(
+            AdminClient(client_config(settings.kafka_bootstrap_servers)), topics.TURNSTILE, topics.TURNSTILE_PARTITIONS
+        )
+    except KafkaException as error:
+        raise KsqlError(f"Kafka cannot create {topics.TURNSTILE}: {error_text(error)}") from error
+    if created:
+        logger.info("Created the topic %s; the simulation will write to it.", topics.TURNSTILE)
+    registry = SchemaRegistryClient({"url": settings.schema_registry_url})
+    try:
+        registry.register_schema(f"{topics.TURNSTILE}-value", Schema(schemas.load("turnstile_value"), "AVRO"))
+    except Exception as error:  # the client raises its own errors and those of its HTTP library
+        url = settings.schema_registry_url
+        raise KsqlError(f"The Schema Registry at {url} did not take the turnstile schema: {error}") from error
+
+
 def existing_sources() -> dict[str, str]:
     """The streams and tables KSQL knows: name -> ``STREAM`` or ``TABLE``."""
     sources = {}
@@ -86,6 +111,7 @@ def create() -> bool:
         )
     created = False
     if STREAM not in sources:
+        ensure_turnstile_topic()
         ksql(CREATE_STREAM)
         logger.info("Created the stream %s over %s.", STREAM, topics.TURNSTILE)
         created = True

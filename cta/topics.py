@@ -7,6 +7,8 @@ import re
 ARRIVALS_PREFIX = "org.chicago.cta.station.arrivals."
 """One topic per station: ``ARRIVALS_PREFIX`` + normalised station name + station id."""
 TURNSTILE = "org.chicago.cta.turnstile.v1"
+TURNSTILE_PARTITIONS = 3
+"""By far the busiest topic, so consumers can share it; only the count per station matters, not the order."""
 WEATHER = "org.chicago.cta.weather.v1"
 STATIONS = "org.chicago.cta.stations"
 """The PostgreSQL ``stations`` table, one JSON object per row, written by Kafka Connect."""

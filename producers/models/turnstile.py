@@ -17,10 +17,11 @@ class Turnstile:
     def __init__(
         self, writer: KafkaWriter, station_id: int, station_name: str, line: str, hardware: TurnstileHardware
     ) -> None:
-        # Three partitions: by far the busiest topic, so consumers can share it; nothing depends on
-        # the order of entries, only on their count per station.
         self.topic = writer.topic(
-            topics.TURNSTILE, schemas.load("turnstile_key"), schemas.load("turnstile_value"), partitions=3
+            topics.TURNSTILE,
+            schemas.load("turnstile_key"),
+            schemas.load("turnstile_value"),
+            partitions=topics.TURNSTILE_PARTITIONS,
         )
         self.hardware = hardware
         self._value = {"station_id": station_id, "station_name": station_name, "line": line}
