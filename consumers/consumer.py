@@ -11,8 +11,8 @@ The page keeps no state of its own: each start reads it back from Kafka. Tables 
 TURNSTILE_SUMMARY) are read from the beginning; streams whose latest messages are the state
 (arrivals, weather) from ``history`` messages before the end of each partition. So nothing is
 committed, and each process reads in a consumer group of its own. What is read at the start, up
-to where each partition ended then, is applied at once in timestamp order (a train's arrivals are
-spread over the topics of its stations), and then :attr:`caught_up` is set.
+to where each partition ended then, is applied at once - a stream's history in timestamp order, as
+a train's arrivals are spread over the topics of its stations - and then :attr:`caught_up` is set.
 """
 
 from __future__ import annotations
@@ -139,8 +139,14 @@ class KafkaConsumer:
                 self._finish_catching_up()
 
     def _finish_catching_up(self) -> None:
-        """Applies what was read at the start in the order it happened, across all partitions."""
-        self._backlog.sort(key=lambda record: record.timestamp_ms)
+        """Applies what was read at the start: a stream's history in the order it happened, across partitions.
+
+        A table's updates stay in offset order: its latest update is the one written last, whatever
+        its timestamp (KSQL stamps a count with the entry that changed it, and entries from several
+        partitions are not counted in timestamp order).
+        """
+        if self.history is not None:
+            self._backlog.sort(key=lambda record: record.timestamp_ms)  # stable: a partition keeps its order
         self._apply(self._backlog)
         logger.info("Read %d message(s) of %s.", len(self._backlog), self.topic_name_pattern)
         self._backlog = []

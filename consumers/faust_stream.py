@@ -4,10 +4,12 @@ Kafka Connect copies PostgreSQL's ``stations`` table to ``org.chicago.cta.statio
 object per stop, and a station has a stop per direction. This app turns each stop on the red,
 blue or green line into a ``TransformedStation`` (station id, name, order, line), written to
 ``org.chicago.cta.stations.table.v1`` with the station id as key. The Faust table ``stations``
-(its changelog is a Kafka topic) remembers what was written per line and station, so a stop that
-changes nothing - the station's other direction, or a row read again after a restart - writes
-nothing: each station is written once per line it serves. A restarted worker rebuilds the table
-from its changelog and goes on after the last offset it committed.
+(its changelog is a Kafka topic) keeps, per line and station, the station last written and what
+each stop gave: a stop that changes nothing (the station's other direction) writes nothing, and
+neither does a stop read again (a worker restarted before committing its offset). So each
+station is written once per line it serves, again only if a new stop changes it (the two stops
+of 95th/Dan Ryan disagree on its spelling). A restarted worker rebuilds the table from its
+changelog and goes on after the last offset it committed.
 
 Stops on none of the three lines, and rows that are not what Connect writes, are logged, counted
 and skipped.
@@ -77,7 +79,9 @@ stations_topic = app.topic(topics.STATIONS, value_serializer="raw")
 output_topic = app.topic(
     topics.STATIONS_TABLE, key_serializer="json", value_type=TransformedStation, partitions=1, internal=True
 )
-table = app.Table("stations", partitions=1, help="The station last written per line and station id (red:40900).")
+table = app.Table(
+    "stations", partitions=1, help="Per line and station id (red:40900): the station last written, and each stop's."
+)
 skips = Skips()
 
 
@@ -86,20 +90,24 @@ async def transform_stations(rows: faust.Stream[bytes]) -> None:
     await output_topic.maybe_declare()  # before the first send, which would otherwise create it with defaults
     async for raw in rows:
         try:
-            stations = transform(json.loads(raw))
+            row = json.loads(raw)
+            stop = str(field(row, "stop_id", int))
+            stations = transform(row)
         except (ValueError, Skip) as error:
             skip = error if isinstance(error, Skip) else Skip(MALFORMED, f"not JSON ({error})")
             skips.add(topics.STATIONS, skip)
             continue
         if not stations:
-            skips.add(topics.STATIONS, Skip(NOT_ON_A_LINE, f"stop of station {json.loads(raw).get('station_id')}"))
+            skips.add(topics.STATIONS, Skip(NOT_ON_A_LINE, f"stop {stop} of station {row['station_id']}"))
         for station in stations:
             key = f"{station.line}:{station.station_id}"
-            if table.get(key) == station.asdict():
-                continue
-            await output_topic.send(key=station.station_id, value=station)
-            table[key] = station.asdict()
-            logger.info("Station %s (%s line, #%d) written.", station.station_name, station.line, station.order)
+            known = table.get(key) or {"station": None, "stops": {}}
+            if known["stops"].get(stop) == station.asdict():
+                continue  # this stop was read before: a restarted worker reading it again
+            if known["station"] != station.asdict():
+                await output_topic.send(key=station.station_id, value=station)
+                logger.info("Station %s (%s line, #%d) written.", station.station_name, station.line, station.order)
+            table[key] = {"station": station.asdict(), "stops": {**known["stops"], stop: station.asdict()}}
 
 
 if __name__ == "__main__":

@@ -13,7 +13,7 @@ map drawn from the stations' coordinates.
 | ``/events`` | server-sent events: a ``snapshot``, then an ``update`` per change |
 | ``/api/status`` | the whole picture as JSON (what the snapshot event holds) |
 | ``/api/map`` | station coordinates and the other 'L' lines, to draw the map |
-| ``/healthz`` | 200 when every consumer is running, with the counters |
+| ``/healthz`` | 200 while every consumer runs, whether they have caught up, and the counters |
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+import resource
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -43,6 +44,7 @@ STATIONS_WAIT = 30.0
 ARRIVALS_HISTORY = 50
 """Arrivals re-read per station at the start: the latest arrival at each platform is among them."""
 WEATHER_HISTORY = 24
+CLOSE_TIMEOUT = 10.0
 KEEPALIVE = 15.0
 """Seconds between comments on an idle event stream, so that a closed connection is noticed."""
 
@@ -94,17 +96,24 @@ class MapHandler(RequestHandler):
 
 
 class HealthHandler(StatusHandler):
-    def initialize(self, status: TransitStatus, tasks: list[asyncio.Task[None]]) -> None:
+    """200 while every consumer runs; ``caught_up`` says whether each has read what Kafka held at its start."""
+
+    def initialize(self, status: TransitStatus, consumers: list[Consumer]) -> None:
         super().initialize(status)
-        self.tasks = tasks
+        self.consumers = consumers
 
     def get(self) -> None:
-        stopped = [task.get_name() for task in self.tasks if task.done()]
+        stopped = [consumer.topic_name_pattern for consumer, task in self.consumers if task.done()]
+        caught_up = all(consumer.caught_up.is_set() for consumer, _ in self.consumers)
         self.set_status(503 if stopped else 200)
-        self.write({"healthy": not stopped, "stopped_consumers": stopped, **self.status.counters()})
+        self.write({"healthy": not stopped, "stopped": stopped, "caught_up": caught_up, **self.status.counters()})
 
 
-def make_app(status: TransitStatus, tasks: list[asyncio.Task[None]]) -> Application:
+Consumer = tuple[KafkaConsumer, "asyncio.Task[None]"]
+"""A consumer and the task running it."""
+
+
+def make_app(status: TransitStatus, consumers: list[Consumer]) -> Application:
     state = {"status": status}
     return Application(
         [
@@ -112,7 +121,7 @@ def make_app(status: TransitStatus, tasks: list[asyncio.Task[None]]) -> Applicat
             (r"/events", EventsHandler, state),
             (r"/api/status", ApiStatusHandler, state),
             (r"/api/map", MapHandler),
-            (r"/healthz", HealthHandler, {**state, "tasks": tasks}),
+            (r"/healthz", HealthHandler, {**state, "consumers": consumers}),
         ],
         template_path=str(HERE / "templates"),
         static_path=str(HERE / "static"),
@@ -142,10 +151,10 @@ async def build() -> AsyncIterator[Application]:
         KafkaConsumer(topics.WEATHER, status, history=WEATHER_HISTORY),
         KafkaConsumer(topics.TURNSTILE_SUMMARY, status, is_avro=False),
     ]
-    tasks: list[asyncio.Task[None]] = []
+    running: list[Consumer] = []
 
     def run_consumer(consumer: KafkaConsumer) -> None:
-        tasks.append(asyncio.create_task(consumer.consume(), name=consumer.topic_name_pattern))
+        running.append((consumer, asyncio.create_task(consumer.consume())))
 
     try:
         await stations.start()
@@ -158,16 +167,24 @@ async def build() -> AsyncIterator[Application]:
         for consumer in consumers:
             await consumer.start()
             run_consumer(consumer)
-        yield make_app(status, tasks)
+        yield make_app(status, running)
     finally:
-        for task in tasks:
+        for _, task in running:
             task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        await asyncio.gather(*(task for _, task in running), return_exceptions=True)
         for consumer in [stations, *consumers]:
-            await consumer.close()
+            try:
+                await asyncio.wait_for(consumer.close(), CLOSE_TIMEOUT)
+            except TimeoutError:
+                logger.warning(
+                    "The consumer of %s did not close within %.0f s.", consumer.topic_name_pattern, CLOSE_TIMEOUT
+                )
 
 
 def main() -> int:
+    # Each open page holds a connection: allow as many as the system lets this process have.
+    _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
     return run("The transit status page", endpoints().web_port, build)
 
 

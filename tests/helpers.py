@@ -6,7 +6,14 @@ Test modules import from here, never from each other.
 from __future__ import annotations
 
 import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -155,3 +162,61 @@ def recorded_messages(prefix: str) -> list[dict[str, Any]]:
     """
     rows = [json.loads(line) for line in RECORDED.read_text().splitlines()]
     return [row for row in rows if row["topic"].startswith(prefix)]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for(condition: Callable[[], Any], what: str, timeout: float = 60.0, every: float = 0.25) -> Any:
+    """Returns ``condition()``'s first true value; fails the test naming ``what`` after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what}: not within {timeout:.0f} s")
+        time.sleep(every)
+
+
+class Script:
+    """One of the application's scripts as a process of its own (``python server.py``, ``faust ...``), logged."""
+
+    def __init__(self, folder: Path, argv: list[str], log: Path, env: dict[str, str] | None = None) -> None:
+        self.folder, self.argv, self.log, self.env = folder, argv, log, env or {}
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> Script:
+        first, *rest = self.argv
+        # A script file runs with the venv's Python; anything else is one of the venv's programs (faust).
+        command = (
+            [sys.executable, first, *rest]
+            if first.endswith(".py")
+            else [str(Path(sys.executable).parent / first), *rest]
+        )
+        with self.log.open("ab") as output:
+            self.process = subprocess.Popen(
+                command,
+                cwd=self.folder,
+                stdout=output,
+                stderr=subprocess.STDOUT,
+                env={**os.environ, "PYTHONUNBUFFERED": "1", **self.env},
+            )
+        return self
+
+    def stop(self, timeout: float = 60.0) -> int:
+        """SIGTERM (each script then flushes and exits), SIGKILL if it has not stopped in ``timeout`` s."""
+        assert self.process is not None
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+        try:
+            return self.process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            return self.process.wait()
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace")

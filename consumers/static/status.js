@@ -218,9 +218,10 @@
     label.textContent = end.name;
   }
 
+  // Places a train's marker at a platform; returns whether a marker already shown moved there.
   function moveTrain(color, train, stationId, direction, animate) {
     const place = state.places && state.places.get(`${color}:${stationId}`);
-    if (!place) return;
+    if (!place) return false;
     const side = direction === "b" ? 1 : -1;
     const x = place.x + place.normal[0] * TRAIN_OFFSET * side;
     const y = place.y + place.normal[1] * TRAIN_OFFSET * side;
@@ -236,7 +237,10 @@
     marker.classList.toggle("still", !animate);
     marker.setAttribute("data-status", train.status);
     marker.querySelector("title").textContent = `${train.train_id} (${train.status.replace(/_/g, " ")})`;
-    marker.style.transform = `translate(${x.toFixed(1)}px, ${y.toFixed(1)}px)`;
+    const transform = `translate(${x.toFixed(1)}px, ${y.toFixed(1)}px)`;
+    const moved = animate && marker.style.transform !== transform;
+    marker.style.transform = transform;
+    return moved;
   }
 
   // --- the event stream ---------------------------------------------------------------------
@@ -270,8 +274,7 @@
       if (row) fillRow(row, line, line.byId.get(station.station_id));
     }
     for (const arrival of update.arrivals) {
-      moveTrain(arrival.line, arrival, arrival.station_id, arrival.direction, true);
-      state.moves += 1;
+      if (moveTrain(arrival.line, arrival, arrival.station_id, arrival.direction, true)) state.moves += 1;
     }
     document.getElementById("map").dataset.moves = state.moves;
     if (update.weather) renderWeather(update.weather);

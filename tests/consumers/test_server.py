@@ -75,6 +75,7 @@ class ServerTest(AsyncHTTPTestCase):
     def test_health_and_the_map(self) -> None:
         health = self.fetch("/healthz")
         assert health.code == 200 and json.loads(health.body)["healthy"] is True
+        assert json.loads(health.body)["caught_up"] is True  # no consumers: nothing to read
         city = json.loads(self.fetch("/api/map").body)
         assert city["stations"]["40900"] == [42.019063, -87.672892]
         assert {line["name"] for line in city["other_lines"]} == {"Brown", "Orange", "Pink", "Purple", "Yellow"}

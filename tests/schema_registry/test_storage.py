@@ -6,7 +6,6 @@ import asyncio
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -18,15 +17,9 @@ import requests
 from confluent_kafka import Consumer, KafkaError, KafkaException, TopicPartition
 
 from stack.schema_registry.storage import TOPIC, retry_while_kafka_settles
-from tests.helpers import Api
+from tests.helpers import Api, free_port
 
 PROJECT_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class Server:
