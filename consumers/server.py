@@ -30,7 +30,7 @@ from consumer import KafkaConsumer
 from models import TransitStatus
 from models.places import city_map
 from topic_check import topic_exists, topic_pattern_match
-from tornado.iostream import StreamClosedError
+from tornado.iostream import StreamBufferFullError, StreamClosedError
 from tornado.web import Application, RequestHandler
 
 from cta import endpoints, topics
@@ -47,6 +47,8 @@ WEATHER_HISTORY = 24
 CLOSE_TIMEOUT = 10.0
 KEEPALIVE = 15.0
 """Seconds between comments on an idle event stream, so that a closed connection is noticed."""
+MAX_BUFFERED = 4 * 1024 * 1024
+"""Bytes of updates a page may leave unread before it is disconnected."""
 
 
 class StatusHandler(RequestHandler):
@@ -60,28 +62,47 @@ class MainHandler(StatusHandler):
 
 
 class EventsHandler(StatusHandler):
-    """A server-sent event stream: the whole picture first, then every update as it happens."""
+    """A server-sent event stream: the whole picture first, then every update as it happens.
+
+    The handler is one of the state's listeners: each update is buffered on its connection without
+    waiting. A page that stops reading (more than ``MAX_BUFFERED`` bytes waiting) is disconnected;
+    its browser reconnects and starts again from the whole picture.
+    """
 
     async def get(self) -> None:
         self.set_header("Content-Type", "text/event-stream")
         self.set_header("Cache-Control", "no-cache")
-        self.status.listeners += 1
+        self.gone = asyncio.Event()
+        self.write(b"retry: 2000\n\n" + self.status.snapshot_event())
         try:
-            sequence = self.status.sequence
-            self.write("retry: 2000\n\n" + self.status.snapshot_event())
             await self.flush()
-            while True:
-                await self.status.wait(sequence, KEEPALIVE)
-                events = self.status.events_after(sequence)
-                if events is None:  # too far behind: start again from the whole picture
-                    events = self.status.snapshot_event()
-                sequence = self.status.sequence
-                self.write(events or ": still here\n\n")
-                await self.flush()
         except StreamClosedError:
-            pass
+            return
+        self.request.connection.stream.max_write_buffer_size = MAX_BUFFERED  # type: ignore[attr-defined]
+        self.status.listeners.add(self.send)
+        try:
+            while not self.gone.is_set():
+                try:
+                    await asyncio.wait_for(self.gone.wait(), KEEPALIVE)
+                except TimeoutError:
+                    self.send(b": still here\n\n")
         finally:
-            self.status.listeners -= 1
+            self.status.listeners.discard(self.send)
+
+    def send(self, event: bytes) -> None:
+        try:
+            self.write(event)
+            # Not awaited: the stream buffers. The future only says when the bytes left, and a
+            # closed page is noticed by on_connection_close.
+            self.flush().add_done_callback(lambda done: done.exception())
+        except StreamClosedError:
+            self.gone.set()
+        except StreamBufferFullError:
+            self.request.connection.stream.close()  # type: ignore[attr-defined]
+            self.gone.set()
+
+    def on_connection_close(self) -> None:
+        self.gone.set()
 
 
 class ApiStatusHandler(StatusHandler):

@@ -1,24 +1,20 @@
 """The one state holder of the status page: the lines and the weather, and the updates sent to browsers.
 
-As in Tornado's chat demo, this class alone changes the state and wakes the clients waiting for
-it. The consumers hand it batches of records (:meth:`apply`); each batch that changes something
-becomes one update event, serialized once for every client, numbered, and kept in a short
-history. A client waits with the number of the last event it has (:meth:`wait`) and then writes
-all newer events at once, so a slow client catches up in one write instead of falling behind; a
-client too far behind gets the whole picture again. Updates carry the changed stations, the
-arrivals (for the trains' moves) and the due times of the lines with arrivals.
+As in Tornado's chat demo, this class alone changes the state and tells the clients. The
+consumers hand it batches of records (:meth:`apply`); each batch that changes something becomes
+one numbered update event, serialized and encoded once, and handed to every listener (one per
+open page) in a plain loop: a thousand pages cost a thousand buffered writes, not a thousand
+coroutines woken. Updates carry the changed stations, the arrivals (for the trains' moves) and
+the due times of the lines with arrivals; a page that connects gets the whole picture first.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import time
-from collections import deque
-from collections.abc import Iterable
-from datetime import timedelta
+from collections.abc import Callable, Iterable
 from typing import Any
-
-from tornado.locks import Condition
 
 from cta import topics
 
@@ -26,8 +22,10 @@ from .lines import Changes, Lines
 from .record import UNDECODABLE, Record, Skip, Skips
 from .weather import Weather
 
-EVENTS_KEPT = 200
-"""Updates a client may be behind and still catch up with; further behind, it gets a snapshot."""
+logger = logging.getLogger(__name__)
+
+Listener = Callable[[bytes], None]
+"""Takes an encoded event; must not block (it buffers the write)."""
 
 
 def now_ms() -> int:
@@ -42,9 +40,8 @@ class TransitStatus:
         self.applied = 0
         """Records applied so far (skipped ones included)."""
         self.sequence = 0
-        self._events: deque[tuple[int, str]] = deque(maxlen=EVENTS_KEPT)
-        self._changed = Condition()
-        self.listeners = 0
+        self.listeners: set[Listener] = set()
+        self._snapshot: tuple[tuple[int, int], bytes] = ((-1, 0), b"")
 
     # --- changing the state ---------------------------------------------------------------------
     def apply(self, records: Iterable[Record]) -> None:
@@ -82,14 +79,18 @@ class TransitStatus:
             if changes.weather:
                 update["weather"] = self.weather.to_json()
             event = self._event("update", update)
-        self._events.append((self.sequence, event))
-        self._changed.notify_all()
+        for listener in list(self.listeners):
+            try:
+                listener(event)
+            except Exception:  # one broken page must not keep the update from the others
+                logger.exception("Could not send an update to a page; dropping it.")
+                self.listeners.discard(listener)
 
-    def _event(self, kind: str, data: dict[str, Any]) -> str:
-        """One server-sent event; its id is its sequence number."""
+    def _event(self, kind: str, data: dict[str, Any]) -> bytes:
+        """One server-sent event, encoded; its id is its sequence number."""
         self.sequence += 1
         data["sequence"] = self.sequence
-        return f"event: {kind}\nid: {self.sequence}\ndata: {json.dumps(data, separators=(',', ':'))}\n\n"
+        return f"event: {kind}\nid: {self.sequence}\ndata: {json.dumps(data, separators=(',', ':'))}\n\n".encode()
 
     # --- reading it -----------------------------------------------------------------------------
     def snapshot(self) -> dict[str, Any]:
@@ -102,31 +103,22 @@ class TransitStatus:
             "counters": self.counters(),
         }
 
-    def snapshot_event(self) -> str:
-        data = self.snapshot()
-        return f"event: snapshot\nid: {self.sequence}\ndata: {json.dumps(data, separators=(',', ':'))}\n\n"
+    def snapshot_event(self) -> bytes:
+        """The snapshot as an event, built once per state and second however many clients connect at once."""
+        key = (self.sequence, int(time.time()))
+        if self._snapshot[0] != key:
+            data = json.dumps(self.snapshot(), separators=(",", ":"))
+            self._snapshot = (key, f"event: snapshot\nid: {self.sequence}\ndata: {data}\n\n".encode())
+        return self._snapshot[1]
 
     def counters(self) -> dict[str, Any]:
         return {
             "applied": self.applied,
             "skipped": dict(self.skips.counts),
-            "listeners": self.listeners,
+            "listeners": len(self.listeners),
             "stations": sum(len(line.stations) for line in self.lines.lines.values()),
             "trains": sum(len(line.trains) for line in self.lines.lines.values()),
         }
-
-    def events_after(self, sequence: int) -> str | None:
-        """The events newer than ``sequence``, joined; None if some of them are no longer kept."""
-        if sequence >= self.sequence:
-            return ""
-        if not self._events or self._events[0][0] > sequence + 1:
-            return None
-        return "".join(event for number, event in self._events if number > sequence)
-
-    async def wait(self, sequence: int, timeout: float) -> None:
-        """Returns when an event newer than ``sequence`` exists, or after ``timeout`` seconds."""
-        if sequence >= self.sequence:
-            await self._changed.wait(timeout=timedelta(seconds=timeout))
 
 
 def _due_json(due: dict[int, dict[str, int | None]]) -> dict[str, dict[str, int | None]]:

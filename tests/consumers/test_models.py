@@ -166,25 +166,25 @@ def test_the_latest_weather_is_shown_and_older_observations_are_skipped(status: 
 def test_a_batch_becomes_one_update_with_what_changed(status: TransitStatus) -> None:
     replay = arrivals()
     status.apply(replay[:5])
-    before = status.sequence
+    events: list[bytes] = []
+    status.listeners.add(events.append)
     status.apply(replay[5:8])
-    assert status.sequence == before + 1
-    event = status.events_after(before)
-    assert event is not None and event.startswith("event: update\n")
-    update = json.loads(event.split("data: ", 1)[1])
+    assert len(events) == 1 and events[0].startswith(b"event: update\n")
+    update = json.loads(events[0].split(b"data: ", 1)[1])
     assert [a["train_id"] for a in update["arrivals"]] == [r.value["train_id"] for r in replay[5:8]]
     assert set(update["due"]) == {"red"}
     assert {s["station_id"] for s in update["stations"]} >= {r.value["station_id"] for r in replay[5:8]}
 
 
-def test_a_client_too_far_behind_is_told_to_start_again(status: TransitStatus) -> None:
-    replay = arrivals()
-    for record in replay:
-        status.apply([record])
-    assert status.sequence > 200
-    assert status.events_after(0) is None
-    assert status.events_after(status.sequence - 1) is not None
-    assert status.events_after(status.sequence) == ""
+def test_a_page_that_fails_is_dropped_and_the_others_still_get_the_update(status: TransitStatus) -> None:
+    def broken(_: bytes) -> None:
+        raise OSError("gone")
+
+    events: list[bytes] = []
+    status.listeners |= {broken, events.append}
+    status.apply(arrivals()[:1])
+    assert len(events) == 1
+    assert status.listeners == {events.append}
 
 
 def line_of_three() -> Line:

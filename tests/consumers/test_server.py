@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import json
+import socket
 from typing import Any
+from unittest import mock
 
+import server
 from models import Record, TransitStatus
 from server import make_app
 from tornado.testing import AsyncHTTPTestCase, gen_test
@@ -89,7 +92,7 @@ class ServerTest(AsyncHTTPTestCase):
     @gen_test
     async def test_the_event_stream_sends_the_picture_then_each_arrival(self) -> None:
         reading = asyncio.ensure_future(read_events(self.get_http_port(), "/events", 3))
-        while self.status.listeners == 0:
+        while not self.status.listeners:
             await asyncio.sleep(0.01)
         self.status.apply([arrival(40900, "RL001", 1000)])
         self.status.apply([arrival(41190, "RL001", 3000, prev=40900)])
@@ -98,3 +101,23 @@ class ServerTest(AsyncHTTPTestCase):
         assert [a["train_id"] for a in update["arrivals"]] == ["RL001"]
         assert moved["arrivals"][0]["from"] == {"station_id": 40900, "direction": "b"}
         assert moved["due"]["red"]["40100"]["b"] == 5000  # one hop of 2 s observed: Morse is 2 s after
+
+    @gen_test(timeout=60)
+    async def test_a_page_that_stops_reading_is_disconnected(self) -> None:
+        sock = socket.socket()
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)  # little room on the reading side
+        sock.setblocking(False)
+        await asyncio.get_running_loop().sock_connect(sock, ("127.0.0.1", self.get_http_port()))
+        _, writer = await asyncio.open_connection(sock=sock)
+        with mock.patch.object(server, "MAX_BUFFERED", 64 * 1024):
+            writer.write(b"GET /events HTTP/1.1\r\nHost: localhost\r\n\r\n")
+            while not self.status.listeners:
+                await asyncio.sleep(0.01)
+            sent = 0
+            while self.status.listeners and sent < 50_000:  # never read: the kernel's buffers fill, then Tornado's
+                self.status.apply([arrival(40900 if sent % 2 else 41190, f"T{sent % 10}", sent)])
+                sent += 1
+                if sent % 100 == 0:
+                    await asyncio.sleep(0)  # the loop writes what it can
+        assert not self.status.listeners
+        writer.close()
