@@ -146,7 +146,10 @@ class AllColumns:
 
 @dataclass(frozen=True)
 class Select:
-    """``SELECT items FROM source [WHERE] [GROUP BY] [HAVING] [EMIT CHANGES] [LIMIT n]``."""
+    """``SELECT items FROM source [[AS] alias] [WHERE] [GROUP BY] [HAVING] [EMIT CHANGES] [LIMIT n]``.
+
+    A qualifier (``t.col``, ``t.*``) may name the source or its ``alias``.
+    """
 
     items: tuple[SelectItem | AllColumns, ...]
     source: str
@@ -155,6 +158,7 @@ class Select:
     having: Expression | None = None
     emit_changes: bool = False
     limit: int | None = None
+    alias: str | None = None
 
 
 # --- statements ----------------------------------------------------------------------------------
