@@ -11,6 +11,7 @@ user learns what is missing rather than where the grammar gave up.
 
 from __future__ import annotations
 
+import math
 from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
@@ -102,7 +103,7 @@ def parse(text: str) -> list[Statement]:
         raise _syntax_error(text, error) from None
     except StatementError as error:
         position = token.start_pos if token is not None else 0
-        raise StatementError(str(error), _statement_text(text, position)) from None
+        raise _invalid_statement(text, position, str(error)) from None
     return [replace(statement, text=text[begin:end]) for statement, (begin, end) in zip(statements, spans, strict=True)]
 
 
@@ -123,12 +124,19 @@ def _feed(parser: InteractiveParser, token: Token) -> None:
 
 
 def _number(token: Token) -> int | float | Decimal:
-    """An exponent makes a DOUBLE, a decimal point a DECIMAL, anything else an integer, as in ksqlDB."""
+    """An exponent makes a DOUBLE, a decimal point a DECIMAL, anything else an integer (up to BIGINT), as in ksqlDB."""
     if "e" in token or "E" in token:
-        return float(token)
-    if "." in token:
-        return Decimal(token)
-    return int(token)
+        value = float(token)
+        valid = math.isfinite(value)
+    elif "." in token:
+        value = valid = Decimal(token)
+    else:
+        # int() refuses more than 4300 digits; a BIGINT has 19.
+        value = int(token) if len(token.lstrip("0")) <= 19 else 2**63
+        valid = value < 2**63
+    if not valid:
+        raise StatementError(f"line {token.line}:{token.column}: Invalid numeric literal: {token}")
+    return value
 
 
 # --- from tokens to dataclasses ------------------------------------------------------------------
@@ -544,7 +552,7 @@ def _display(terminal: str) -> str:
         return f"'{pattern.value}'"
     if terminal.startswith("_"):
         return f"'{terminal.lstrip('_')}'"
-    return terminal
+    return "IDENTIFIER" if terminal.endswith("IDENTIFIER") else terminal
 
 
 _DISPLAY = {terminal.name: _display(terminal.name) for terminal in _PARSER.terminals}
@@ -558,14 +566,14 @@ def _syntax_error(text: str, error: UnexpectedInput) -> StatementError:
     else:
         position = error.pos_in_stream if isinstance(error, UnexpectedCharacters) else len(text)
         expected = getattr(error, "allowed", None) or set()
-    statement = _statement_at(_PARSER.parse(text, start="tokens").children, position)
+    statement = _statement_tokens(text, position)
     statement_text = _text_of(text, statement)
     # The token the parser stopped at (the whole of `->` when it stopped at its `>`), or None at the end.
     index = next((i for i, token in enumerate(statement) if token.end_pos > position), len(statement))
     offending = statement[index] if index < len(statement) else None
-    unsupported = _unsupported(statement, index)
-    if unsupported:
-        return StatementError(f"{unsupported} is not supported by this server", statement_text)
+    feature = _unsupported_statement(statement) or _unsupported_part(statement, index)
+    if feature:
+        return StatementError(f"{feature} is not supported by this server", statement_text)
     where = offending.start_pos if offending else len(text)
     line = text.count("\n", 0, where) + 1
     column = where - text.rfind("\n", 0, where)
@@ -574,19 +582,26 @@ def _syntax_error(text: str, error: UnexpectedInput) -> StatementError:
     )
 
 
-def _statement_text(text: str, position: int) -> str:
-    """The text of the statement that holds ``position``."""
-    return _text_of(text, _statement_at(_PARSER.parse(text, start="tokens").children, position))
+def _invalid_statement(text: str, position: int, message: str) -> StatementError:
+    """The error for a statement that parsed but makes no sense, or is a ksqlDB statement the server lacks."""
+    statement = _statement_tokens(text, position)
+    feature = _unsupported_statement(statement)
+    if feature:
+        message = f"{feature} is not supported by this server"
+    return StatementError(message, _text_of(text, statement))
 
 
 def _text_of(text: str, statement: list[Token]) -> str:
     return text[statement[0].start_pos : statement[-1].end_pos] if statement else ""
 
 
-def _statement_at(tokens: list[Token], position: int) -> list[Token]:
-    """The tokens of the statement (up to and including its ``;``) that holds ``position``."""
+def _statement_tokens(text: str, position: int) -> list[Token]:
+    """The tokens of the statement (up to and including its ``;``) that holds ``position``.
+
+    They come from the grammar's flat ``tokens`` rule, which reads any text, keywords as names.
+    """
     statements: list[list[Token]] = [[]]
-    for token in tokens:
+    for token in _PARSER.parse(text, start="tokens").children:
         statements[-1].append(token)
         if token.type == "SEMICOLON":
             statements.append([])
@@ -597,9 +612,14 @@ def _statement_at(tokens: list[Token], position: int) -> list[Token]:
     return statements[-1] if statements else []
 
 
-def _unsupported(statement: list[Token], index: int) -> str | None:
-    """The ksqlDB feature this statement uses that the server lacks, if that is why it does not parse."""
-    words = [token.upper() if token.type == "IDENTIFIER" else str(token) for token in statement]
+def _words(statement: list[Token]) -> list[str]:
+    """The statement's tokens with names upper-cased, as ksqlDB's keywords compare."""
+    return [token.upper() if token.type == "IDENTIFIER" else str(token) for token in statement]
+
+
+def _unsupported_statement(statement: list[Token]) -> str | None:
+    """The kind of ksqlDB statement the server lacks that this statement is, by its first words."""
+    words = _words(statement[:5])
     if words[:1] == ["LIST"]:
         words[0] = "SHOW"
     if words[:3] == ["CREATE", "OR", "REPLACE"]:
@@ -607,7 +627,13 @@ def _unsupported(statement: list[Token], index: int) -> str | None:
     for prefix, feature in _UNSUPPORTED_STATEMENTS.items():
         if tuple(words[: len(prefix)]) == prefix:
             return feature
-    for word in words[: index + 1]:
+    return None
+
+
+def _unsupported_part(statement: list[Token], index: int) -> str | None:
+    """The ksqlDB feature the server lacks that made the parse fail at ``statement[index]``, if any."""
+    words = _words(statement[: index + 1])
+    for word in words:
         if word in _UNSUPPORTED_ANYWHERE:
             return _UNSUPPORTED_ANYWHERE[word]
     for word in reversed(words[max(index - 1, 0) : index + 1]):
@@ -623,6 +649,8 @@ def _explanation(offending: Token | None, index: int, expected: set[str], line: 
     if offending is not None and offending.type in ("UNCLOSED_COMMENT", "UNCLOSED_QUOTE"):
         closing = "*/" if offending.type == "UNCLOSED_COMMENT" else offending[0]
         return f"Syntax error at or near '{offending[:20]}': the closing {closing} is missing"
+    if offending is None and "SEMICOLON" in expected:
+        return "Expecting ';' at the end of the statement"
     names = sorted({_DISPLAY[name] for name in expected if name in _DISPLAY})
     if 0 < len(names) <= 3:
         return "Expecting " + (names[0] if len(names) == 1 else "{" + ", ".join(names) + "}")
