@@ -19,7 +19,7 @@ from pathlib import Path
 from lark import Lark, Token, Transformer, v_args
 from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
 from lark.lexer import PatternStr
-from lark.parsers.lalr_interactive_parser import InteractiveParser
+from lark.parsers.lalr_parser_state import ParserState
 
 from stack.ksql.statements import (
     AllColumns,
@@ -94,7 +94,7 @@ def parse(text: str) -> list[Statement]:
         for token in parser.lexer_thread.lex(parser.parser_state):
             if start is None:
                 start = token.start_pos
-            _feed(parser, token)
+            _feed(parser.parser_state, token)
             if token.type == "SEMICOLON":
                 spans.append((start, token.end_pos))
                 start = None
@@ -107,7 +107,7 @@ def parse(text: str) -> list[Statement]:
     return [replace(statement, text=text[begin:end]) for statement, (begin, end) in zip(statements, spans, strict=True)]
 
 
-def _feed(parser: InteractiveParser, token: Token) -> None:
+def _feed(parser: ParserState, token: Token) -> None:
     """Feeds one token, reading a keyword as a name where only a name fits (``SELECT a key FROM t``).
 
     The contextual lexer offers a keyword wherever the parser state accepts one, but LALR merges
@@ -129,7 +129,7 @@ def _number(token: Token) -> int | float | Decimal:
         value = float(token)
         valid = math.isfinite(value)
     elif "." in token:
-        value = valid = Decimal(token)
+        value, valid = Decimal(token), True
     else:
         # int() refuses more than 4300 digits; a BIGINT has 19.
         value = int(token) if len(token.lstrip("0")) <= 19 else 2**63
@@ -137,6 +137,11 @@ def _number(token: Token) -> int | float | Decimal:
     if not valid:
         raise StatementError(f"line {token.line}:{token.column}: Invalid numeric literal: {token}")
     return value
+
+
+def _unquote(token: Token) -> str:
+    """The text of a ``'string'``, in which ``''`` stands for one quote."""
+    return token[1:-1].replace("''", "'")
 
 
 # --- from tokens to dataclasses ------------------------------------------------------------------
@@ -394,7 +399,7 @@ class _StatementBuilder(Transformer):
         return ColumnRef(name, source)
 
     def string(self, token: Token) -> Literal:
-        return Literal(self.quoted(token))
+        return Literal(_unquote(token))
 
     def number(self, token: Token) -> Literal:
         return Literal(_number(token))
@@ -465,8 +470,7 @@ class _StatementBuilder(Transformer):
         return name
 
     def quoted(self, token: Token) -> str:
-        """``'text'`` with ``''`` standing for one quote."""
-        return token[1:-1].replace("''", "'")
+        return _unquote(token)
 
 
 _PARSER = Lark(

@@ -100,6 +100,32 @@ def test_ksql5_turnstile_summary_counts_per_station_with_count_as_alias():
     assert one(text) == CreateAsSelect(text, "TABLE", "TURNSTILE_SUMMARY", query, {"VALUE_FORMAT": "JSON"})
 
 
+def test_the_classic_ksql_py_request_as_written():
+    statements = parse(
+        """
+CREATE TABLE turnstile (
+    station_id INT,
+    station_name VARCHAR,
+    line VARCHAR
+) WITH (
+    KAFKA_TOPIC='org.chicago.cta.turnstile.v1',
+    VALUE_FORMAT='AVRO',
+    KEY='station_id'
+);
+
+CREATE TABLE turnstile_summary
+WITH (VALUE_FORMAT='JSON') AS
+    SELECT station_id, COUNT(station_id) AS count
+    FROM turnstile
+    GROUP BY station_id;
+"""
+    )
+    assert [type(statement) for statement in statements] == [CreateSource, CreateAsSelect]
+    assert statements[0].text.startswith("CREATE TABLE turnstile (\n") and statements[0].text.endswith("\n);")
+    assert statements[1].text.endswith("GROUP BY station_id;")
+    assert statements[1].query.items[1].alias == "COUNT"
+
+
 def test_modern_turnstile_stream_and_counting_table():
     stream, table = parse(
         "CREATE STREAM turnstile (station_id INT KEY, station_name STRING, line STRING)\n"
@@ -301,6 +327,7 @@ def test_string_literals_unescape_doubled_quotes_and_keep_everything_else():
         ("42", 42),
         ("9223372036854775807", 9223372036854775807),
         ("1.5", Decimal("1.5")),
+        ("0.000", Decimal("0.000")),
         (".5", Decimal("0.5")),
         ("2.", Decimal("2")),
         ("1e3", 1000.0),
