@@ -1,12 +1,14 @@
 """The KSQL statement parser: request text in, the dataclasses of ``statements.py`` out.
 
 ``parse`` reads one or more statements, each ending with ``;`` as ksqlDB requires, with the grammar
-in ``grammar.lark`` (lark's LALR parser, built once at import). A ``Transformer`` turns each
-statement's tree into its dataclass. Anything that is not a statement of the supported subset
-raises ``StatementError`` with the message ksqlDB would give (``line 1:8: Syntax Error ...``) or,
-for ksqlDB features this server does not have (JOIN, WINDOW, INSERT INTO, ...), a message naming
-the feature. Those are recognised from a flat token stream of the failing statement, so that a
-user learns what is missing rather than where the grammar gave up.
+in ``grammar.lark`` (lark's LALR parser, built once at import). A ``Transformer`` builds each
+statement's dataclass while the parser reduces its rules, without a parse tree in between.
+
+Anything that is not a statement of the supported subset raises ``StatementError`` with the
+message ksqlDB would give (``line 1:8: Syntax Error ...``) or, for ksqlDB features this server
+does not have (JOIN, WINDOW, INSERT INTO, ...), a message naming the feature. Those are recognised
+from a flat token stream of the failing statement, so that a user learns what is missing rather
+than where the grammar gave up.
 """
 
 from __future__ import annotations
@@ -231,38 +233,22 @@ class _StatementBuilder(Transformer):
 
     # parts of statements
 
-    def stream(self) -> str:
-        return "STREAM"
-
-    def table(self) -> str:
-        return "TABLE"
-
-    def or_replace(self) -> bool:
+    def present(self) -> bool:
+        """An optional word that is there: OR REPLACE, IF [NOT] EXISTS, DELETE TOPIC, EXTENDED, NOT, ..."""
         return True
 
-    def if_not_exists(self) -> bool:
-        return True
+    or_replace = if_not_exists = if_exists = delete_topic = extended = all_topics = negated = emit_changes = present
 
-    def if_exists(self) -> bool:
-        return True
+    def source_kind(self, token: Token) -> str:
+        """STREAM or TABLE."""
+        return token.upper()
 
-    def delete_topic(self) -> bool:
-        return True
+    def listing(self, token: Token) -> str:
+        """STREAMS, TABLES or QUERIES."""
+        return token.upper()
 
-    def extended(self) -> bool:
-        return True
-
-    def all_topics(self) -> bool:
-        return True
-
-    def show_streams(self, extended: bool | None) -> dict:
-        return {"what": "STREAMS", "extended": bool(extended)}
-
-    def show_tables(self, extended: bool | None) -> dict:
-        return {"what": "TABLES", "extended": bool(extended)}
-
-    def show_queries(self, extended: bool | None) -> dict:
-        return {"what": "QUERIES", "extended": bool(extended)}
+    def show_listing(self, what: str, extended: bool | None) -> dict:
+        return {"what": what, "extended": bool(extended)}
 
     def show_topics(self, all_topics: bool | None, extended: bool | None) -> dict:
         return {"what": "TOPICS", "extended": bool(extended), "all": bool(all_topics)}
@@ -326,9 +312,6 @@ class _StatementBuilder(Transformer):
     def having(self, expression):
         return expression
 
-    def emit_changes(self) -> bool:
-        return True
-
     def limit(self, token: Token) -> int:
         count = _number(token)
         if not isinstance(count, int):
@@ -361,9 +344,6 @@ class _StatementBuilder(Transformer):
 
     def multiply_operator(self, token: Token) -> str:
         return str(token)
-
-    def negated(self) -> bool:
-        return True
 
     def between(self, operand, negated: bool | None, low, high) -> Between:
         return Between(operand, low, high, bool(negated))
@@ -481,6 +461,7 @@ _PARSER = Lark(
     maybe_placeholders=True,
     transformer=_StatementBuilder(),
 )
+# The keyword terminals (``_SELECT``, ``_KEY``, ...): the tokens `_feed` may read as names instead.
 _KEYWORDS = frozenset(name for name in (t.name for t in _PARSER.terminals) if name[:1] == "_" and name[1:].isalpha())
 
 
@@ -494,35 +475,16 @@ _COMMANDS = """
 
 # ksqlDB statements outside the subset, by their first words (LIST is read as SHOW, and
 # CREATE OR REPLACE as CREATE).
-_UNSUPPORTED_STATEMENTS = {
-    ("INSERT",): "INSERT INTO",
-    ("PRINT",): "PRINT",
-    ("EXPLAIN",): "EXPLAIN",
-    ("DEFINE",): "DEFINE",
-    ("UNDEFINE",): "UNDEFINE",
-    ("ALTER",): "ALTER",
-    ("ASSERT",): "ASSERT",
-    ("PAUSE",): "PAUSE",
-    ("RESUME",): "RESUME",
-    ("RUN", "SCRIPT"): "RUN SCRIPT",
-    ("CREATE", "SOURCE", "CONNECTOR"): "CREATE SOURCE CONNECTOR",
-    ("CREATE", "SINK", "CONNECTOR"): "CREATE SINK CONNECTOR",
-    ("CREATE", "SOURCE", "STREAM"): "CREATE SOURCE STREAM",
-    ("CREATE", "SOURCE", "TABLE"): "CREATE SOURCE TABLE",
-    ("CREATE", "TYPE"): "CREATE TYPE",
-    ("DROP", "CONNECTOR"): "DROP CONNECTOR",
-    ("DROP", "TYPE"): "DROP TYPE",
-    ("SHOW", "FUNCTIONS"): "SHOW FUNCTIONS",
-    ("SHOW", "CONNECTORS"): "SHOW CONNECTORS",
-    ("SHOW", "SOURCE", "CONNECTORS"): "SHOW SOURCE CONNECTORS",
-    ("SHOW", "SINK", "CONNECTORS"): "SHOW SINK CONNECTORS",
-    ("SHOW", "CONNECTOR", "PLUGINS"): "SHOW CONNECTOR PLUGINS",
-    ("SHOW", "TYPES"): "SHOW TYPES",
-    ("SHOW", "VARIABLES"): "SHOW VARIABLES",
-    ("DESCRIBE", "FUNCTION"): "DESCRIBE FUNCTION",
-    ("DESCRIBE", "CONNECTOR"): "DESCRIBE CONNECTOR",
-    ("DESCRIBE", "STREAMS"): "DESCRIBE STREAMS",
-}
+_UNSUPPORTED_STATEMENTS = [
+    words.split()
+    for words in (
+        "INSERT INTO", "PRINT", "EXPLAIN", "DEFINE", "UNDEFINE", "ALTER", "ASSERT", "PAUSE", "RESUME", "RUN SCRIPT",
+        "CREATE SOURCE CONNECTOR", "CREATE SINK CONNECTOR", "CREATE SOURCE STREAM", "CREATE SOURCE TABLE",
+        "CREATE TYPE", "DROP CONNECTOR", "DROP TYPE", "SHOW FUNCTIONS", "SHOW CONNECTORS", "SHOW SOURCE CONNECTORS",
+        "SHOW SINK CONNECTORS", "SHOW CONNECTOR PLUGINS", "SHOW TYPES", "SHOW VARIABLES", "DESCRIBE FUNCTION",
+        "DESCRIBE CONNECTOR", "DESCRIBE STREAMS",
+    )
+]  # fmt: skip
 
 # Parts of a query outside the subset. Reserved words and symbols cannot appear in a supported
 # statement at all; the non-reserved words only count where the parse failed.
@@ -628,9 +590,9 @@ def _unsupported_statement(statement: list[Token]) -> str | None:
         words[0] = "SHOW"
     if words[:3] == ["CREATE", "OR", "REPLACE"]:
         del words[1:3]
-    for prefix, feature in _UNSUPPORTED_STATEMENTS.items():
-        if tuple(words[: len(prefix)]) == prefix:
-            return feature
+    for prefix in _UNSUPPORTED_STATEMENTS:
+        if words[: len(prefix)] == prefix:
+            return " ".join(prefix)
     return None
 
 
