@@ -610,17 +610,18 @@ def _unsupported_part(statement: list[Token], index: int) -> str | None:
 
 def _explanation(offending: Token | None, index: int, expected: set[str], line: int, column: int) -> str:
     """The second line of a syntax error: what was wrong, or what would have been right."""
+    shown = "<EOF>" if offending is None else offending if len(offending) <= 40 else offending[:37] + "..."
     if offending is not None and index == 0:
-        return f"Unknown statement '{offending}'\nDid you mean '{_most_similar(offending.upper())}'?"
+        return f"Unknown statement '{shown}'\nDid you mean '{_most_similar(offending[:20].upper())}'?"
     if offending is not None and offending.type in ("UNCLOSED_COMMENT", "UNCLOSED_QUOTE"):
         closing = "*/" if offending.type == "UNCLOSED_COMMENT" else offending[0]
-        return f"Syntax error at or near '{offending[:20]}': the closing {closing} is missing"
+        return f"Syntax error at or near '{shown}': the closing {closing} is missing"
     if offending is None and "SEMICOLON" in expected:
         return "Expecting ';' at the end of the statement"
     names = sorted({_DISPLAY[name] for name in expected if name in _DISPLAY})
     if 0 < len(names) <= 3:
         return "Expecting " + (names[0] if len(names) == 1 else "{" + ", ".join(names) + "}")
-    return f"Syntax error at or near '{offending if offending is not None else '<EOF>'}' at line {line}:{column}"
+    return f"Syntax error at or near '{shown}' at line {line}:{column}"
 
 
 def _most_similar(word: str) -> str:

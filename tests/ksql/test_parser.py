@@ -508,6 +508,12 @@ def test_a_mistyped_statement_gets_a_suggestion():
     )
 
 
+def test_a_long_token_is_shortened_in_the_message():
+    assert str(error_of("x" * 1000 + ";")) == (
+        f"line 1:1: Syntax Error\nUnknown statement '{'x' * 37}...'\nDid you mean 'EXPLAIN'?"
+    )
+
+
 def test_each_statement_needs_its_semicolon():
     error = error_of("SHOW STREAMS; SELECT * FROM t")
     assert str(error) == "line 1:30: Syntax Error\nExpecting ';' at the end of the statement"
