@@ -61,7 +61,7 @@ class KsqlClient:
 
     def run_statements(self, text: str) -> list[dict[str, Any]]:
         """Runs statements on ``/ksql``; their entities in order (ServerError if one fails)."""
-        response = self._send("POST", "/ksql", self._body(text), STATEMENT_TIMEOUT, stream=False)
+        response = self._send("POST", "/ksql", self.request_body(text), STATEMENT_TIMEOUT, stream=False)
         entities = json_of(response)
         if not isinstance(entities, list):
             raise ServerError(response.status_code, {"message": "The server's answer to /ksql is not a list."})
@@ -72,10 +72,11 @@ class KsqlClient:
 
     def query(self, text: str) -> QueryStream:
         """Starts a SELECT on ``/query``; the rows stream until its LIMIT or until the stream is closed."""
-        response = self._send("POST", "/query", self._body(text), None, stream=True)
+        response = self._send("POST", "/query", self.request_body(text), None, stream=True)
         return QueryStream(response)
 
-    def _body(self, text: str) -> dict[str, Any]:
+    def request_body(self, text: str) -> dict[str, Any]:
+        """What /ksql and /query get: the statements, the SET properties, the last command sequence seen."""
         body: dict[str, Any] = {"ksql": text, "streamsProperties": dict(self.properties)}
         if self.last_command_sequence is not None:
             body["commandSequenceNumber"] = self.last_command_sequence

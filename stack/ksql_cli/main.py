@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import sys
 from importlib import metadata
+from urllib.parse import urlsplit
 
 from stack.ksql_cli.client import KsqlClient, ServerError, Unreachable
 from stack.ksql_cli.console import Console
@@ -59,7 +60,12 @@ def cli_version() -> str:
 
 def main(argv: list[str] | None = None) -> int:
     args = arguments(argv)
-    client = KsqlClient(args.server or endpoints().ksql_url)
+    url = args.server or endpoints().ksql_url
+    address = urlsplit(url)
+    if address.scheme not in ("http", "https") or not address.netloc:
+        print(f"{url} is not a server address: it must begin with http:// or https://.", file=sys.stderr)
+        return 1
+    client = KsqlClient(url)
     try:
         info = client.server_info()
     except Unreachable as error:

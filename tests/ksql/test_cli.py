@@ -20,6 +20,7 @@ import pytest
 from confluent_kafka import Producer
 from confluent_kafka.admin import AdminClient
 
+from stack.ksql_cli.client import KsqlClient
 from tests.helpers import new_topic
 from tests.ksql.conftest import suffix
 
@@ -197,3 +198,26 @@ def test_the_server_comes_from_ksql_url_when_not_given(ksql_url: str, cli_env: d
     result = run({**cli_env, "KSQL_URL": ksql_url}, "-e", "SHOW TOPICS")
     assert result.returncode == 0
     assert " Kafka Topic " in result.stdout
+
+
+def test_later_requests_carry_the_last_command_sequence_number_and_the_set_properties(
+    ksql_url: str, admin: AdminClient
+) -> None:
+    topic = new_topic(admin, "test.cli")
+    name = f"CLI_{suffix()}".upper()
+    client = KsqlClient(ksql_url)
+    assert "commandSequenceNumber" not in client.request_body("SHOW STREAMS;")
+    created = client.run_statements(create_stream(name, topic))
+    assert client.last_command_sequence == created[0]["commandSequenceNumber"] >= 0
+    client.properties["auto.offset.reset"] = "earliest"
+    body = client.request_body("SHOW STREAMS;")
+    assert body["commandSequenceNumber"] == client.last_command_sequence
+    assert body["streamsProperties"] == {"auto.offset.reset": "earliest"}
+    listed = client.run_statements("SHOW STREAMS;")
+    assert name in [s["name"] for s in listed[0]["streams"]]
+
+
+def test_an_address_without_http_is_refused_before_connecting(cli_env: dict[str, str]) -> None:
+    result = run(cli_env, "localhost:8088", "-e", "SHOW STREAMS;")
+    assert result.returncode == 1
+    assert result.stderr == "localhost:8088 is not a server address: it must begin with http:// or https://.\n"
