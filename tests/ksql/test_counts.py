@@ -89,7 +89,7 @@ def test_a_stream_declared_without_columns_takes_them_from_the_registry(
     ok(ksql_url, f"CREATE STREAM {name} WITH (KAFKA_TOPIC='{topic}', VALUE_FORMAT='AVRO');")
     (described,) = ok(ksql_url, f"DESCRIBE {name};")
     fields = [(f["name"], f["schema"]["type"]) for f in described["sourceDescription"]["fields"]]
-    assert fields == [("STATION_ID", "INTEGER"), ("STATION_NAME", "VARCHAR"), ("LINE", "VARCHAR")]
+    assert fields == [("STATION_ID", "INTEGER"), ("STATION_NAME", "STRING"), ("LINE", "STRING")]
 
 
 def json_events(admin: AdminClient, bootstrap: str, rows: list[dict[str, object]]) -> str:
@@ -138,7 +138,7 @@ RIDES = [
 
 def test_every_aggregate_over_a_json_stream(ksql_url: str, admin: AdminClient, bootstrap_servers: str) -> None:
     topic = json_events(admin, bootstrap_servers, RIDES)
-    name = f"RIDES_{suffix()}"
+    name = f"RIDES_{suffix()}".upper()
     ok(
         ksql_url,
         f"CREATE STREAM {name} (line STRING, station STRING, fare DOUBLE, riders INT)"
@@ -175,7 +175,7 @@ def test_grouping_by_two_columns_keys_as_each_dialect_does(
     ksql_url: str, admin: AdminClient, bootstrap_servers: str
 ) -> None:
     topic = json_events(admin, bootstrap_servers, RIDES)
-    name = f"RIDES_{suffix()}"
+    name = f"RIDES_{suffix()}".upper()
     columns = "(line STRING, station STRING, fare DOUBLE, riders INT)"
     ok(ksql_url, f"CREATE STREAM {name} {columns} WITH (KAFKA_TOPIC='{topic}', VALUE_FORMAT='JSON');")
     refused = ksql(
