@@ -185,7 +185,8 @@ def test_grouping_by_two_columns_keys_as_each_dialect_does(
 
     ok(
         ksql_url,
-        f"CREATE TABLE {name}_J WITH (KEY_FORMAT='JSON') AS SELECT line, station, COUNT(*) AS n FROM {name} GROUP BY line, station;",
+        f"CREATE TABLE {name}_J WITH (KEY_FORMAT='JSON') AS "
+        f"SELECT line, station, COUNT(*) AS n FROM {name} GROUP BY line, station;",
         EARLIEST,
     )
     modern = read_table(bootstrap_servers, f"{name}_J", 3)
@@ -198,7 +199,8 @@ def test_grouping_by_two_columns_keys_as_each_dialect_does(
     ok(ksql_url, f"CREATE TABLE {name}_OLD {columns} WITH (KAFKA_TOPIC='{topic}', VALUE_FORMAT='JSON', KEY='line');")
     ok(
         ksql_url,
-        f"CREATE TABLE {name}_OLD_COUNTS AS SELECT line, station, COUNT(*) AS n FROM {name}_OLD GROUP BY line, station;",
+        f"CREATE TABLE {name}_OLD_COUNTS AS "
+        f"SELECT line, station, COUNT(*) AS n FROM {name}_OLD GROUP BY line, station;",
         EARLIEST,
     )
     legacy = read_table(bootstrap_servers, f"{name}_OLD_COUNTS", 3)
