@@ -406,10 +406,7 @@ class Engine:
                 "Aggregating a TABLE is not supported by this server: "
                 "declare the events as a STREAM and aggregate that."
             )
-        if plan.legacy:
-            default_key = "KAFKA"
-        else:
-            default_key = source.key_format if len(plan.output.key) <= 1 or source.key_format != "KAFKA" else "KAFKA"
+        default_key = "KAFKA" if plan.legacy else source.key_format  # KSQL 5 always wrote a STRING key
         key_format, value_format = self._formats(props, default_value=source.value_format, default_key=default_key)
         topic = str(props.get("KAFKA_TOPIC", statement.name))
         partitions = _positive(props.get("PARTITIONS", source.partitions), "PARTITIONS")
@@ -586,6 +583,10 @@ class Engine:
                 }
             return entities.sources_list(statement.text, kind, chosen)
         if statement.what == "QUERIES":
+            for query in queries:
+                thread = self.running.get(query.id)
+                if thread is not None and thread.stats.last_error is not None:
+                    query.state = "ERROR"
             return entities.queries_list(statement.text, queries)
         if statement.what == "TOPICS":
             return entities.topics_list(statement.text, self._topics(statement.all))

@@ -79,8 +79,7 @@ def describe_type(sql_type: SqlType) -> dict[str, Any]:
         fields = [{"name": name, "schema": describe_type(t)} for name, t in sql_type.fields]
     elif sql_type.base in ("ARRAY", "MAP"):
         member = describe_type(sql_type.items[-1])
-    type_name = "VARCHAR" if sql_type.base == "STRING" else sql_type.base
-    described: dict[str, Any] = {"type": type_name, "fields": fields, "memberSchema": member}
+    described: dict[str, Any] = {"type": sql_type.base, "fields": fields, "memberSchema": member}
     if sql_type.base == "DECIMAL":
         described["parameters"] = {"precision": sql_type.precision, "scale": sql_type.scale}
     return described

@@ -74,7 +74,7 @@ class TransientQuery:
         records = self._records()
         if plan.is_aggregate:
             yield from self._aggregated(records)
-        elif not self.push and plan.source.kind == "TABLE" and not plan.source.legacy:
+        elif not self.push and plan.source.kind == "TABLE" and plan.source.schema.key:
             yield from self._latest_per_key(records)
         else:
             for row in records:

@@ -69,7 +69,7 @@ def prepare(settings: Settings, java: str, classpath: str, brokers: int) -> list
     id_file = root / "cluster.id"
     if not id_file.exists():
         # KRaft cluster ids are 16 random bytes in URL-safe base64 without padding.
-        id_file.write_text(_new_cluster_id())
+        id_file.write_text(new_cluster_id())
     cluster_id = id_file.read_text().strip()
     configs = []
     for node_id in range(1, brokers + 1):
@@ -97,8 +97,15 @@ def prepare(settings: Settings, java: str, classpath: str, brokers: int) -> list
     return configs
 
 
-def _new_cluster_id() -> str:
-    return base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+def new_cluster_id() -> str:
+    """A KRaft cluster id that never starts with "-", which kafka-storage would read as an option.
+
+    Kafka's own ``Uuid.randomUuid`` draws again for the same reason; one id in 64 starts with it.
+    """
+    while True:
+        cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+        if not cluster_id.startswith("-"):
+            return cluster_id
 
 
 def launches(settings: Settings, java: str, classpath: str, brokers: int) -> list[Launch]:

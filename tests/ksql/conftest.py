@@ -200,3 +200,30 @@ def private_servers(running_platform: Settings, bootstrap_servers: str, tmp_path
     yield make
     for server in made:
         server.stop()
+
+
+def _sources_and_queries(url: str) -> tuple[set[tuple[str, str]], set[str]]:
+    streams, tables, queries = ok(url, "SHOW STREAMS; SHOW TABLES; SHOW QUERIES;")
+    sources = {("STREAM", s["name"]) for s in streams["streams"]} | {("TABLE", t["name"]) for t in tables["tables"]}
+    return sources, {q["id"] for q in queries["queries"]}
+
+
+@pytest.fixture(autouse=True)
+def leave_the_server_as_found(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Terminates the queries and drops the streams and tables a test made on the shared server.
+
+    Every persistent query is a thread with its own Kafka clients: left running, the suite's queries
+    would pile up and slow down every test after them.
+    """
+    if "ksql_url" not in request.fixturenames:
+        yield
+        return
+    url = request.getfixturevalue("ksql_url")
+    sources, queries = _sources_and_queries(url)
+    yield
+    now_sources, now_queries = _sources_and_queries(url)
+    for query_id in sorted(now_queries - queries):
+        ok(url, f"TERMINATE {query_id};")
+    for kind, name in sorted(now_sources - sources):  # no query reads them any more
+        response = ksql(url, f"DROP {kind} IF EXISTS `{name}`;")
+        assert response.status_code == 200, response.text

@@ -45,7 +45,7 @@ def test_a_stream_is_created_listed_described_and_dropped(ksql_url: str, admin: 
     fields = described["sourceDescription"]["fields"]
     assert fields[0] == {
         "name": "ID",
-        "schema": {"type": "VARCHAR", "fields": None, "memberSchema": None},
+        "schema": {"type": "STRING", "fields": None, "memberSchema": None},
         "type": "KEY",
     }
     assert described["sourceDescription"]["partitions"] == 2

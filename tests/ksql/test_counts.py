@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import struct
+import time
 
+from confluent_kafka import Consumer, Producer
 from confluent_kafka.admin import AdminClient
 
 from stack.settings import Settings
-from tests.ksql.conftest import TurnstileEvents, latest_values, ok, suffix, turnstile_topic
+from tests.ksql.conftest import TurnstileEvents, ksql, latest_values, ok, suffix, turnstile_topic
 
 EARLIEST = {"ksql.streams.auto.offset.reset": "earliest"}
 
@@ -86,4 +89,120 @@ def test_a_stream_declared_without_columns_takes_them_from_the_registry(
     ok(ksql_url, f"CREATE STREAM {name} WITH (KAFKA_TOPIC='{topic}', VALUE_FORMAT='AVRO');")
     (described,) = ok(ksql_url, f"DESCRIBE {name};")
     fields = [(f["name"], f["schema"]["type"]) for f in described["sourceDescription"]["fields"]]
-    assert fields == [("STATION_ID", "INTEGER"), ("STATION_NAME", "VARCHAR"), ("LINE", "VARCHAR")]
+    assert fields == [("STATION_ID", "INTEGER"), ("STATION_NAME", "STRING"), ("LINE", "STRING")]
+
+
+def json_events(admin: AdminClient, bootstrap: str, rows: list[dict[str, object]]) -> str:
+    """A one-partition topic holding ``rows`` in order (so that LATEST_BY_OFFSET has one answer)."""
+    topic = turnstile_topic(admin, partitions=1)
+    producer = Producer({"bootstrap.servers": bootstrap, "enable.idempotence": True})
+    for row in rows:
+        producer.produce(topic, value=json.dumps(row).encode())
+    assert producer.flush(10) == 0
+    return topic
+
+
+def read_table(bootstrap: str, topic: str, rows: int) -> dict[bytes, dict[str, object]]:
+    """The latest value per key of a table's topic, once ``rows`` keys are there and settled."""
+    consumer = Consumer(
+        {
+            "bootstrap.servers": bootstrap,
+            "group.id": f"test-{suffix()}",
+            "auto.offset.reset": "earliest",
+            "isolation.level": "read_committed",
+        }
+    )
+    consumer.subscribe([topic])
+    latest: dict[bytes, dict[str, object]] = {}
+    deadline = time.monotonic() + 60
+    quiet_since = time.monotonic()
+    try:
+        while time.monotonic() < deadline and (len(latest) < rows or time.monotonic() - quiet_since < 2.0):
+            for message in consumer.consume(100, 0.2):
+                if message.error() is None:
+                    latest[message.key()] = json.loads(message.value())
+                    quiet_since = time.monotonic()
+    finally:
+        consumer.close()
+    return latest
+
+
+RIDES = [
+    {"line": "red", "station": "Howard", "fare": 2.5, "riders": 3},
+    {"line": "red", "station": "Howard", "fare": 1.0, "riders": 1},
+    {"line": "blue", "station": "O'Hare", "fare": 5.0, "riders": 2},
+    {"line": "red", "station": "Lake", "fare": None, "riders": 4},
+    {"line": "blue", "station": "O'Hare", "fare": 3.0, "riders": None},
+]
+
+
+def test_every_aggregate_over_a_json_stream(ksql_url: str, admin: AdminClient, bootstrap_servers: str) -> None:
+    topic = json_events(admin, bootstrap_servers, RIDES)
+    name = f"RIDES_{suffix()}".upper()
+    ok(
+        ksql_url,
+        f"CREATE STREAM {name} (line STRING, station STRING, fare DOUBLE, riders INT)"
+        f" WITH (KAFKA_TOPIC='{topic}', VALUE_FORMAT='JSON');"
+        f"CREATE TABLE {name}_BY_LINE AS SELECT line, COUNT(*) AS rides, COUNT(fare) AS paid, SUM(riders) AS riders,"
+        f" MIN(fare) AS cheapest, MAX(fare) AS dearest, AVG(fare) AS average, LATEST_BY_OFFSET(station) AS last_station"
+        f" FROM {name} GROUP BY line;",
+        EARLIEST,
+    )
+    table = read_table(bootstrap_servers, f"{name}_BY_LINE", 2)
+    assert table == {
+        b"red": {
+            "RIDES": 3,
+            "PAID": 2,
+            "RIDERS": 8,
+            "CHEAPEST": 1.0,
+            "DEAREST": 2.5,
+            "AVERAGE": 1.75,
+            "LAST_STATION": "Lake",
+        },
+        b"blue": {
+            "RIDES": 2,
+            "PAID": 2,
+            "RIDERS": 2,
+            "CHEAPEST": 3.0,
+            "DEAREST": 5.0,
+            "AVERAGE": 4.0,
+            "LAST_STATION": "O'Hare",
+        },
+    }
+
+
+def test_grouping_by_two_columns_keys_as_each_dialect_does(
+    ksql_url: str, admin: AdminClient, bootstrap_servers: str
+) -> None:
+    topic = json_events(admin, bootstrap_servers, RIDES)
+    name = f"RIDES_{suffix()}".upper()
+    columns = "(line STRING, station STRING, fare DOUBLE, riders INT)"
+    ok(ksql_url, f"CREATE STREAM {name} {columns} WITH (KAFKA_TOPIC='{topic}', VALUE_FORMAT='JSON');")
+    refused = ksql(
+        ksql_url, f"CREATE TABLE {name}_K AS SELECT line, station, COUNT(*) AS n FROM {name} GROUP BY line, station;"
+    )
+    assert refused.status_code == 400 and "'KAFKA' format only supports a single field" in refused.json()["message"]
+
+    ok(
+        ksql_url,
+        f"CREATE TABLE {name}_J WITH (KEY_FORMAT='JSON') AS "
+        f"SELECT line, station, COUNT(*) AS n FROM {name} GROUP BY line, station;",
+        EARLIEST,
+    )
+    modern = read_table(bootstrap_servers, f"{name}_J", 3)
+    assert {json.dumps(json.loads(k), sort_keys=True): v for k, v in modern.items()} == {
+        '{"LINE": "red", "STATION": "Howard"}': {"N": 2},
+        '{"LINE": "blue", "STATION": "O\'Hare"}': {"N": 2},
+        '{"LINE": "red", "STATION": "Lake"}': {"N": 1},
+    }
+
+    ok(ksql_url, f"CREATE TABLE {name}_OLD {columns} WITH (KAFKA_TOPIC='{topic}', VALUE_FORMAT='JSON', KEY='line');")
+    ok(
+        ksql_url,
+        f"CREATE TABLE {name}_OLD_COUNTS AS "
+        f"SELECT line, station, COUNT(*) AS n FROM {name}_OLD GROUP BY line, station;",
+        EARLIEST,
+    )
+    legacy = read_table(bootstrap_servers, f"{name}_OLD_COUNTS", 3)
+    assert legacy[b"red|+|Howard"] == {"LINE": "red", "STATION": "Howard", "N": 2}
+    assert set(legacy) == {b"red|+|Howard", b"blue|+|O'Hare", b"red|+|Lake"}

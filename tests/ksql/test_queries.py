@@ -100,7 +100,8 @@ def test_a_pull_query_on_a_counted_table_gives_the_latest_count_per_key(
     ok(
         ksql_url,
         f"CREATE STREAM {name} WITH (KAFKA_TOPIC='{topic}', VALUE_FORMAT='AVRO');"
-        f"CREATE TABLE {name}_COUNTS AS SELECT station_id, COUNT(*) AS count FROM {name} GROUP BY station_id;",
+        f"CREATE TABLE {name}_COUNTS WITH (VALUE_FORMAT='JSON') AS "
+        f"SELECT station_id, COUNT(*) AS count FROM {name} GROUP BY station_id;",
         {"auto.offset.reset": "earliest"},
     )
     latest_values(bootstrap_servers, f"{name}_COUNTS", events.produced, lambda key: struct.unpack(">i", key)[0])

@@ -34,6 +34,7 @@ PRIVATE_ENV = {
     "POSTGRES_URL": f"postgresql://cta_admin:chicago@localhost:{POSTGRES_PORT}/cta",
     "SCHEMA_REGISTRY_URL": "http://localhost:18081",
     "REST_PROXY_URL": "http://localhost:18082",
+    "KSQL_URL": "http://localhost:18088",
 }
 
 

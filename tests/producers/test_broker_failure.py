@@ -34,6 +34,7 @@ PRIVATE_ENV = {
     "POSTGRES_URL": "postgresql://cta_admin:chicago@localhost:15632/cta",
     "SCHEMA_REGISTRY_URL": "http://localhost:18381",
     "REST_PROXY_URL": "http://localhost:18382",
+    "KSQL_URL": "http://localhost:18388",
 }
 WRITTEN = re.compile(r"^org\.chicago\.cta\.(station\.arrivals\..+|turnstile\.v1)$")
 SUMMARY = re.compile(r"Produced ([\d,]+) events .* ([\d,]+) failed, ([\d,]+) undelivered")
