@@ -12,6 +12,7 @@ import logging
 import random
 import re
 import signal
+import sys
 import threading
 from collections import defaultdict
 
@@ -147,6 +148,9 @@ def test_the_stop_signal_handler_takes_no_lock(monkeypatch: pytest.MonkeyPatch) 
     # would take (logging's, or a threading.Event's inside wait()): the simulation then hung for
     # good on SIGTERM. The handler must only record the signal.
     monkeypatch.syspath_prepend(str(PROJECT_ROOT / "producers"))
+    # consumers/ has a `models` package too, which its tests import as its scripts do.
+    for name in [name for name in sys.modules if name == "models" or name.startswith("models.")]:
+        monkeypatch.delitem(sys.modules, name)
     simulation = importlib.import_module("simulation")
     sim = simulation.TimeSimulation(simulation.parse_args([]), writer=None)
     handler = logging.StreamHandler()
