@@ -58,7 +58,12 @@ class StatusHandler(RequestHandler):
 
 class MainHandler(StatusHandler):
     def get(self) -> None:
-        self.render("status.html", snapshot=self.status.snapshot())
+        self.render("status.html", snapshot=self.status.snapshot(), terminal=breakable)
+
+
+def breakable(name: str) -> str:
+    """A terminal's name for a narrow column header: it may wrap after a slash (Harlem/ Lake)."""
+    return name.replace("/", "/\u200b")
 
 
 class EventsHandler(StatusHandler):

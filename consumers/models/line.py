@@ -111,7 +111,8 @@ class Line:
     def due(self) -> dict[int, dict[str, int | None]]:
         """For each station and direction, when (epoch ms) the next train in service is due; None if unknown.
 
-        A train standing at the platform is due at its arrival time (already past: it is there).
+        A train standing at the platform is due at its arrival time (already past: it is there). A
+        train not seen for longer than any travel time while others ran is expected nowhere.
         """
         loop = self.loop()
         result: dict[int, dict[str, int | None]] = {
@@ -120,12 +121,12 @@ class Line:
         if not loop:
             return result
         position = {platform: i for i, platform in enumerate(loop)}
-        standing: dict[int, Train] = {}
-        for train in self.trains.values():
-            i = position.get((train.station_id, train.direction))
-            in_service = train.status == "in_service" and i is not None
-            if in_service and (i not in standing or standing[i].arrived_ms < train.arrived_ms):
-                standing[i] = train
+        latest = max((train.arrived_ms for train in self.trains.values()), default=0)
+        standing = {
+            position[(train.station_id, train.direction)]: train
+            for train in self.trains.values()
+            if train.status == "in_service" and self._shown(train) and latest - train.arrived_ms <= MAX_TRAVEL_S * 1000
+        }
         hops = self.travel.estimates()
         typical = statistics.median(hops.values()) if hops else None
         # Walk the loop twice: by the second round every platform has the nearest train behind it.
@@ -141,6 +142,13 @@ class Line:
                 station_id, direction = loop[i]
                 result[station_id][direction] = None if eta is None else round(eta)
         return result
+
+    def _shown(self, train: Train) -> bool:
+        """Whether the train is the one its platform shows: trains never share a platform, so one that
+        another train has arrived at since has left it, unseen (an arrival of it was lost, or the
+        simulation was restarted)."""
+        station = self.stations.get(train.station_id)
+        return station is not None and station.platforms[train.direction] is train
 
     def to_json(self) -> dict[str, Any]:
         ordered = self.ordered()

@@ -75,8 +75,9 @@
   function renderLine(line) {
     const article = document.querySelector(`article[data-line="${line.color}"]`);
     const headers = article.querySelectorAll("thead th.dir");
-    headers[0].textContent = `to ${line.towards.a || "A"}`;
-    headers[1].textContent = `to ${line.towards.b || "B"}`;
+    // A narrow column: a terminal's name may wrap after a slash (Harlem/ Lake).
+    headers[0].textContent = `to ${line.towards.a || "A"}`.replace(/\//g, "/\u200b");
+    headers[1].textContent = `to ${line.towards.b || "B"}`.replace(/\//g, "/\u200b");
     const body = article.querySelector("tbody");
     body.replaceChildren();
     for (const station of line.stations) {

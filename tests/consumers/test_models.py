@@ -243,3 +243,16 @@ def test_trains_out_of_service_are_not_expected_to_stop() -> None:
 def test_a_skip_says_what_is_wrong() -> None:
     with pytest.raises(Skip, match="field 'station_id' is '1', expected int"):
         line_of_three().arrive({"station_id": "1"}, 0)
+
+
+def test_trains_that_left_unseen_or_went_quiet_are_expected_nowhere() -> None:
+    line = line_of_three()
+    arrive(line, "T1", 0, 1, "b", None)
+    arrive(line, "T1", 10_000, 2, "b", (1, "b"))
+    arrive(line, "GHOST", 0, 3, "b", None)
+    arrive(line, "T2", 5_000, 3, "b", None)  # GHOST's arrival to leave 3b was lost
+    assert line.due()[3]["b"] == 5_000  # T2 stands there, not GHOST
+    arrive(line, "T2", 20_000, 3, "a", (3, "b"))
+    arrive(line, "T1", 700_000, 3, "b", (2, "b"))  # T2 has not been seen for 680 s while T1 ran
+    # From T1 behind it plus the turnaround T2 took (15 s), not from T2 standing at 3a.
+    assert line.due()[3]["a"] == 715_000
