@@ -21,6 +21,7 @@ from confluent_kafka import Consumer, KafkaError
 from stack.platform import lifecycle
 from stack.platform.supervisor import stop
 from stack.settings import Settings
+from tests.helpers import wait_for
 
 JDBC = "io.confluent.connect.jdbc.JdbcSourceConnector"
 OUR_JDBC = "org.chicago.cta.connect.jdbc.JdbcSourceConnector"
@@ -151,18 +152,6 @@ class Lab:
             consumer.close()
         assert len(values) >= count, f"{len(values)} of {count} records arrived in {topic} within {timeout:.0f} s"
         return values
-
-
-def wait_for(check, what: str, timeout: float = TIMEOUT, interval: float = 0.25):
-    """Polls ``check`` until it returns something truthy; fails naming ``what`` after ``timeout``."""
-    deadline = time.monotonic() + timeout
-    while True:
-        result = check()
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
-        time.sleep(interval)
 
 
 def restart_connect(settings: Settings) -> None:

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import requests
 
-from tests.connect.conftest import JDBC, OUR_JDBC, Lab, connect_url, jdbc_url, wait_for
+from tests.connect.conftest import JDBC, OUR_JDBC, Lab, connect_url, jdbc_url
+from tests.helpers import wait_for
 
 
 def _errors(config: dict[str, str], plugin: str = JDBC) -> dict[str, list[str]]:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import requests
 
 from producers import connector
-from tests.connect.conftest import Lab, connect_url, restart_connect, wait_for
+from tests.connect.conftest import Lab, connect_url, restart_connect
+from tests.helpers import wait_for
 
 
 def test_restarted_connect_copies_no_row_twice_in_incrementing_mode(lab: Lab) -> None:
