@@ -41,9 +41,10 @@ OFFSET_TAIL_BASE = -2000
 BATCH = 500
 POLL_TIMEOUT = 1.0
 """Seconds a worker thread waits for the first message; the loop is free meanwhile."""
-WATERMARK_TIMEOUT = 10.0
-# Latency first: a fetch returns as soon as one byte is there, new topics matching a pattern are
-# found within seconds, and small requests are not held back by Nagle's algorithm.
+OFFSETS_TIMEOUT = 10.0
+# Latency first: a fetch returns as soon as one byte is there, and an idle one within 0.1 s (so a
+# partition assigned meanwhile waits no longer); new topics matching a pattern are found within
+# seconds; small requests are not held back by Nagle's algorithm.
 LATENCY_SETTINGS = {
     "fetch.min.bytes": 1,
     "fetch.wait.max.ms": 100,
@@ -111,7 +112,7 @@ class KafkaConsumer:
         ends = {}
         for spec in (OffsetSpec.earliest(), OffsetSpec.latest()):
             wanted = {TopicPartition(p.topic, p.partition): spec for p in partitions}
-            answers = self._admin.list_offsets(wanted, request_timeout=WATERMARK_TIMEOUT)
+            answers = self._admin.list_offsets(wanted, request_timeout=OFFSETS_TIMEOUT)
             ends[spec] = {(tp.topic, tp.partition): answer.result().offset for tp, answer in answers.items()}
         low, high = ends.values()
         return {partition: end for partition, end in high.items() if end > low[partition]}

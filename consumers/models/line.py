@@ -9,7 +9,8 @@ and an arrival older than the train's last one is skipped.
 An arrival that continues from where the train was last seen is one observed travel time between
 two neighbouring platforms. The next train due at a platform is the nearest train in service
 behind it on the loop, plus the travel times observed on the way (the median of the last few per
-hop; the line's typical hop where a hop has none yet), as the CTA's Train Tracker estimates.
+hop, of the last five minutes; the line's typical hop where a hop has none), as the CTA's Train
+Tracker estimates.
 """
 
 from __future__ import annotations
@@ -27,23 +28,34 @@ TRAVEL_SAMPLES = 5
 """Travel times kept per hop: their median follows a change within a few trains and ignores one delay."""
 MAX_TRAVEL_S = 600.0
 """A longer gap between two arrivals is a paused simulation, not a travel time."""
+RECENT_S = 300.0
+"""Estimates use the travel times of the line's last five minutes of arrivals, so they follow its
+current pace (a simulation restarted at another speed, say), not an old one."""
 
 Platform = tuple[int, str]
 """(station id, direction)"""
 
 
 class TravelTimes:
-    """Observed seconds between neighbouring platforms, per hop."""
+    """Observed seconds between neighbouring platforms, per hop, with when each was observed (epoch ms)."""
 
     def __init__(self) -> None:
-        self._samples: dict[tuple[Platform, Platform], deque[float]] = defaultdict(lambda: deque(maxlen=TRAVEL_SAMPLES))
+        self._samples: dict[tuple[Platform, Platform], deque[tuple[float, int]]] = defaultdict(
+            lambda: deque(maxlen=TRAVEL_SAMPLES)
+        )
 
-    def observe(self, start: Platform, end: Platform, seconds: float) -> None:
+    def observe(self, start: Platform, end: Platform, seconds: float, at_ms: int) -> None:
         if 0 < seconds <= MAX_TRAVEL_S:
-            self._samples[(start, end)].append(seconds)
+            self._samples[(start, end)].append((seconds, at_ms))
 
-    def estimates(self) -> dict[tuple[Platform, Platform], float]:
-        return {hop: statistics.median(samples) for hop, samples in self._samples.items()}
+    def estimates(self, since_ms: int) -> dict[tuple[Platform, Platform], float]:
+        """The median per hop of the samples observed since ``since_ms``: the line's current pace."""
+        estimates = {}
+        for hop, samples in self._samples.items():
+            recent = [seconds for seconds, at in samples if at >= since_ms]
+            if recent:
+                estimates[hop] = statistics.median(recent)
+        return estimates
 
 
 class Line:
@@ -101,6 +113,7 @@ class Line:
                     (before.station_id, before.direction),
                     (station_id, direction),
                     (timestamp_ms - before.arrived_ms) / 1000,
+                    timestamp_ms,
                 )
         train = Train(train_id, status, station_id, direction, timestamp_ms)
         self.trains[train_id] = train
@@ -127,7 +140,7 @@ class Line:
             for train in self.trains.values()
             if train.status == "in_service" and self._shown(train) and latest - train.arrived_ms <= MAX_TRAVEL_S * 1000
         }
-        hops = self.travel.estimates()
+        hops = self.travel.estimates(since_ms=latest - RECENT_S * 1000)
         typical = statistics.median(hops.values()) if hops else None
         # Walk the loop twice: by the second round every platform has the nearest train behind it.
         eta: float | None = None

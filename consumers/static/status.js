@@ -37,7 +37,7 @@
   function dueText(due) {
     if (due === null || due === undefined) return "";
     const seconds = Math.round((due - serverNow()) / 1000);
-    if (seconds <= 2) return "due";
+    if (seconds <= 0) return "due";
     if (seconds < 60) return `${seconds} s`;
     return `${Math.round(seconds / 60)} min`;
   }

@@ -253,6 +253,18 @@ def test_trains_that_left_unseen_or_went_quiet_are_expected_nowhere() -> None:
     arrive(line, "T2", 5_000, 3, "b", None)  # GHOST's arrival to leave 3b was lost
     assert line.due()[3]["b"] == 5_000  # T2 stands there, not GHOST
     arrive(line, "T2", 20_000, 3, "a", (3, "b"))
-    arrive(line, "T1", 700_000, 3, "b", (2, "b"))  # T2 has not been seen for 680 s while T1 ran
-    # From T1 behind it plus the turnaround T2 took (15 s), not from T2 standing at 3a.
-    assert line.due()[3]["a"] == 715_000
+    arrive(line, "T1", 690_000, 1, "b", None)
+    arrive(line, "T1", 700_000, 2, "b", (1, "b"))  # T2 has not been seen for 680 s while T1 ran
+    # From T1, a typical hop (10 s) to 3b and one more to 3a; not from T2, quiet at 3a.
+    assert line.due()[3] == {"b": 710_000, "a": 720_000}
+
+
+def test_estimates_follow_the_lines_current_pace() -> None:
+    line = line_of_three()
+    arrive(line, "T1", 0, 1, "b", None)
+    arrive(line, "T1", 60_000, 2, "b", (1, "b"))  # a slow hop, long ago
+    arrive(line, "T2", 1_000_000, 1, "b", None)  # a run at another pace, much later
+    arrive(line, "T2", 1_005_000, 2, "b", (1, "b"))
+    arrive(line, "T3", 1_006_000, 1, "b", None)
+    assert line.due()[2]["b"] == 1_005_000  # T2 stands there
+    assert line.due()[3]["b"] == 1_010_000  # 5 s a hop now, not the old 60 s

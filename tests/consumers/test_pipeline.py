@@ -67,7 +67,7 @@ def pipeline(running_platform: Settings, bootstrap_servers: str) -> Iterator[Pip
     port = free_port()
     server_env = {"WEB_PORT": str(port)}
     started = time.monotonic()
-    simulation = Script(PRODUCERS, ["simulation.py", "--sleep", "1", "--seed", "11"], logs / "simulation.log").start()
+    simulation = Script(PRODUCERS, ["simulation.py", "--sleep", "2", "--seed", "11"], logs / "simulation.log").start()
     faust = Script(
         CONSUMERS, ["faust", "-A", "faust_stream", "worker", "-l", "info"], logs / "faust.log", faust_env()
     ).start()
