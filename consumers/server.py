@@ -83,7 +83,11 @@ class EventsHandler(StatusHandler):
             await self.flush()
         except StreamClosedError:
             return
-        self.request.connection.stream.max_write_buffer_size = MAX_BUFFERED  # type: ignore[attr-defined]
+        stream = self.request.connection.stream  # type: ignore[attr-defined]
+        stream.max_write_buffer_size = MAX_BUFFERED
+        # Each update goes out at once: Nagle's algorithm would hold one back until the browser has
+        # acknowledged the previous one, which a delayed ACK makes up to 40 ms.
+        stream.set_nodelay(True)
         self.status.listeners.add(self.send)
         try:
             while not self.gone.is_set():
