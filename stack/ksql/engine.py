@@ -163,33 +163,17 @@ class Engine:
     def _prepare(self, statement: Statement, session: Session) -> dict[str, Any]:
         """The command for a CREATE / DROP / TERMINATE; {"entity": ...} when nothing needs writing."""
         command: dict[str, Any] = {"statement": statement.text, "original": statement.text}
-        if isinstance(statement, CreateSource):
-            existing = self.metastore.source(statement.name)
-            if existing is not None and statement.if_not_exists:
+        if isinstance(statement, CreateSource | CreateAsSelect):
+            if statement.if_not_exists and self.metastore.source(statement.name) is not None:
                 kind = statement.kind.lower()
-                return {
-                    "entity": entities.warning_status(
-                        statement.text,
-                        f"{kind}/{statement.name}/create",
-                        f"Cannot add {kind} {statement.name}: A {kind} with the same name already exists.",
-                    )
-                }
-            source = self._declared_source(statement)
+                message = f"Cannot add {kind} {statement.name}: A {kind} with the same name already exists."
+                return {"entity": entities.warning_status(statement.text, f"{kind}/{statement.name}/create", message)}
             self._check_name_free(statement.kind, statement.name, statement.or_replace)
+        if isinstance(statement, CreateSource):
+            source = self._declared_source(statement)
             command["statement"] = create_statement_text(source, statement.or_replace)
             command["legacy"] = source.legacy
         elif isinstance(statement, CreateAsSelect):
-            existing = self.metastore.source(statement.name)
-            if existing is not None and statement.if_not_exists:
-                kind = statement.kind.lower()
-                return {
-                    "entity": entities.warning_status(
-                        statement.text,
-                        f"{kind}/{statement.name}/create",
-                        f"Cannot add {kind} {statement.name}: A {kind} with the same name already exists.",
-                    )
-                }
-            self._check_name_free(statement.kind, statement.name, statement.or_replace)
             _, sink = self._sink_of(statement)
             self._create_sink_topic(sink)
             command["offset_reset"] = session.offset_reset()
