@@ -25,6 +25,7 @@ PRIVATE_ENV = {
     "POSTGRES_URL": "postgresql://cta_admin:chicago@localhost:15532/cta",
     "SCHEMA_REGISTRY_URL": "http://localhost:18181",
     "REST_PROXY_URL": "http://localhost:18182",
+    "KSQL_URL": "http://localhost:18188",
 }
 
 
