@@ -210,6 +210,8 @@ class KafkaActivity:
         for group in active:
             committed = self.admin.list_consumer_group_offsets([ConsumerGroupTopicPartitions(group)])[group].result(10)
             owned = [tp for tp in committed.topic_partitions if tp.offset >= 0 and tp.topic in topics]
+            if not owned:
+                continue  # a group that commits nothing (the status page reads from where it wants) has no lag
             ends = self._end_offsets([TopicPartition(tp.topic, tp.partition) for tp in owned])
             lags[group] = sum(max(0, ends[(tp.topic, tp.partition)] - tp.offset) for tp in owned)
         return lags

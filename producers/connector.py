@@ -100,6 +100,12 @@ def configure_connector() -> None:
         # An identical PUT would still restart the connector and its task for nothing.
         logger.info("The %s connector is already configured (%s).", CONNECTOR_NAME, config["connector.class"])
     else:
+        if current.ok:
+            # Another configuration (an earlier version's, or a failed one): delete the connector
+            # first. After a PUT, Connect reports the old run's state for a moment, and a FAILED
+            # one would be taken for the new configuration's failure.
+            logger.info("Replacing the %s connector's earlier configuration.", CONNECTOR_NAME)
+            _request("DELETE", f"/connectors/{CONNECTOR_NAME}")
         response = _request("PUT", f"/connectors/{CONNECTOR_NAME}/config", json=config)
         if not response.ok:
             raise ConnectorError(f"Kafka Connect refused the {CONNECTOR_NAME} connector: {_message(response)}")

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import time
+
+from confluent_kafka import Producer
 
 from producers import connector
 from tests.connect.conftest import Lab
+from tests.helpers import wait_for
 
 # Confluent's connector writes each row as one JSON object: the table's columns in table order,
 # SQL types as JSON types (INTEGER -> number, VARCHAR -> string, BOOLEAN -> true/false).
@@ -62,3 +66,23 @@ def test_row_inserted_into_stations_arrives_within_one_poll(lab: Lab) -> None:
     assert rows[-1]["stop_id"] == stop_id and rows[-1]["red"] is True
     assert len(rows) == 231
     assert took < poll_ms / 1000 + 3, f"the new row took {took:.1f} s to arrive"
+
+
+def test_an_earlier_versions_failed_stations_connector_is_replaced_and_runs(lab: Lab) -> None:
+    """Earlier versions ran a Debezium `stations` connector; its plugin is gone, so Connect reports it FAILED.
+
+    The record is written to Connect's config topic as Connect writes it, as an old data folder holds it.
+    """
+    debezium = {"connector.class": "io.debezium.connector.postgresql.PostgresConnector", "name": "stations"}
+    producer = Producer({"bootstrap.servers": lab.bootstrap})
+    producer.produce("_connect-configs", key=b"connector-stations", value=json.dumps({"properties": debezium}).encode())
+    producer.flush(10)
+    wait_for(
+        lambda: "FAILED" in connector._request("GET", f"/connectors/{connector.CONNECTOR_NAME}/status").text,
+        "Connect to report the old connector failed",
+        30,
+    )
+    connector.configure_connector()
+    status = connector._request("GET", f"/connectors/{connector.CONNECTOR_NAME}/status").json()
+    assert status["connector"]["state"] == "RUNNING"
+    assert [task["state"] for task in status["tasks"]] == ["RUNNING"]

@@ -14,10 +14,13 @@ from collections.abc import Callable
 from pathlib import Path
 
 import psutil
+from confluent_kafka import Consumer, ConsumerGroupState, Producer
+from confluent_kafka.admin import AdminClient
 
 import run
 from stack.platform import lifecycle
 from stack.settings import PROJECT_ROOT, Settings
+from tests.helpers import new_topic
 
 SIMULATION = next(process for process in run.APPLICATION if process.name == "simulation")
 
@@ -92,3 +95,47 @@ def test_sigint_stops_every_process_it_started_and_leaves_a_running_platform_up(
     _, alive = psutil.wait_procs(children, timeout=5)
     assert alive == []
     assert lifecycle.running_services(running_platform), "the platform it found running was stopped"
+
+
+def test_the_status_line_lists_the_lag_of_groups_that_commit_and_leaves_out_those_that_do_not(
+    bootstrap_servers: str,
+) -> None:
+    admin = AdminClient({"bootstrap.servers": bootstrap_servers})
+    topic = new_topic(admin, "test.run.lag")
+    producer = Producer({"bootstrap.servers": bootstrap_servers})
+    for n in range(5):
+        producer.produce(topic, value=str(n).encode())
+    producer.flush(10)
+    groups = {name: f"test-run-{name}-{time.monotonic_ns()}" for name in ("committing", "reading")}
+    consumers = {
+        name: Consumer(
+            {
+                "bootstrap.servers": bootstrap_servers,
+                "group.id": group,
+                "enable.auto.commit": False,
+                "auto.offset.reset": "earliest",
+            }
+        )
+        for name, group in groups.items()
+    }
+    try:
+        for consumer in consumers.values():
+            consumer.subscribe([topic])
+        message = None
+        while message is None or message.error() is not None:
+            message = consumers["committing"].poll(1.0)
+        consumers["committing"].commit(message, asynchronous=False)  # one of five read: a lag of four
+
+        def both_groups_stable() -> bool:
+            for consumer in consumers.values():
+                consumer.poll(0.1)  # keeps both members in their groups
+            states = {g.group_id: g.state for g in admin.list_consumer_groups(request_timeout=5).result(10).valid}
+            return all(states.get(group) == ConsumerGroupState.STABLE for group in groups.values())
+
+        wait_for(both_groups_stable, 60, "both consumer groups to be stable")
+        line = run.KafkaActivity(bootstrap_servers).sample()
+        assert f"{groups['committing']} 4" in line
+        assert groups["reading"] not in line  # it commits nothing: it has no lag to show
+    finally:
+        for consumer in consumers.values():
+            consumer.close()
