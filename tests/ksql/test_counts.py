@@ -8,8 +8,10 @@ import time
 
 from confluent_kafka import Consumer, Producer
 from confluent_kafka.admin import AdminClient
+from confluent_kafka.schema_registry import SchemaRegistryClient
 
 from stack.settings import Settings
+from tests.helpers import avro_consumer
 from tests.ksql.conftest import TurnstileEvents, ksql, latest_values, ok, suffix, turnstile_topic
 
 EARLIEST = {"ksql.streams.auto.offset.reset": "earliest"}
@@ -206,3 +208,37 @@ def test_grouping_by_two_columns_keys_as_each_dialect_does(
     legacy = read_table(bootstrap_servers, f"{name}_OLD_COUNTS", 3)
     assert legacy[b"red|+|Howard"] == {"LINE": "red", "STATION": "Howard", "N": 2}
     assert set(legacy) == {b"red|+|Howard", b"blue|+|O'Hare", b"red|+|Lake"}
+
+
+def test_an_avro_table_registers_its_schema_and_reads_with_confluents_deserializer(
+    ksql_url: str, admin: AdminClient, bootstrap_servers: str, running_platform: Settings
+) -> None:
+    topic = turnstile_topic(admin)
+    events = TurnstileEvents(bootstrap_servers, running_platform.endpoints.schema_registry_url, topic)
+    events.produce(300)
+    name = f"T_{suffix()}".upper()
+    ok(
+        ksql_url,
+        f"CREATE STREAM {name} WITH (KAFKA_TOPIC='{topic}', VALUE_FORMAT='AVRO');"
+        f"CREATE TABLE {name}_COUNTS AS SELECT station_id, LATEST_BY_OFFSET(line) AS line, COUNT(*) AS count"
+        f" FROM {name} GROUP BY station_id;",
+        EARLIEST,
+    )
+    consumer = avro_consumer(
+        bootstrap_servers, running_platform.endpoints.schema_registry_url, f"test-{suffix()}", keys=False
+    )
+    consumer.subscribe([f"{name}_COUNTS"])
+    latest: dict[int, dict[str, object]] = {}
+    deadline = time.monotonic() + 60
+    try:
+        while time.monotonic() < deadline and {k: v["COUNT"] for k, v in latest.items()} != dict(events.produced):
+            message = consumer.poll(0.5)
+            if message is not None and message.error() is None:
+                latest[struct.unpack(">i", message.key())[0]] = message.value()
+    finally:
+        consumer.close()
+    assert {k: v["COUNT"] for k, v in latest.items()} == dict(events.produced)
+    assert all(value == {"LINE": "blue", "COUNT": value["COUNT"]} for value in latest.values())
+    registry = SchemaRegistryClient({"url": running_platform.endpoints.schema_registry_url})
+    schema = json.loads(registry.get_latest_version(f"{name}_COUNTS-value").schema.schema_str)
+    assert schema["name"] == "KsqlDataSourceSchema" and [f["name"] for f in schema["fields"]] == ["LINE", "COUNT"]
