@@ -18,7 +18,7 @@ from concurrent.futures import Future
 from typing import Any
 
 from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, Producer, TopicPartition
-from confluent_kafka.admin import AdminClient
+from confluent_kafka.admin import AdminClient, OffsetSpec
 
 from stack.common.kafka import client_config, create_topic
 
@@ -54,7 +54,7 @@ class CommandStore:
         create_topic(
             admin, self.topic, 1, {"cleanup.policy": "delete", "retention.ms": "-1", "min.insync.replicas": "1"}
         )
-        self._end = self._end_offset()
+        self._end = self._end_offset(admin)
         self._thread.start()
         if not self._caught_up.wait(timeout):
             raise TimeoutError(f"the command topic {self.topic} could not be read within {timeout:.0f} s")
@@ -81,12 +81,13 @@ class CommandStore:
         with self._applied_changed:
             return self._applied_changed.wait_for(lambda: self.applied >= offset, timeout)
 
-    def _end_offset(self) -> int:
-        probe = Consumer(client_config(self.bootstrap_servers, **{"group.id": "ksql-command-probe"}))
-        try:
-            return probe.get_watermark_offsets(TopicPartition(self.topic, 0), timeout=30)[1]
-        finally:
-            probe.close()
+    def _end_offset(self, admin: AdminClient) -> int:
+        """The topic's end, asked of its leader by the client that has just seen the topic usable.
+
+        A new consumer's metadata may not know a topic created a moment ago ("Unknown partition").
+        """
+        partition = TopicPartition(self.topic, 0)
+        return admin.list_offsets({partition: OffsetSpec.latest()}, request_timeout=30)[partition].result(60).offset
 
     def _run(self) -> None:
         consumer = Consumer(
