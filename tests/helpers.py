@@ -24,6 +24,7 @@ from confluent_kafka.schema_registry import SchemaRegistryClient
 from confluent_kafka.schema_registry.avro import AvroDeserializer
 
 from stack.common.kafka import create_topic
+from stack.settings import PROJECT_ROOT
 
 V2 = "application/vnd.kafka.v2+json"
 JSON = "application/vnd.kafka.json.v2+json"
@@ -220,3 +221,20 @@ class Script:
 
     def output(self) -> str:
         return self.log.read_text(errors="replace")
+
+
+def page_entries(status: dict[str, Any]) -> dict[int, int]:
+    """Each station's turnstile total in the status page's ``/api/status``; stations nobody has entered show none."""
+    return {
+        s["station_id"]: s["entries"] for line in status["lines"] for s in line["stations"] if s["entries"] is not None
+    }
+
+
+def run_stack(env: dict[str, str], *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    """``python -m stack ARGS`` for a private platform (its ports and data folder in ``env``)."""
+    result = subprocess.run(
+        [sys.executable, "-m", "stack", *args], cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=300
+    )
+    if check and result.returncode != 0:
+        raise AssertionError(f"stack {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
+    return result

@@ -31,7 +31,7 @@ from confluent_kafka.admin import AdminClient
 from cta import topics
 from producers.models.data import LINES, line_stations
 from stack.settings import PROJECT_ROOT, Settings
-from tests.helpers import Script, free_port, wait_for
+from tests.helpers import Script, free_port, page_entries, wait_for
 
 CONSUMERS = PROJECT_ROOT / "consumers"
 PRODUCERS = PROJECT_ROOT / "producers"
@@ -215,23 +215,13 @@ def turnstile_summary(bootstrap: str) -> dict[int, int]:
     return latest
 
 
-def page_entries(pipeline: Pipeline) -> dict[int, int]:
-    """Each station's turnstile total on the page; stations nobody has entered yet show none."""
-    return {
-        s["station_id"]: s["entries"]
-        for line in pipeline.status()["lines"]
-        for s in line["stations"]
-        if s["entries"] is not None
-    }
-
-
 def test_every_turnstile_total_equals_ksqls_count_and_the_events_produced(pipeline: Pipeline) -> None:
     assert pipeline.simulation.stop() == 0, pipeline.simulation.output()[-3000:]
     produced = turnstile_events(pipeline.bootstrap)
     stations = {station_id for line in EXPECTED.values() for station_id in line}
     # How many stations saw a rider by now depends on the machine's pace; every one of them counts.
     assert produced and set(produced) <= stations
-    wait_for(lambda: page_entries(pipeline) == produced, "the page's totals reach the events produced", 120)
+    wait_for(lambda: page_entries(pipeline.status()) == produced, "the page's totals reach the events produced", 120)
     assert turnstile_summary(pipeline.bootstrap) == produced
 
 

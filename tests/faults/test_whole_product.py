@@ -41,7 +41,7 @@ from confluent_kafka.schema_registry.avro import AvroDeserializer
 from cta import topics
 from producers.models.data import LINES, line_stations
 from stack.settings import PROJECT_ROOT
-from tests.helpers import Script, free_port, wait_for
+from tests.helpers import Script, free_port, page_entries, run_stack, wait_for
 
 pytestmark = pytest.mark.platform  # starts a private platform of its own
 
@@ -69,15 +69,7 @@ class Product:
     scripts: dict[str, Script] = field(default_factory=dict)
 
     def stack(self, *args: str) -> None:
-        result = subprocess.run(
-            [sys.executable, "-m", "stack", *args],
-            cwd=PROJECT_ROOT,
-            env=self.env,
-            capture_output=True,
-            text=True,
-            timeout=300,
-        )
-        assert result.returncode == 0, f"stack {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}"
+        run_stack(self.env, *args)
 
     def pid(self, service: str) -> int:
         return json.loads((self.data_dir / "services.json").read_text())["services"][service]["pid"]
@@ -244,7 +236,9 @@ def test_a_run_through_a_broker_failure_and_kill_9_of_every_server_loses_and_dou
     in_kafka = turnstile_counts(bootstrap, PRIVATE_ENV["SCHEMA_REGISTRY_URL"])
     assert in_kafka and set(in_kafka) <= STATIONS
     wait_for(lambda: summary_counts(bootstrap) == in_kafka, "TURNSTILE_SUMMARY equals the events in Kafka", 120)
-    wait_for(lambda: _page_entries(product) == dict(in_kafka), "the page's totals equal the events in Kafka", 120)
+    wait_for(
+        lambda: page_entries(product.status()) == dict(in_kafka), "the page's totals equal the events in Kafka", 120
+    )
 
     stations = [s["station_id"] for line in product.status()["lines"] for s in line["stations"]]
     assert sorted(stations) == sorted(s.station_id for line in LINES for s in line_stations(line))
@@ -258,12 +252,3 @@ def _answers(product: Product) -> bool:
         return requests.get(f"{product.url}/healthz", timeout=5).status_code == 200
     except requests.ConnectionError:
         return False
-
-
-def _page_entries(product: Product) -> dict[int, int]:
-    return {
-        s["station_id"]: s["entries"]
-        for line in product.status()["lines"]
-        for s in line["stations"]
-        if s["entries"] is not None
-    }

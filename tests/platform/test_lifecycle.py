@@ -24,6 +24,7 @@ from confluent_kafka import Consumer, Producer
 from confluent_kafka.admin import AdminClient, ConfigResource, NewTopic
 
 from stack.settings import PROJECT_ROOT
+from tests.helpers import run_stack
 
 pytestmark = pytest.mark.platform  # starts a private platform of its own
 
@@ -44,17 +45,7 @@ class PrivateStack:
         self.env = {**os.environ, **PRIVATE_ENV, "STACK_DATA_DIR": str(data_dir)}
 
     def run(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-        result = subprocess.run(
-            [sys.executable, "-m", "stack", *args],
-            cwd=PROJECT_ROOT,
-            env=self.env,
-            capture_output=True,
-            text=True,
-            timeout=300,
-        )
-        if check and result.returncode != 0:
-            raise AssertionError(f"stack {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
-        return result
+        return run_stack(self.env, *args, check=check)
 
     def recorded(self) -> dict[str, dict]:
         state = self.data_dir / "services.json"
