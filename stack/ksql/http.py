@@ -237,16 +237,13 @@ class QueryHandler(StreamingHandler):
         self.set_header("Content-Type", self.content_type())
         schema = query.plan.output.header_text(mark_keys=not query.push)
         header = {"header": {"queryId": query.id, "schema": schema}}
-        first = True
 
         def write_header() -> None:
             self.write("[" + render_json(header) + (",\n" if query.push else ""))
 
         def write_row(values: list[Any]) -> None:
-            nonlocal first
             element = render_json({"row": {"columns": values}})
             self.write(element + ",\n" if query.push else ",\n" + element)
-            first = False
 
         def finish() -> None:
             if query.push:

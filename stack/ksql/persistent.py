@@ -294,22 +294,20 @@ class PersistentQuery(threading.Thread):
     def _write_partials(self, partials: dict[str, tuple[list[Any], list[Any]]]) -> None:
         assert self._producer is not None
         for key, (group, states) in partials.items():
-            value = {"g": group, "s": [a.to_json(s) for a, s in zip(self.plan.aggregates, states, strict=True)]}
             self._producer.produce(
                 self.repartition,
                 key=key.encode(),
-                value=json.dumps(value, separators=(",", ":"), default=str).encode(),
+                value=self._stored(group, states),
                 partition=zlib.crc32(key.encode()) % self.repartition_partitions,
             )
 
     def _write_changes(self, pending: dict[tuple[int, str], tuple[list[Any], list[Any]]]) -> None:
         assert self._producer is not None
         for (partition, key), (group, states) in pending.items():
-            value = {"g": group, "s": [a.to_json(s) for a, s in zip(self.plan.aggregates, states, strict=True)]}
             self._producer.produce(
                 self.changelog,
                 key=key.encode(),
-                value=json.dumps(value, separators=(",", ":"), default=str).encode(),
+                value=self._stored(group, states),
                 partition=partition,
             )
             row = self.plan.output_row(group, states)
@@ -317,6 +315,11 @@ class PersistentQuery(threading.Thread):
                 self._producer.produce(self.sink.topic, key=self.sink_key.encode(self.plan.key_row(group)), value=None)
             else:
                 self._write_row(row, None)
+
+    def _stored(self, group: list[Any], states: list[Any]) -> bytes:
+        """A group and its aggregate states as repartition and changelog records carry them."""
+        value = {"g": group, "s": [a.to_json(s) for a, s in zip(self.plan.aggregates, states, strict=True)]}
+        return json.dumps(value, separators=(",", ":"), default=str).encode()
 
     def _write_row(self, row: dict[str, Any], timestamp: int | None) -> None:
         assert self._producer is not None

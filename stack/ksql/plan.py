@@ -22,7 +22,7 @@ from stack.ksql.expressions import Compiled, Evaluate, compile_expression, conta
 from stack.ksql.formats import Registry, Serde, serde
 from stack.ksql.metastore import Source
 from stack.ksql.schema import BIGINT, STRING, Column, LogicalSchema
-from stack.ksql.statements import AllColumns, ColumnRef, FunctionCall, Select, SelectItem, StatementError
+from stack.ksql.statements import AllColumns, BinaryOp, ColumnRef, FunctionCall, Not, Select, SelectItem, StatementError
 
 Row = dict[str, Any]
 LEGACY_KEY_SEPARATOR = "|+|"
@@ -268,16 +268,15 @@ def _aggregate_of(call: FunctionCall, compile_: Callable[[Any], Compiled]) -> Ag
 
 def _compile_having(expression: Any, compile_: Callable[[Any], Compiled], aggregates: list[Aggregate]) -> Evaluate:
     """HAVING over aggregate results: each aggregate call in it becomes a column ``__AGG_i`` of the output row."""
-    from stack.ksql import statements as s
 
     def rewrite(node: Any) -> Any:
         if isinstance(node, FunctionCall) and contains_aggregate(node):
             aggregates.append(_aggregate_of(node, compile_))
             return ColumnRef(f"__AGG_{len(aggregates) - 1}")
-        if isinstance(node, s.BinaryOp):
-            return s.BinaryOp(node.op, rewrite(node.left), rewrite(node.right))
-        if isinstance(node, s.Not):
-            return s.Not(rewrite(node.operand))
+        if isinstance(node, BinaryOp):
+            return BinaryOp(node.op, rewrite(node.left), rewrite(node.right))
+        if isinstance(node, Not):
+            return Not(rewrite(node.operand))
         return node
 
     rewritten = rewrite(expression)
