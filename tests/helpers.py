@@ -238,3 +238,14 @@ def run_stack(env: dict[str, str], *args: str, check: bool = True) -> subprocess
     if check and result.returncode != 0:
         raise AssertionError(f"stack {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
     return result
+
+
+def zigzag_varint(data: bytes, at: int) -> int:
+    """The Avro int (zig-zag varint) at ``data[at]``: reads a record's first field without its schema."""
+    shift = result = 0
+    while True:
+        byte = data[at]
+        result |= (byte & 0x7F) << shift
+        if byte < 0x80:
+            return (result >> 1) ^ -(result & 1)
+        shift, at = shift + 7, at + 1
