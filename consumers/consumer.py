@@ -86,6 +86,8 @@ class KafkaConsumer:
                 "bootstrap.servers": settings.kafka_bootstrap_servers,
                 "group.id": f"cta-status-page-{uuid.uuid4().hex[:12]}",
                 "enable.auto.commit": False,
+                # KSQL writes TURNSTILE_SUMMARY in transactions: an aborted batch's counts never reach the page.
+                "isolation.level": "read_committed",
                 # New topics matching the pattern add partitions without re-reading the others.
                 "partition.assignment.strategy": "cooperative-sticky",
                 "logger": kafka_log,
