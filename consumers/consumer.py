@@ -10,9 +10,11 @@ deserializer, whose Schema Registry look-ups do not block the loop either.
 The page keeps no state of its own: each start reads it back from Kafka. Tables (the stations,
 TURNSTILE_SUMMARY) are read from the beginning; streams whose latest messages are the state
 (arrivals, weather) from ``history`` messages before the end of each partition. So nothing is
-committed, and each process reads in a consumer group of its own. What is read at the start, up
-to where each partition ended then, is applied at once - a stream's history in timestamp order, as
-a train's arrivals are spread over the topics of its stations - and then :attr:`caught_up` is set.
+committed, and each process reads in a consumer group of its own. A table's history is applied
+batch by batch as it is read, in offset order (its latest update wins), so its size never sits in
+memory; a stream's history, up to where each partition ended at the start, is applied at once in
+timestamp order, as a train's arrivals are spread over the topics of its stations. Once each
+partition is read to where it ended, :attr:`caught_up` is set.
 """
 
 from __future__ import annotations
@@ -69,6 +71,8 @@ class KafkaConsumer:
         """Partitions still being read up to their end at the start: (topic, partition) -> end offset."""
         self._assigned = False
         self._backlog: list[Record] = []
+        """A stream's history, read at the start, applied in timestamp order once read to its end."""
+        self._read_at_start = 0
         self._consumer: AIOConsumer | None = None
         self._admin: AdminClient | None = None
         self._deserializer: AsyncAvroDeserializer | None = None
@@ -86,6 +90,8 @@ class KafkaConsumer:
                 "bootstrap.servers": settings.kafka_bootstrap_servers,
                 "group.id": f"cta-status-page-{uuid.uuid4().hex[:12]}",
                 "enable.auto.commit": False,
+                # KSQL writes TURNSTILE_SUMMARY in transactions: an aborted batch's counts never reach the page.
+                "isolation.level": "read_committed",
                 # New topics matching the pattern add partitions without re-reading the others.
                 "partition.assignment.strategy": "cooperative-sticky",
                 "logger": kafka_log,
@@ -131,7 +137,11 @@ class KafkaConsumer:
             if self.caught_up.is_set():
                 self._apply(records)
                 continue
-            self._backlog += records
+            self._read_at_start += len(records)
+            if self.history is None:
+                self._apply(records)
+            else:
+                self._backlog += records
             for record in records:
                 end = self._ends.get((record.topic, record.partition))
                 if end is not None and record.offset + 1 >= end:
@@ -140,16 +150,16 @@ class KafkaConsumer:
                 self._finish_catching_up()
 
     def _finish_catching_up(self) -> None:
-        """Applies what was read at the start: a stream's history in the order it happened, across partitions.
+        """Applies a stream's history in the order it happened, across partitions; then the consumer is caught up.
 
-        A table's updates stay in offset order: its latest update is the one written last, whatever
-        its timestamp (KSQL stamps a count with the entry that changed it, and entries from several
-        partitions are not counted in timestamp order).
+        A table's updates were applied as read, in offset order: its latest update is the one written
+        last, whatever its timestamp (KSQL stamps a count with the entry that changed it, and entries
+        from several partitions are not counted in timestamp order).
         """
         if self.history is not None:
             self._backlog.sort(key=lambda record: record.timestamp_ms)  # stable: a partition keeps its order
         self._apply(self._backlog)
-        logger.info("Read %d message(s) of %s.", len(self._backlog), self.topic_name_pattern)
+        logger.info("Read %d message(s) of %s.", self._read_at_start, self.topic_name_pattern)
         self._backlog = []
         self.caught_up.set()
 

@@ -11,6 +11,12 @@ station is written once per line it serves, again only if a new stop changes it 
 of 95th/Dan Ryan disagree on its spelling). A restarted worker rebuilds the table from its
 changelog and goes on after the last offset it committed.
 
+The worker may start before the stations topic exists or has rows (Kafka Connect fills it once
+the simulation, or ``python producers/connector.py``, configures the stations connector). Until the
+first row it says, every half minute, what it waits for. Its consumer refreshes the topics'
+metadata every ``METADATA_REFRESH_MS``, so a topic created after the worker subscribed is read
+within seconds, not after the client's five-minute default.
+
 Stops on none of the three lines, and rows that are not what Connect writes, are logged, counted
 and skipped.
 
@@ -20,8 +26,10 @@ lists the table (Faust's own commands and options, ``--json`` included, all work
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
+import time
 from typing import Any
 
 import faust
@@ -35,6 +43,9 @@ logger = logging.getLogger(__name__)
 
 APP_ID = "org.chicago.cta.stations.stream"
 NOT_ON_A_LINE = "on no modelled line"
+METADATA_REFRESH_MS = 2000
+"""How often the consumer looks for topics it subscribed to that did not exist yet."""
+WAITING_LOG_EVERY = 30.0
 
 
 class TransformedStation(faust.Record, include_metadata=False, serializer="json"):
@@ -72,6 +83,7 @@ app = faust.App(
     topic_partitions=1,  # co-partitioned with the one-partition stations topic
     # One copy per listed broker, up to three: a three-broker platform keeps the changelog on each.
     topic_replication_factor=min(3, len(_bootstrap.split(","))),
+    consumer_metadata_max_age_ms=METADATA_REFRESH_MS,
     web_bind=LISTEN_HOST,  # `faust worker` always serves Faust's web views (port 6066, FAUST_WEB_PORT)
 )
 # Raw bytes, decoded below: a row that is not JSON is counted like any other bad row.
@@ -85,10 +97,32 @@ table = app.Table(
 skips = Skips()
 
 
+stations_read = asyncio.Event()
+"""Set by the agent at its first row: until then the task below says what the worker waits for."""
+
+
+@app.task
+async def say_what_the_worker_waits_for() -> None:
+    """Logs, in words, that no stations have come yet and who sends them (runs once the worker is ready)."""
+    began = time.monotonic()
+    while not len(table) and not stations_read.is_set():  # a restored table: the stations came before
+        try:
+            await asyncio.wait_for(stations_read.wait(), WAITING_LOG_EVERY)
+        except TimeoutError:
+            logger.warning(
+                "No stations after %.0f s: waiting for Kafka Connect to copy PostgreSQL's stations table to %s "
+                "(the stations connector is configured by `python simulation.py` or `python connector.py` in "
+                "producers/).",
+                time.monotonic() - began,
+                topics.STATIONS,
+            )
+
+
 @app.agent(stations_topic)
 async def transform_stations(rows: faust.Stream[bytes]) -> None:
     await output_topic.maybe_declare()  # before the first send, which would otherwise create it with defaults
     async for raw in rows:
+        stations_read.set()
         try:
             row = json.loads(raw)
             stop = str(field(row, "stop_id", int))

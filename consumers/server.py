@@ -1,11 +1,13 @@
 """The transit status page: a Tornado server fed by Kafka, pushing every change to the browsers.
 
 Run from ``consumers/`` with ``python server.py`` and browse http://localhost:8888 (``WEB_PORT``).
-Four consumers (``consumer.py``) feed one :class:`TransitStatus`: the stations table (read first,
-to the end, so that the trains read next have their stations), the arrivals of every station, the
-weather and TURNSTILE_SUMMARY. The page is served complete (it reads without JavaScript, like the
-classic one); its script then follows ``/events`` (server-sent events) and moves the trains on a
-map drawn from the stations' coordinates.
+Four consumers (``consumer.py``) feed one :class:`TransitStatus`: the stations table, the arrivals
+of every station, the weather and TURNSTILE_SUMMARY. They start together and each reads its topic
+as soon as it exists, whatever order the other processes were started in: an arrival or a count
+read before its station is held and shown once the station is known (``models/held.py``). The
+page is served complete (it reads without JavaScript, like the classic one); its script then
+follows ``/events`` (server-sent events) and moves the trains on a map drawn from the stations'
+coordinates.
 
 | route | what |
 | --- | --- |
@@ -39,8 +41,6 @@ from stack.common.serve import run
 logger = logging.getLogger("server")
 
 HERE = Path(__file__).resolve().parent
-STATIONS_WAIT = 30.0
-"""Seconds to wait at the start for the stations table to be read, before serving anyway."""
 ARRIVALS_HISTORY = 50
 """Arrivals re-read per station at the start: the latest arrival at each platform is among them."""
 WEATHER_HISTORY = 24
@@ -175,34 +175,23 @@ def _check_topics() -> None:
 async def build() -> AsyncIterator[Application]:
     await asyncio.get_running_loop().run_in_executor(None, _check_topics)
     status = TransitStatus()
-    stations = KafkaConsumer(topics.STATIONS_TABLE, status, is_avro=False)
     consumers = [
+        KafkaConsumer(topics.STATIONS_TABLE, status, is_avro=False),
         KafkaConsumer("^" + re.escape(topics.ARRIVALS_PREFIX), status, history=ARRIVALS_HISTORY),
         KafkaConsumer(topics.WEATHER, status, history=WEATHER_HISTORY),
         KafkaConsumer(topics.TURNSTILE_SUMMARY, status, is_avro=False),
     ]
     running: list[Consumer] = []
-
-    def run_consumer(consumer: KafkaConsumer) -> None:
-        running.append((consumer, asyncio.create_task(consumer.consume())))
-
     try:
-        await stations.start()
-        run_consumer(stations)
-        try:
-            await asyncio.wait_for(stations.caught_up.wait(), STATIONS_WAIT)
-            logger.info("Read %d stations from %s.", status.counters()["stations"], topics.STATIONS_TABLE)
-        except TimeoutError:
-            logger.warning("No stations read within %.0f s; the page fills in as they arrive.", STATIONS_WAIT)
         for consumer in consumers:
             await consumer.start()
-            run_consumer(consumer)
+            running.append((consumer, asyncio.create_task(consumer.consume())))
         yield make_app(status, running)
     finally:
         for _, task in running:
             task.cancel()
         await asyncio.gather(*(task for _, task in running), return_exceptions=True)
-        for consumer in [stations, *consumers]:
+        for consumer in consumers:
             try:
                 await asyncio.wait_for(consumer.close(), CLOSE_TIMEOUT)
             except TimeoutError:

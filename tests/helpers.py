@@ -219,6 +219,12 @@ class Script:
             self.process.kill()
             return self.process.wait()
 
+    def kill(self) -> None:
+        """SIGKILL, as a crash would end it: nothing flushed, nothing closed."""
+        assert self.process is not None
+        self.process.kill()
+        self.process.wait()
+
     def output(self) -> str:
         return self.log.read_text(errors="replace")
 

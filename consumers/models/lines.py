@@ -3,18 +3,24 @@
 Each record is routed by its topic, then by the line it names (a turnstile count names only a
 station: it goes to every line serving that station). :meth:`Lines.apply` returns what changed,
 so that the page's update carries only that.
+
+Records may name a station before the stations table does (the processes start in any order): an
+arrival is held until its station is known (``held.py``), and every station's latest count is
+kept, so a station gets its total the moment it appears on a line.
 """
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from dataclasses import dataclass
 from dataclasses import field as datafield
 from typing import Any
 
 from cta import topics
 
+from .held import MAX_HELD_STATIONS, HeldArrivals, Place
 from .line import Line
-from .record import MALFORMED, UNKNOWN_STATION, Record, Skip, field
+from .record import MALFORMED, Record, Skip, field
 
 LINES = ("blue", "green", "red")
 
@@ -37,6 +43,11 @@ class Changes:
 class Lines:
     def __init__(self) -> None:
         self.lines = {color: Line(color) for color in LINES}
+        self.held = HeldArrivals()
+        self.entries: OrderedDict[int, int] = OrderedDict()
+        """The latest turnstile total of each station counted, known to a line or not yet."""
+        self._new: list[Place] = []
+        """Stations added since :meth:`released` was last called."""
 
     def apply(self, record: Record, changes: Changes) -> None:
         """Applies one record of the stations table, an arrivals topic or TURNSTILE_SUMMARY; raises Skip."""
@@ -49,14 +60,26 @@ class Lines:
         else:
             raise Skip(MALFORMED, f"no model reads topic {record.topic}")
 
+    def released(self) -> list[Record]:
+        """The arrivals held for stations added since the last call, in the order they happened."""
+        new, self._new = self._new, []
+        return self.held.release(new)
+
     def _station(self, value: Any, changes: Changes) -> None:
         line = self.lines[field(value, "line", str, LINES)]
         station_id = field(value, "station_id", int)
+        is_new = station_id not in line.stations
         if line.add_station(station_id, field(value, "station_name", str), field(value, "order", int)):
             changes.layout = True
+        if is_new:
+            line.stations[station_id].entries = self.entries.get(station_id)
+            self._new.append((line.color, station_id))
 
     def _arrival(self, record: Record, changes: Changes) -> None:
         line = self.lines[field(record.value, "line", str, LINES)]
+        if field(record.value, "station_id", int) not in line.stations:
+            self.held.hold((line.color, record.value["station_id"]), record)
+            return
         train, before = line.arrive(record.value, record.timestamp_ms)
         changes.stations.add((line.color, train.station_id))
         if before is not None:
@@ -78,9 +101,12 @@ class Lines:
             raise Skip(MALFORMED, "a tombstone: KSQL dropped a row of TURNSTILE_SUMMARY")
         station_id = field(record.value, "STATION_ID", int)
         count = field(record.value, "COUNT", int)
-        serving = [line for line in self.lines.values() if station_id in line.stations]
-        if not serving:
-            raise Skip(UNKNOWN_STATION, f"station {station_id} is on none of the lines")
-        for line in serving:
+        self.entries[station_id] = count
+        self.entries.move_to_end(station_id)
+        if len(self.entries) > MAX_HELD_STATIONS:
+            self.entries.popitem(last=False)  # a producer naming stations that never come
+        for line in self.lines.values():
+            if station_id not in line.stations:
+                continue
             line.stations[station_id].entries = count
             changes.stations.add((line.color, station_id))

@@ -49,16 +49,21 @@ class TransitStatus:
         changes = Changes()
         for record in records:
             self.applied += 1
-            try:
-                if record.topic == topics.WEATHER:
-                    self.weather.apply(record)
-                    changes.weather = True
-                else:
-                    self.lines.apply(record, changes)
-            except Skip as skip:
-                self.skips.add(record.topic, skip)
+            self._apply(record, changes)
+        for record in self.lines.released():  # held for stations this batch added
+            self._apply(record, changes)
         if changes:
             self._publish(changes)
+
+    def _apply(self, record: Record, changes: Changes) -> None:
+        try:
+            if record.topic == topics.WEATHER:
+                self.weather.apply(record)
+                changes.weather = True
+            else:
+                self.lines.apply(record, changes)
+        except Skip as skip:
+            self.skips.add(record.topic, skip)
 
     def undecodable(self, topic: str, detail: str) -> None:
         """Counts a message that could not even be decoded (``consumer.py`` calls this)."""
@@ -116,6 +121,8 @@ class TransitStatus:
             "applied": self.applied,
             "skipped": dict(self.skips.counts),
             "listeners": len(self.listeners),
+            "held": len(self.lines.held),
+            "dropped": self.lines.held.dropped,
             "stations": sum(len(line.stations) for line in self.lines.lines.values()),
             "trains": sum(len(line.trains) for line in self.lines.lines.values()),
         }

@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
+import uuid
+
+from confluent_kafka import Producer
+from confluent_kafka.admin import AdminClient
 from consumer import KafkaConsumer
 from models import Record, TransitStatus
 
 from cta import topics
+from stack.settings import Settings
+from tests.helpers import new_topic
 
 
 def red_line() -> TransitStatus:
@@ -52,3 +60,40 @@ def test_a_streams_history_is_applied_in_timestamp_order_across_topics() -> None
     consumer._finish_catching_up()
     assert status.lines.lines["red"].trains["RL001"].station_id == 2
     assert status.skips.total == 0
+
+
+class Recorder(TransitStatus):
+    """The page's state, remembering the values the consumer hands it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.values: list[object] = []
+
+    def apply(self, records: list[Record]) -> None:  # type: ignore[override]
+        self.values += [record.value for record in records]
+
+
+def test_the_page_reads_only_committed_transactions(running_platform: Settings, bootstrap_servers: str) -> None:
+    """KSQL writes its tables in transactions; an aborted one (a failed batch) must not reach the page."""
+    topic = new_topic(AdminClient({"bootstrap.servers": bootstrap_servers}), "test.committed")
+    producer = Producer({"bootstrap.servers": bootstrap_servers, "transactional.id": f"test-{uuid.uuid4().hex}"})
+    producer.init_transactions(30)
+    for value, commit in (("aborted", False), ("committed", True)):
+        producer.begin_transaction()
+        producer.produce(topic, json.dumps(value).encode())
+        producer.flush(30)
+        producer.commit_transaction(30) if commit else producer.abort_transaction(30)
+
+    async def read() -> list[object]:
+        recorder = Recorder()
+        consumer = KafkaConsumer(topic, recorder, is_avro=False)
+        await consumer.start()
+        task = asyncio.create_task(consumer.consume())
+        try:
+            await asyncio.wait_for(consumer.caught_up.wait(), 60)
+        finally:
+            task.cancel()
+            await consumer.close()
+        return recorder.values
+
+    assert asyncio.run(read()) == ["committed"]

@@ -13,8 +13,9 @@ from typing import Any
 
 import pytest
 from models import Record, TransitStatus
+from models.held import HELD_PER_STATION, MAX_HELD_STATIONS
 from models.line import Line
-from models.record import MALFORMED, OUT_OF_ORDER, UNKNOWN_STATION, Skip
+from models.record import MALFORMED, OUT_OF_ORDER, Skip
 
 from cta import topics
 from tests.helpers import recorded_messages
@@ -84,11 +85,61 @@ def test_arrivals_read_out_of_order_are_counted_and_skipped(status: TransitStatu
     assert after == positions
 
 
-def test_an_arrival_at_a_station_the_line_does_not_have_is_counted_and_skipped(status: TransitStatus) -> None:
+def train_positions(status: TransitStatus) -> dict[str, tuple[int, str]]:
+    return {t: (train.station_id, train.direction) for t, train in status.lines.lines["red"].trains.items()}
+
+
+def test_arrivals_read_before_their_stations_are_held_and_shown_once_the_stations_are_known() -> None:
+    in_order = TransitStatus()
+    in_order.apply(stations_table())
+    in_order.apply(arrivals())
+    early = TransitStatus()
+    early.apply(arrivals())  # the server started before the Faust worker wrote the stations
+    assert early.lines.lines["red"].trains == {}
+    assert early.counters()["held"] == len(arrivals())
+    early.apply(stations_table())
+    assert train_positions(early) == train_positions(in_order) != {}
+    assert early.counters()["held"] == 0
+    assert early.skips.total == 0
+
+
+def test_an_arrival_at_a_station_its_line_does_not_have_waits_for_it(status: TransitStatus) -> None:
     arrival = arrivals()[0]
-    status.apply([with_value(arrival, station_id=40380)])  # Clark/Lake: blue and green, not red
-    assert status.skips.counts[UNKNOWN_STATION] == 1
+    status.apply([with_value(arrival, station_id=40380)])  # Clark/Lake: blue and green, not (yet) red
     assert status.lines.lines["red"].trains == {}
+    assert status.counters()["held"] == 1
+    status.apply(
+        [
+            Record(
+                topics.STATIONS_TABLE,
+                {"station_id": 40380, "station_name": "Clark/Lake", "order": 40, "line": "red"},
+                1,
+            )
+        ]
+    )
+    assert status.lines.lines["red"].trains[arrival.value["train_id"]].station_id == 40380
+
+
+def test_arrivals_held_for_stations_that_never_come_are_bounded() -> None:
+    status = TransitStatus()
+    arrival = arrivals()[0]
+    for station_id in range(MAX_HELD_STATIONS + 10):
+        for _ in range(HELD_PER_STATION + 1):
+            status.apply([with_value(arrival, station_id=station_id)])
+    assert status.counters()["held"] == MAX_HELD_STATIONS * HELD_PER_STATION
+    assert status.counters()["dropped"] == 10 * HELD_PER_STATION
+
+
+def test_a_count_read_before_its_station_is_shown_once_the_station_is_known() -> None:
+    status = TransitStatus()
+    status.apply([Record(topics.TURNSTILE_SUMMARY, {"STATION_ID": 40380, "COUNT": 12}, 1)])
+    table = stations_table()
+    blue = [r for r in table if r.value["line"] == "blue"]
+    status.apply(blue)
+    assert status.lines.lines["blue"].stations[40380].entries == 12
+    status.apply([r for r in table if r.value["line"] != "blue"])  # Clark/Lake joins the green line later
+    assert status.lines.lines["green"].stations[40380].entries == 12
+    assert status.skips.total == 0
 
 
 @pytest.mark.parametrize(
@@ -137,7 +188,6 @@ def test_turnstile_counts_reach_every_line_serving_the_station(status: TransitSt
 @pytest.mark.parametrize(
     ("value", "reason"),
     [
-        ({"STATION_ID": 40090, "COUNT": 4}, UNKNOWN_STATION),  # a Brown Line station
         ({"STATION_ID": 40380, "COUNT": "4"}, MALFORMED),
         ({"station_id": 40380, "count": 4}, MALFORMED),  # KSQL writes the column names upper-case
         (None, MALFORMED),  # a tombstone

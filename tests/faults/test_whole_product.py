@@ -1,16 +1,20 @@
-"""The whole product survives failures mid-run: a broker, each of our servers and the Faust worker.
+"""The whole product survives SIGKILL of any of its processes mid-run, and a broker failure.
 
 A private platform of three brokers (ports of its own) runs the simulation, the Faust worker,
 ``ksql.py`` and the status server, as their users start them. While trains run, the test kills
 with SIGKILL, one after the other: the Kafka broker that leads the turnstile topic's first
-partition, the Schema Registry, the REST Proxy, the KSQL server and the Faust worker, and brings
-each back (``stack up`` restarts what is missing; the worker is started again). A browser-like
-client holds one event stream open the whole time. At the end:
-  * the simulation delivered every event (its summary: none failed, none undelivered), and Kafka
-    holds exactly as many arrivals and turnstile events as it reports;
+partition, the Schema Registry, the REST Proxy, the KSQL server, Kafka Connect, PostgreSQL, the
+Faust worker, the status server and the simulation itself, and brings each back (``stack up``
+restarts what is missing; the scripts are started again as their users start them). Before each
+kill the test waits until the simulation has written new events, and the simulation runs until
+the stream has flowed on after the last kill, so every kill lands mid-stream however slow the
+machine is. A browser-like client follows the event stream the whole time, reconnecting as a
+browser does when the server goes away. At the end:
+  * events were produced after each kill, before the next;
+  * the simulation delivered every event it accepted after its restart (its summary: none failed,
+    none undelivered), and Kafka holds exactly those plus what the killed run had delivered;
   * every station's count in TURNSTILE_SUMMARY and on the page equals its events in Kafka;
-  * the page lists every station once, and its event stream kept delivering after the last kill,
-    without a reload.
+  * the page lists every station once, and its event stream delivered updates after the last kill.
 """
 
 from __future__ import annotations
@@ -33,7 +37,7 @@ from typing import Any
 
 import pytest
 import requests
-from confluent_kafka import Consumer, DeserializingConsumer
+from confluent_kafka import Consumer, DeserializingConsumer, TopicPartition
 from confluent_kafka.admin import AdminClient
 from confluent_kafka.schema_registry import SchemaRegistryClient
 from confluent_kafka.schema_registry.avro import AvroDeserializer
@@ -54,9 +58,12 @@ PRIVATE_ENV = {
     "REST_PROXY_URL": "http://localhost:18582",
     "KSQL_URL": "http://localhost:18588",
 }
-SIMULATION_SECONDS = 75
+PROGRESS = 200
+"""Turnstile events the simulation must write between two kills (a few seconds at its pace here)."""
 SUMMARY = re.compile(r"Produced ([\d,]+) events .* ([\d,]+) failed, ([\d,]+) undelivered")
-STATIONS = {s.station_id for line in LINES for s in line_stations(line)}
+STATIONS_IN_ORDER = [s.station_id for line in LINES for s in line_stations(line)]
+"""Each station once per line serving it, as the page lists them."""
+STATIONS = set(STATIONS_IN_ORDER)
 
 
 @dataclass
@@ -100,7 +107,11 @@ def product(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Product]:
 
 
 class EventStream(threading.Thread):
-    """One page's event stream, held open for the whole run; remembers when each update arrived."""
+    """One page's event stream for the whole run; remembers when each update arrived.
+
+    Like a browser's EventSource, it connects again (after the ``retry`` the server asks for) when
+    the server goes away.
+    """
 
     def __init__(self, url: str) -> None:
         super().__init__(daemon=True)
@@ -109,12 +120,17 @@ class EventStream(threading.Thread):
         self.stopping = threading.Event()
 
     def run(self) -> None:
-        with requests.get(f"{self.url}/events", stream=True, timeout=60) as response:
-            for line in response.iter_lines():
-                if line.startswith(b"event: update"):
-                    self.updates.append(time.monotonic())
-                if self.stopping.is_set():
-                    return
+        while not self.stopping.is_set():
+            try:
+                with requests.get(f"{self.url}/events", stream=True, timeout=60) as response:
+                    for line in response.iter_lines():
+                        if line.startswith(b"event: update"):
+                            self.updates.append(time.monotonic())
+                        if self.stopping.is_set():
+                            return
+            except requests.RequestException:
+                pass
+            self.stopping.wait(2.0)  # the page's `retry: 2000`
 
 
 def kill(pid: int) -> None:
@@ -169,38 +185,59 @@ def summary_counts(bootstrap: str) -> dict[int, int]:
     return latest
 
 
-def arrivals_in_kafka(bootstrap: str) -> int:
-    """How many arrival records the stations' topics hold."""
-    consumer = Consumer(
-        {"bootstrap.servers": bootstrap, "group.id": f"test-{uuid.uuid4().hex}", "auto.offset.reset": "earliest"}
-    )
-    consumer.subscribe([f"^{re.escape(topics.ARRIVALS_PREFIX)}.+"])
-    count = 0
-    try:
-        quiet_since = time.monotonic()
-        while time.monotonic() - quiet_since < 5:
-            batch = consumer.consume(10_000, 0.5)
-            count += sum(1 for message in batch if message.error() is None)
-            if batch:
-                quiet_since = time.monotonic()
-    finally:
-        consumer.close()
-    return count
-
-
 def turnstile_leader(bootstrap: str) -> int:
     metadata = AdminClient({"bootstrap.servers": bootstrap}).list_topics(topics.TURNSTILE, timeout=10)
     return metadata.topics[topics.TURNSTILE].partitions[0].leader
 
 
-def test_a_run_through_a_broker_failure_and_kill_9_of_every_server_loses_and_doubles_nothing(product: Product) -> None:
-    bootstrap = product.env["KAFKA_BOOTSTRAP_SERVERS"]
-    simulation = product.script(
-        "simulation",
-        "producers",
-        ["simulation.py", "--sleep", "0.5", "--time-step", "1", "--duration", str(SIMULATION_SECONDS), "--seed", "5"],
+def produced_so_far(bootstrap: str) -> int:
+    """How many turnstile events Kafka holds now: the sum of the topic's end offsets."""
+    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": f"test-{uuid.uuid4().hex}"})
+    try:
+        partitions = consumer.list_topics(topics.TURNSTILE, timeout=10).topics[topics.TURNSTILE].partitions
+        return sum(
+            consumer.get_watermark_offsets(TopicPartition(topics.TURNSTILE, p), timeout=10)[1] for p in partitions
+        )
+    finally:
+        consumer.close()
+
+
+def wait_for_progress(bootstrap: str, what: str) -> None:
+    """Waits until the simulation has written more events since now, so that the next kill lands mid-stream.
+
+    A condition, not a sleep: however slow the machine, each kill meets a stream still flowing.
+    """
+    before = produced_so_far(bootstrap)
+    wait_for(lambda: produced_so_far(bootstrap) >= before + PROGRESS, f"{PROGRESS} new turnstile events {what}", 180)
+
+
+def event_times(bootstrap: str) -> list[int]:
+    """The timestamp (ms) of every turnstile event and arrival in Kafka."""
+    consumer = Consumer(
+        {"bootstrap.servers": bootstrap, "group.id": f"test-{uuid.uuid4().hex}", "auto.offset.reset": "earliest"}
     )
-    product.script("faust", "consumers", ["faust", "-A", "faust_stream", "worker", "-l", "info"], product.faust_env)
+    consumer.subscribe([topics.TURNSTILE, f"^{re.escape(topics.ARRIVALS_PREFIX)}.+"])
+    times: list[int] = []
+    try:
+        quiet_since = time.monotonic()
+        while time.monotonic() - quiet_since < 5:
+            batch = consumer.consume(10_000, 0.5)
+            times += [message.timestamp()[1] for message in batch if message.error() is None]
+            if batch:
+                quiet_since = time.monotonic()
+    finally:
+        consumer.close()
+    return times
+
+
+def test_kill_9_of_every_process_and_a_broker_failure_lose_and_double_nothing(product: Product) -> None:
+    bootstrap = product.env["KAFKA_BOOTSTRAP_SERVERS"]
+    faust_argv = ["faust", "-A", "faust_stream", "worker", "-l", "info"]
+    # No --duration: the simulation runs until every kill is done and the stream has flowed on after
+    # the last one, however long the kills take on this machine.
+    simulation_argv = ["simulation.py", "--sleep", "0.5", "--time-step", "1", "--seed", "5"]
+    product.script("simulation", "producers", simulation_argv)
+    product.script("faust", "consumers", faust_argv, product.faust_env)
     ksql = product.script("ksql", "consumers", ["ksql.py"])
     assert ksql.process is not None and ksql.process.wait(120) == 0, ksql.output()
     product.script("server", "consumers", ["server.py"])
@@ -208,30 +245,52 @@ def test_a_run_through_a_broker_failure_and_kill_9_of_every_server_loses_and_dou
     stream = EventStream(product.url)
     stream.start()
     wait_for(lambda: stream.updates, "the first update on the event stream", 60)
+    kills: dict[str, int] = {}
+    """What was killed, and when (epoch ms, as Kafka's timestamps)."""
 
-    # A broker: the leader of the turnstile topic's first partition, back after a while.
-    kill(product.pid(f"kafka-{turnstile_leader(bootstrap)}"))
-    time.sleep(8)
+    # A broker: the leader of the turnstile topic's first partition, back once another broker leads.
+    leader = turnstile_leader(bootstrap)
+    kills["broker"] = _now_ms()
+    kill(product.pid(f"kafka-{leader}"))
+    wait_for(lambda: turnstile_leader(bootstrap) not in (leader, -1), "another broker leads the partition", 120)
     product.stack("up")
-    # Each of our servers, killed and started again by `stack up`.
-    for service in ("schema-registry", "rest-proxy", "ksql"):
-        time.sleep(4)
+    # Each service of the platform, killed and started again by `stack up`.
+    for service in ("schema-registry", "rest-proxy", "ksql", "connect", "postgres"):
+        wait_for_progress(bootstrap, f"before killing {service}")
+        kills[service] = _now_ms()
         kill(product.pid(service))
         product.stack("up")
-    # The Faust worker, killed and started again as its users start it.
-    time.sleep(4)
-    faust = product.scripts["faust"]
-    assert faust.process is not None
-    kill(faust.process.pid)
-    faust.process.wait(10)
-    product.script("faust", "consumers", ["faust", "-A", "faust_stream", "worker", "-l", "info"], product.faust_env)
+    # The application's long-running scripts, killed and started again as their users start them.
+    for name, folder, argv, env in (
+        ("faust", "consumers", faust_argv, product.faust_env),
+        ("server", "consumers", ["server.py"], None),
+    ):
+        wait_for_progress(bootstrap, f"before killing the {name} script")
+        kills[name] = _now_ms()
+        product.scripts[name].kill()
+        product.script(name, folder, argv, env)
+    # The simulation last: what it had not delivered is gone with it (Kafka never acknowledged it);
+    # what Kafka holds is counted, and the restarted simulation's events are added to it.
+    wait_for_progress(bootstrap, "before killing the simulation")
+    kills["simulation"] = _now_ms()
+    product.scripts["simulation"].kill()
+    delivered_before = len(event_times(bootstrap))
+    simulation = product.script("simulation", "producers", simulation_argv)
     last_kill = time.monotonic()
+    wait_for_progress(bootstrap, "after the last kill")
+    wait_for(lambda: any(t > last_kill for t in stream.updates), "an update on the event stream after the kills", 120)
 
-    assert simulation.process is not None and simulation.process.wait(SIMULATION_SECONDS + 120) == 0
+    assert simulation.stop() == 0, simulation.output()[-3000:]
     found = SUMMARY.search(simulation.output())
     assert found is not None, simulation.output()[-3000:]
     produced, failed, undelivered = (int(group.replace(",", "")) for group in found.groups())
     assert (failed, undelivered) == (0, 0)
+
+    times = event_times(bootstrap)
+    assert len(times) == delivered_before + produced
+    ends = [*list(kills.values())[1:], max(times)]
+    for (what, killed), next_kill in zip(kills.items(), ends, strict=True):
+        assert any(killed < t <= next_kill for t in times), f"no event was produced after {what} was killed"
 
     in_kafka = turnstile_counts(bootstrap, PRIVATE_ENV["SCHEMA_REGISTRY_URL"])
     assert in_kafka and set(in_kafka) <= STATIONS
@@ -239,12 +298,13 @@ def test_a_run_through_a_broker_failure_and_kill_9_of_every_server_loses_and_dou
     wait_for(
         lambda: page_entries(product.status()) == dict(in_kafka), "the page's totals equal the events in Kafka", 120
     )
-
     stations = [s["station_id"] for line in product.status()["lines"] for s in line["stations"]]
-    assert sorted(stations) == sorted(s.station_id for line in LINES for s in line_stations(line))
-    assert any(t > last_kill for t in stream.updates), "the page's event stream stopped after the kills"
-    assert arrivals_in_kafka(bootstrap) + sum(in_kafka.values()) == produced
+    assert sorted(stations) == sorted(STATIONS_IN_ORDER)
     stream.stopping.set()
+
+
+def _now_ms() -> int:
+    return int(time.time() * 1000)
 
 
 def _answers(product: Product) -> bool:
