@@ -30,6 +30,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -41,7 +42,7 @@ import requests
 from bench.soak_orders import git_commit, machine
 from bench.svg_chart import line_chart
 from stack.settings import PROJECT_ROOT
-from tests.start_orders import NotFull, Run, private_env, wait_full
+from tests.start_orders import Filled, NotFull, Run, page_status, private_env, wait_full
 
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "soak_memory.json"
@@ -80,15 +81,13 @@ class Samples:
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--minutes", type=float, default=FULL_RUN_MINUTES, help="how long to run (default 30)")
-    parser.add_argument(
-        "--warmup", type=float, help="minutes left out of the check (default 5, a sixth of a short run)"
-    )
+    parser.add_argument("--warmup", type=float, help="minutes left out of the check (default 5; half of a shorter run)")
     parser.add_argument("--every", type=float, default=10.0, help="seconds between samples (default 10)")
     parser.add_argument("--base", type=int, default=PORT_BASE, help=f"port base of the private platform ({PORT_BASE})")
     parser.add_argument("--output", type=Path, help="folder for the JSON and the SVG (default: see above)")
     args = parser.parse_args(argv)
     if args.warmup is None:
-        args.warmup = min(5.0, args.minutes / 6)
+        args.warmup = min(5.0, args.minutes / 2)
     return args
 
 
@@ -161,24 +160,33 @@ def make_run(env: dict[str, str], log: Path) -> Iterator[subprocess.Popen[bytes]
             process.kill()
 
 
-def soak(env: dict[str, str], data_dir: Path, args: argparse.Namespace) -> tuple[Samples, dict[str, Any]]:
-    """Runs make run for ``args.minutes``, sampling every ``args.every`` s; returns the samples and what was seen."""
+def soak(env: dict[str, str], folder: Path, args: argparse.Namespace) -> tuple[Samples, dict[str, Any]]:
+    """Runs make run for ``args.minutes``, sampling every ``args.every`` s from its start; returns what was seen.
+
+    Meanwhile a thread waits for the page to be full, then holds its event stream open.
+    """
     samples = Samples()
-    url = f"http://localhost:{env['WEB_PORT']}"
-    with make_run(env, data_dir / "run.log") as process:
+    data_dir = Path(env["STACK_DATA_DIR"])
+    stream = EventStream(f"http://localhost:{env['WEB_PORT']}")
+    with make_run(env, folder / "run.log") as process, ThreadPoolExecutor(1) as pool:
         started = time.monotonic()
-        # A Run with no scripts of its own: wait_full only reads the page and the turnstile topic.
-        filled = wait_full(Run(env, ("run.py",), [], last_start=started), timeout=300)
-        print(f"The page is full {filled.seconds:.1f} s after run.py started.", flush=True)
-        stream = EventStream(url)
-        stream.start()
+        filling: Future[Filled] | None = None
         next_sample = started
         while (now := time.monotonic()) - started < args.minutes * 60:
             if process.poll() is not None:
-                raise RuntimeError(f"run.py exited with {process.returncode}: see {data_dir / 'run.log'}")
+                raise RuntimeError(f"run.py exited with {process.returncode}: see {folder / 'run.log'}")
             samples.add((now - started) / 60, sample(data_dir, process.pid))
+            if filling is None and page_status(stream.url) is not None:
+                # A Run with no scripts of its own: wait_full only reads the page and the turnstile topic.
+                filling = pool.submit(wait_full, Run(env, ("run.py",), [], last_start=started), 300)
+            if filling is not None and filling.done() and stream.ident is None:  # not started yet
+                print(f"The page is full {filling.result().seconds:.1f} s after run.py started.", flush=True)
+                stream.start()
             next_sample += args.every
             time.sleep(max(0.0, next_sample - time.monotonic()))
+        if filling is None:
+            raise RuntimeError(f"The status page never answered: see {folder / 'run.log'}")
+        filled = filling.result()
         try:
             wait_full(Run(env, ("run.py",), [], last_start=time.monotonic()), timeout=60)
             at_the_end = None
@@ -259,7 +267,7 @@ def main(argv: list[str] | None = None) -> int:
         flush=True,
     )
     started_at, host = datetime.now(UTC), machine()
-    samples, seen = soak(env, data_dir, args)
+    samples, seen = soak(env, folder, args)
     checks = verdicts(samples, args.warmup)
     print(report(checks))
     print(

@@ -18,6 +18,7 @@ order ran; ``--orders N`` / ``--only ORDER`` shorten a run and write only with `
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import random
@@ -54,6 +55,8 @@ class Outcome:
     slowest: str | None
     """The part of the page that came last (stations, trains, weather or totals)."""
     failure: str | None
+    load: float
+    """The machine's one-minute load average when the order started (others' work slows it down)."""
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -96,12 +99,13 @@ def run_order(
     env: dict[str, str], order: tuple[str, ...], gaps: list[float], logs: Path, timeout: float, seed: int
 ) -> Outcome:
     """One order: start, wait for a full page, stop, and remove what it left for the next one."""
+    load = round(os.getloadavg()[0], 1)
     run = start_in_order(env, order, gaps, logs, ["--seed", str(seed)])
     try:
         filled = wait_full(run, timeout)
-        return Outcome(list(order), gaps, round(filled.seconds, 1), filled.slowest(), None)
+        return Outcome(list(order), gaps, round(filled.seconds, 1), filled.slowest(), None, load)
     except NotFull as error:
-        return Outcome(list(order), gaps, None, None, str(error))
+        return Outcome(list(order), gaps, None, None, str(error), load)
     finally:
         run.stop()
         reset_pipeline(env)
@@ -140,7 +144,7 @@ def describe(index: int, total: int, outcome: Outcome) -> str:
     result = (
         f"full in {outcome.seconds:5.1f} s (last: {outcome.slowest})" if outcome.seconds is not None else "NOT FULL"
     )
-    return f"{index:2}/{total} {' > '.join(outcome.order):36} gaps {gaps} s | {result}"
+    return f"{index:2}/{total} {' > '.join(outcome.order):36} gaps {gaps} s | {result} | load {outcome.load:g}"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -163,6 +167,7 @@ def main(argv: list[str] | None = None) -> int:
             if outcome.failure:
                 print("    " + outcome.failure.replace("\n", "\n    "), flush=True)
     finally:
+        gc.collect()  # frees the reset's Kafka clients before their broker goes, or they log its absence
         run_stack(env, "down", check=False)
     totals = summary(outcomes)
     print(

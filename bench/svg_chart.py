@@ -52,9 +52,14 @@ def line_chart(
     shade_until: float | None = None,
     shade_label: str = "",
 ) -> str:
-    """The SVG text of a chart of ``series`` (name -> y per x; None leaves a gap) over ``x``."""
-    values = [v for ys in series.values() for v in ys if v is not None and v > 0]
-    low, high = min(values) / 1.15, max(values) * 1.15
+    """The SVG text of a chart of ``series`` (name -> y per x; None leaves a gap) over ``x``.
+
+    The y axis spans the values after ``shade_until`` (a warm-up's start-up values would squash
+    the rest); lines are clipped to the plot.
+    """
+    start = shade_until or 0.0
+    values = [v for ys in series.values() for at, v in zip(x, ys, strict=True) if at >= start and v and v > 0]
+    low, high = min(values) / 1.3, max(values) * 1.3
     x_high = max(x) or 1.0
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
 
@@ -68,6 +73,7 @@ def line_chart(
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{HEIGHT}" viewBox="0 0 {WIDTH} {HEIGHT}" '
         'font-family="sans-serif" font-size="12">',
         f'<rect width="{WIDTH}" height="{HEIGHT}" fill="white"/>',
+        f'<clipPath id="plot"><rect x="{LEFT}" y="{TOP}" width="{plot_w}" height="{plot_h}"/></clipPath>',
         f'<text x="{WIDTH / 2}" y="22" text-anchor="middle" font-size="15">{escape(title)}</text>',
     ]
     if shade_until:
@@ -89,10 +95,11 @@ def line_chart(
         f'<text x="{LEFT + plot_w / 2}" y="{HEIGHT - 8}" text-anchor="middle">{escape(x_label)}</text>',
         f'<text transform="translate(14 {TOP + plot_h / 2}) rotate(-90)" text-anchor="middle">{escape(y_label)}</text>',
     ]
+    out.append(f'<text x="{LEFT + plot_w + 12}" y="{TOP + 8}" fill="#555">(last sample)</text>')
     for index, (name, ys) in enumerate(series.items()):
         color = COLORS[index % len(COLORS)]
         out += _polylines(x, ys, px, py, color)
-        legend_y = TOP + 8 + index * 20
+        legend_y = TOP + 26 + index * 20
         last = next((v for v in reversed(ys) if v is not None), None)
         label = f"{name} ({last:,.0f})" if last is not None else name
         out.append(
@@ -119,7 +126,8 @@ def _polylines(
         else:
             runs[-1].append(f"{px(x_value):.1f},{py(y_value):.1f}")
     return [
-        f'<polyline points="{" ".join(points)}" fill="none" stroke="{color}" stroke-width="1.8"/>'
+        f'<polyline points="{" ".join(points)}" fill="none" stroke="{color}" stroke-width="1.8" '
+        'clip-path="url(#plot)"/>'
         for points in runs
         if points
     ]
