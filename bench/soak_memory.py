@@ -32,14 +32,13 @@ import time
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import psutil
 import requests
 
-from bench.soak_orders import git_commit, machine
+from bench.soak_orders import provenance
 from bench.svg_chart import line_chart
 from stack.settings import PROJECT_ROOT
 from tests.start_orders import Filled, NotFull, Run, page_status, private_env, wait_full
@@ -266,7 +265,7 @@ def main(argv: list[str] | None = None) -> int:
         f"logs in {data_dir / 'logs'}.",
         flush=True,
     )
-    started_at, host = datetime.now(UTC), machine()
+    origin = provenance()
     samples, seen = soak(env, folder, args)
     checks = verdicts(samples, args.warmup)
     print(report(checks))
@@ -275,9 +274,7 @@ def main(argv: list[str] | None = None) -> int:
         f"the page was full at the end: {seen['page_full_at_the_end']}."
     )
     record = {
-        "date": started_at.isoformat(timespec="seconds"),
-        "machine": host,
-        "commit": git_commit(),
+        **origin,
         "command": "python -m bench.soak_memory " + " ".join(sys.argv[1:]),
         "minutes": args.minutes,
         "warmup_minutes": args.warmup,
@@ -295,7 +292,7 @@ def main(argv: list[str] | None = None) -> int:
     json_path.write_text(json.dumps(record, indent=1) + "\n")
     svg_path.write_text(
         line_chart(
-            f"RSS of each process, make run at five times its pace ({started_at:%Y-%m-%d})",
+            f"RSS of each process, make run at five times its pace ({origin['date'][:10]})",
             samples.minutes,
             samples.rss_mib,
             "minutes since run.py started",

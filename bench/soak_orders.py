@@ -139,6 +139,11 @@ def git_commit() -> str:
     return head.strip() + ("+dirty" if dirty.strip() else "")
 
 
+def provenance() -> dict[str, Any]:
+    """When, where and on which code a soak runs; taken at its start, before anyone edits the tree."""
+    return {"date": datetime.now(UTC).isoformat(timespec="seconds"), "machine": machine(), "commit": git_commit()}
+
+
 def describe(index: int, total: int, outcome: Outcome) -> str:
     gaps = " ".join(f"{g:4.1f}" for g in outcome.gaps)
     result = (
@@ -154,7 +159,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"Soak of {len(orders)} order(s), seed {args.seed}, gaps 0-{args.gap_max:g} s.", flush=True)
     folder = Path(tempfile.mkdtemp(prefix="cta-soak-orders-"))
     env = {**os.environ, **private_env(args.base, folder / "platform"), "PYTHONUNBUFFERED": "1"}
-    started_at, host = datetime.now(UTC), machine()
+    origin = provenance()
     run_stack(env, "up")
     outcomes: list[Outcome] = []
     try:
@@ -176,7 +181,7 @@ def main(argv: list[str] | None = None) -> int:
         f"{totals[f'within_{GOAL_SECONDS:.0f}_s']} within {GOAL_SECONDS:.0f} s.",
         flush=True,
     )
-    write_results(args, len(orders), started_at, host, outcomes, totals)
+    write_results(args, len(orders), origin, outcomes, totals)
     if totals["failed"]:
         print(f"The logs of every order are kept in {folder / 'logs'}.")
     else:
@@ -187,8 +192,7 @@ def main(argv: list[str] | None = None) -> int:
 def write_results(
     args: argparse.Namespace,
     count: int,
-    started_at: datetime,
-    host: dict[str, Any],
+    origin: dict[str, Any],
     outcomes: list[Outcome],
     totals: dict[str, Any],
 ) -> None:
@@ -197,9 +201,7 @@ def write_results(
         print(f"A shortened run: not written to {RESULTS.name} (pass --output to keep it).")
         return
     record = {
-        "date": started_at.isoformat(timespec="seconds"),
-        "machine": host,
-        "commit": git_commit(),
+        **origin,
         "command": "python -m bench.soak_orders " + " ".join(sys.argv[1:]),
         "seed": args.seed,
         "gap_max_s": args.gap_max,
