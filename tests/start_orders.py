@@ -18,6 +18,7 @@ environment dict (its endpoints), so each caller can run on a private platform.
 from __future__ import annotations
 
 import itertools
+import json
 import re
 import shutil
 import subprocess
@@ -29,6 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import psutil
 import requests
 from confluent_kafka import Consumer, KafkaError, KafkaException, TopicPartition
 from confluent_kafka.admin import AdminClient
@@ -36,7 +38,7 @@ from confluent_kafka.admin import AdminClient
 from cta import topics
 from producers.models.data import LINES, line_stations
 from stack.settings import PROJECT_ROOT, Endpoints
-from tests.helpers import Script, wait_for, zigzag_varint
+from tests.helpers import Script, run_stack, wait_for, zigzag_varint
 
 COMMANDS: dict[str, tuple[str, list[str]]] = {
     "simulation": ("producers", ["simulation.py"]),
@@ -56,6 +58,10 @@ RESET_TIMEOUT = 120.0
 # What the application leaves on the platform: its topics (Connect's, the simulation's, Faust's
 # internal ones, KSQL's sink and a query's internal ones), and its consumer groups.
 APP_TOPIC = re.compile(rf"^({re.escape('org.chicago.cta.')}|{topics.TURNSTILE_SUMMARY}$|_confluent-ksql-.*query_)")
+KSQL_COMMANDS = re.compile(r"^_confluent-ksql-.*_command_topic$")
+"""KSQL's statements, replayed at its start: deleted too, so that KSQL starts again empty."""
+KEEPS_CLIENTS = ("ksql", "rest-proxy")
+"""The platform's services whose Kafka clients ask for the application's topics (see reset_pipeline)."""
 APP_GROUP = re.compile(r"^(org\.chicago\.cta\.|cta-status-page-|_confluent-ksql-.*query_)")
 
 
@@ -285,15 +291,14 @@ def wait_full(run: Run, timeout: float) -> Filled:
     page has a total for each of them. The poll interval is a measuring step, not a barrier.
     """
     riders = Riders(run.endpoints.kafka_bootstrap_servers)
-    lacking = Missing(answered=False)
+    lacking: Missing | None = None
     parts: dict[str, float] = {}
     try:
         while True:
             failed = run.failures()
             if failed:
-                raise NotFull(
-                    f"{' then '.join(run.order)}: a process failed; the page lacks {lacking}.\n" + "\n".join(failed)
-                )
+                last = f"the page lacked {lacking}" if lacking is not None else "the page was not read yet"
+                raise NotFull(f"{' then '.join(run.order)}: a process failed; {last}.\n" + "\n".join(failed))
             seen = riders.until_now()
             lacking = missing(page_status(run.url), seen)
             waited = time.monotonic() - run.last_start
@@ -314,22 +319,46 @@ def wait_full(run: Run, timeout: float) -> Filled:
 def reset_pipeline(env: dict[str, str], timeout: float = RESET_TIMEOUT) -> None:
     """Removes what the application left on the platform, so that the next run starts from nothing.
 
-    The four processes must be stopped first. In dependency order: the stations connector and its
-    offsets (else Connect would not copy the table again), KSQL's queries and sources, the topics,
-    their schemas (soft-deleted), then the consumer groups (last: a KSQL query's static member
-    stays in its group until its session times out, about 10 s). Each step waits
-    until what it removed is really gone. Meant for a platform that runs only this application:
-    it terminates every KSQL query.
+    Kafka, Connect and PostgreSQL keep running; the four processes must be stopped first. Kafka
+    creates a topic whenever a client asks for one it does not know (the platform keeps Kafka's
+    default, auto.create.topics.enable), and librdkafka's producers and admin clients ask again for
+    every topic they once knew, every 5 minutes. Our KSQL server and REST Proxy hold such clients
+    (the KSQL server even for the queries TERMINATE or DROP ended, and on a restart for every
+    query its command topic ever held), so minutes after the topics were deleted they came back
+    with one partition each, and the next ``ksql.py`` failed on TURNSTILE_SUMMARY's. So the two
+    servers are stopped first and KSQL's command topic is deleted with the application's topics:
+    KSQL starts again empty, as on a fresh platform. Then the stations connector and its offsets
+    (else Connect would not copy the table again), the topics, their schemas (soft-deleted), the
+    two servers started again, and last the consumer groups (a KSQL query's static member stays in
+    its group until its session times out, about 10 s). Each step waits until what it removed is
+    gone. Meant for a platform that runs only this application.
     """
     endpoints = Endpoints.from_env(env)
+    _stop_services(env, KEEPS_CLIENTS, timeout)
     _delete_connector(env)
-    _drop_ksql(endpoints.ksql_url)
     admin = AdminClient({"bootstrap.servers": endpoints.kafka_bootstrap_servers})
     deleted = _delete_topics(admin, timeout)
     _delete_subjects(endpoints.schema_registry_url, deleted)
+    run_stack(env, "up")  # starts the two servers again
     _delete_groups(admin, timeout)
     # Faust's own folder (the memory store keeps nothing there, but the worker writes its metadata).
     shutil.rmtree(Path(env["STACK_DATA_DIR"]) / "faust", ignore_errors=True)
+
+
+def _stop_services(env: dict[str, str], names: Iterable[str], timeout: float) -> None:
+    """Stops some of the platform's services (SIGTERM, as ``stack down`` does), checking each pid is theirs."""
+    services = json.loads((Path(env["STACK_DATA_DIR"]) / "services.json").read_text())["services"]
+    stopping = []
+    for name in names:
+        process = psutil.Process(services[name]["pid"])
+        # The pid is the service's only if that process started when the platform recorded it.
+        if abs(process.create_time() - services[name]["created"]) > 2:
+            raise RuntimeError(f"pid {process.pid} is not the {name} the platform started")
+        process.terminate()
+        stopping.append(process)
+    _, alive = psutil.wait_procs(stopping, timeout)
+    if alive:
+        raise RuntimeError(f"{', '.join(map(str, alive))} did not stop within {timeout:.0f} s")
 
 
 def _delete_connector(env: dict[str, str]) -> None:
@@ -353,17 +382,6 @@ def _ksql(url: str, statement: str) -> list[dict[str, Any]]:
     if not response.ok:
         raise RuntimeError(f"KSQL refused {statement!r}: {response.text[:300]}")
     return response.json()
-
-
-def _drop_ksql(url: str) -> None:
-    queries = [q["id"] for entity in _ksql(url, "SHOW QUERIES;") for q in entity.get("queries", [])]
-    for query in queries:
-        _ksql(url, f"TERMINATE {query};")
-    _ksql(url, f"DROP TABLE IF EXISTS {topics.TURNSTILE_SUMMARY}; DROP STREAM IF EXISTS TURNSTILE;")
-    sources = _ksql(url, "SHOW STREAMS; SHOW TABLES;")
-    left = [s["name"] for entity in sources for s in entity.get("streams", []) + entity.get("tables", [])]
-    if {topics.TURNSTILE_SUMMARY, "TURNSTILE"} & set(left):
-        raise RuntimeError(f"KSQL still has {left} after DROP")
 
 
 def _app_groups(admin: AdminClient) -> list[str]:
@@ -393,8 +411,12 @@ def _app_topics(admin: AdminClient) -> list[str]:
 
 
 def _delete_topics(admin: AdminClient, timeout: float) -> list[str]:
-    """Deletes the application's topics and waits until Kafka lists none of them; returns their names."""
-    names = _app_topics(admin)
+    """Deletes the application's topics and KSQL's command topic, waits until Kafka lists none; returns their names."""
+
+    def doomed() -> list[str]:
+        return sorted(t for t in admin.list_topics(timeout=10).topics if APP_TOPIC.match(t) or KSQL_COMMANDS.match(t))
+
+    names = doomed()
     if names:
         for future in admin.delete_topics(names, operation_timeout=30).values():
             try:
@@ -402,7 +424,7 @@ def _delete_topics(admin: AdminClient, timeout: float) -> list[str]:
             except KafkaException as error:
                 if error.args[0].code() != KafkaError.UNKNOWN_TOPIC_OR_PART:
                     raise
-    wait_for(lambda: not _app_topics(admin), "the application's topics deleted", timeout)
+    wait_for(lambda: not doomed(), "the application's topics deleted", timeout)
     return names
 
 

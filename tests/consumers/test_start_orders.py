@@ -11,8 +11,8 @@ wall-clock figure, so the deadline here only guards against a page that never fi
 is printed (``-s``) and recorded as the test's ``seconds_to_full`` property. ``make soak``
 (bench/soak_orders.py) measures the 20 s goal over all 24 orders with random gaps.
 
-A private platform (ports from 19600, its own data folder) serves the module; between scenarios
-:func:`reset_pipeline` removes what the last one left, so each starts from nothing.
+A private platform (ports from 19600, its own data folder) serves the module; before each scenario
+but the first, :func:`reset_pipeline` removes what the last one left, so each starts from nothing.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from __future__ import annotations
 import gc
 import os
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -47,12 +48,27 @@ SCENARIOS = {
 }
 
 
+@dataclass
+class Platform:
+    """The module's private platform; ``clean()`` removes what the last scenario left, if one ran."""
+
+    env: dict[str, str]
+    used: bool = False
+
+    def clean(self) -> dict[str, str]:
+        if self.used:
+            reset_pipeline(self.env)
+        assert leftovers(self.env) == [], "the platform holds what an earlier run left"
+        self.used = True
+        return self.env
+
+
 @pytest.fixture(scope="module")
-def platform_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
+def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
     env = {**os.environ, **private_env(PORT_BASE, tmp_path_factory.mktemp("start-orders-platform"))}
     run_stack(env, "up")
     try:
-        yield env
+        yield Platform(env)
     finally:
         gc.collect()  # frees the reset's Kafka clients before their broker goes, or they log its absence
         run_stack(env, "down", check=False)
@@ -60,15 +76,13 @@ def platform_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str,
 
 @pytest.mark.parametrize("scenario", SCENARIOS)
 def test_the_page_fills_whatever_the_start_order(
-    platform_env: dict[str, str], scenario: str, tmp_path: Path, record_property: Callable[[str, object], None]
+    platform: Platform, scenario: str, tmp_path: Path, record_property: Callable[[str, object], None]
 ) -> None:
     order, gaps = SCENARIOS[scenario]
-    assert leftovers(platform_env) == [], "the last scenario's reset left something behind"
-    run = start_in_order(platform_env, order, gaps, tmp_path, ["--seed", "7"])
+    run = start_in_order(platform.clean(), order, gaps, tmp_path, ["--seed", "7"])
     try:
         filled = wait_full(run, FAILURE_GUARD)
     finally:
         run.stop()
-        reset_pipeline(platform_env)
     record_property("seconds_to_full", round(filled.seconds, 1))
     print(f"{scenario}: full {filled.seconds:.1f} s after the last start (last: {filled.slowest()})")
