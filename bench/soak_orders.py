@@ -160,9 +160,9 @@ def main(argv: list[str] | None = None) -> int:
     folder = Path(tempfile.mkdtemp(prefix="cta-soak-orders-"))
     env = {**os.environ, **private_env(args.base, folder / "platform"), "PYTHONUNBUFFERED": "1"}
     origin = provenance()
-    run_stack(env, "up")
     outcomes: list[Outcome] = []
     try:
+        run_stack(env, "up")
         for index, order in enumerate(orders, 1):
             gaps = [round(rng.uniform(0, args.gap_max), 1) for _ in order[1:]]
             logs = folder / "logs" / f"{index:02}-{'-'.join(order)}"
