@@ -7,8 +7,9 @@ Whatever the order, the page must fill; this module starts them in a given order
 every line listed, a train at a platform on each line, the weather, and a turnstile total at each
 station that had riders in Kafka before the page was read) and says precisely what is missing when
 it is not. :func:`reset_pipeline` removes everything the application left on the platform
-(connector, KSQL sources, topics, consumer groups, schemas), so that the next order starts from
-nothing on the same platform, without restarting it.
+(connector, topics, schemas, consumer groups, KSQL's statements), so that the next order starts
+from nothing on the same platform: Kafka, Connect and PostgreSQL keep running, the KSQL server
+and the REST Proxy are restarted.
 
 Shared by ``tests/consumers/test_start_orders.py`` (a representative set of orders) and
 ``bench/soak_orders.py`` (all 24, ``make soak``). Every function takes the platform as an
@@ -117,10 +118,9 @@ class Run:
         return found
 
     def stop(self) -> None:
-        """Stops every process still running, the readers first, so the simulation's flush has somewhere to go."""
-        for name in ("server", "faust", "ksql", "simulation"):
-            if name in self.scripts:
-                self.scripts[name].stop()
+        """Stops every process still running, as Ctrl+C would (each flushes and closes its clients)."""
+        for script in self.scripts.values():
+            script.stop()
 
 
 def start_in_order(
@@ -215,7 +215,9 @@ class Missing:
     """True when the weather (temperature or status) is missing."""
 
     def __bool__(self) -> bool:
-        return not self.answered or bool(self.stations or self.trains or self.totals or self.weather)
+        # No riders yet is missing too: else a page read just before the first entries reached Kafka
+        # would count as full without a single total.
+        return not self.answered or bool(self.stations or self.trains or self.totals or self.weather or not self.riders)
 
     def present(self) -> set[str]:
         """The parts of a full page this one has: ``stations``, ``trains``, ``weather``, ``totals``."""
@@ -231,6 +233,8 @@ class Missing:
         parts = [f"{line} lacks {count} of {len(EXPECTED[line])} stations" for line, count in self.stations.items()]
         if self.trains:
             parts.append(f"no train at a platform on {', '.join(self.trains)}")
+        if not self.riders:
+            parts.append("no turnstile entries in Kafka yet")
         if self.totals:
             parts.append(f"{self.totals} of the {self.riders} stations with riders in Kafka show no turnstile total")
         if self.weather:
