@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import struct
 import threading
 import time
@@ -9,7 +10,9 @@ from collections.abc import Callable
 
 from confluent_kafka.admin import AdminClient
 
+from stack.ksql.__main__ import instance_id
 from stack.settings import Settings
+from tests.helpers import wait_for
 from tests.ksql.conftest import KsqlProcess, TurnstileEvents, latest_values, ok, suffix, turnstile_topic
 
 COUNT_STATEMENTS = """
@@ -88,3 +91,25 @@ def test_two_servers_share_a_query_and_counts_stay_exact_when_one_is_killed(
     produce_while(events, 6000, kill_first)
     rows = latest_values(bootstrap_servers, f"{name}_SUMMARY", events.produced, station_of, timeout=120)
     assert {station: row["COUNT"] for station, row in rows.items()} == dict(events.produced)
+
+
+def test_the_instance_id_is_the_host_name_and_port() -> None:
+    assert instance_id(8088) == f"{socket.gethostname()}:8088"
+
+
+def test_a_query_joins_its_group_under_the_servers_host_name_and_port(
+    private_servers: Callable[[int], KsqlProcess], admin: AdminClient
+) -> None:
+    """Static membership (and the transactional.id beside it) must differ between hosts: 127.0.0.1 does not."""
+    server = private_servers(0)
+    server.start()
+    topic = turnstile_topic(admin)
+    name = f"T_{suffix()}".upper()
+    created = ok(server.url, COUNT_STATEMENTS.format(name=name, topic=topic))
+    group = f"_confluent-ksql-{server.env['KSQL_SERVICE_ID']}query_{created[-1]['commandStatus']['queryId']}"
+
+    def members() -> list[str | None]:
+        described = admin.describe_consumer_groups([group])[group].result(30)
+        return [m.group_instance_id for m in described.members]
+
+    assert wait_for(members, f"a member of {group}") == [f"{group}-{socket.gethostname()}:{server.port}"]
