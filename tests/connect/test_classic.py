@@ -31,7 +31,7 @@ def test_classic_configuration_copies_all_230_stops_as_confluent_writes_them(lab
     assert config["connector.class"] == "io.confluent.connect.jdbc.JdbcSourceConnector"
     connector.configure_connector()  # the project's own `stations` connector: kept after the test
 
-    rows = lab.read(connector.TOPIC, 230, settle=2.0)
+    rows = lab.read_all(connector.TOPIC, 230, connector.CONNECTOR_NAME)
     assert len(rows) == 230
     assert len({row["stop_id"] for row in rows}) == 230
     row = next(row for row in rows if row["stop_id"] == 30383)
