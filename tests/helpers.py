@@ -80,13 +80,15 @@ def read_all(bootstrap: str, topic: str, count: int, deserializing: Deserializin
     )
     consumer.subscribe([topic])
     messages: list[Message] = []
+
+    def all_read() -> bool:
+        message = consumer.poll(1.0)
+        if message is not None and message.error() is None:
+            messages.append(message)
+        return len(messages) >= count
+
     try:
-        for _ in range(60):
-            message = consumer.poll(1.0)
-            if message is not None and message.error() is None:
-                messages.append(message)
-            if len(messages) == count:
-                break
+        wait_for(all_read, f"{count} message(s) of {topic}", 120, every=0)
     finally:
         consumer.close()
     assert len(messages) == count
@@ -121,13 +123,15 @@ def subscribe(http: requests.Session, base: str, *topics: str) -> None:
 def read_until(http: requests.Session, base: str, accept: str, count: int) -> list[dict[str, Any]]:
     """Polls like a real client: the first reads may be empty while the group forms."""
     records: list[dict[str, Any]] = []
-    for _ in range(40):
-        response = http.get(f"{base}/records", params={"timeout": 1000}, headers={"Accept": accept})
+
+    def enough() -> bool:
+        response = http.get(f"{base}/records", params={"timeout": 1000}, headers={"Accept": accept}, timeout=60)
         assert response.status_code == 200, response.text
         assert response.headers["Content-Type"].startswith(accept)
-        records += response.json()
-        if len(records) >= count:
-            break
+        records.extend(response.json())
+        return len(records) >= count
+
+    wait_for(enough, f"{count} record(s) from {base}", 120, every=0)
     return records
 
 

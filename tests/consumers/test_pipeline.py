@@ -1,7 +1,7 @@
 """The whole pipeline on the local platform: simulation, Faust worker, ksql.py and the status server together.
 
 Each process is started as its users start it, from its folder. The tests run in this order and
-share the processes: the page fills within a minute and the event stream carries arrivals while
+share the processes: the page fills and the event stream carries arrivals while
 the simulation runs; a browser watches a train move; then the simulation stops, and the turnstile
 totals are compared with KSQL's and with the events in Kafka; last, the server and the Faust
 worker are restarted and must come back with the same picture, no station lost or doubled.
@@ -97,9 +97,9 @@ def complete(status: dict[str, Any]) -> bool:
     )
 
 
-def test_within_a_minute_the_page_lists_every_station_and_shows_trains(pipeline: Pipeline) -> None:
-    left = 60 - (time.monotonic() - pipeline.started)
-    wait_for(lambda: pipeline.health() and complete(pipeline.status()), "every station and some trains", left)
+def test_the_page_lists_every_station_and_shows_trains(pipeline: Pipeline) -> None:
+    # How soon is measured by `make bench` (`make run` to the first train); 300 s here only guard against a hang.
+    wait_for(lambda: pipeline.health() and complete(pipeline.status()), "every station and some trains", 300)
     page = requests.get(pipeline.url, timeout=10).text
     names = {html.unescape(name) for name in re.findall(r'<td class="name">(.*?)</td>', page)}
     assert names == {name for line in EXPECTED.values() for name in line.values()}

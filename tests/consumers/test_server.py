@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import socket
 from typing import Any
 from unittest import mock
@@ -15,6 +16,8 @@ from tornado.testing import AsyncHTTPTestCase, gen_test
 
 from cta import topics
 
+# Tornado's test deadlines (gen_test, fetch) are 5 s unless this says otherwise: too tight a guard for a busy machine.
+os.environ.setdefault("ASYNC_TEST_TIMEOUT", "60")
 EVIL = "<script>alert('x')</script> & Co"
 
 
@@ -44,7 +47,7 @@ async def read_events(port: int, path: str, wanted: int) -> list[tuple[str, dict
     kind = ""
     try:
         while len(events) < wanted:
-            line = (await asyncio.wait_for(reader.readline(), 10)).decode().rstrip("\r\n")
+            line = (await asyncio.wait_for(reader.readline(), 60)).decode().rstrip("\r\n")
             if line.startswith("event: "):
                 kind = line[len("event: ") :]
             elif line.startswith("data: "):
