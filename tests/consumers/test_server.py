@@ -93,6 +93,23 @@ class ServerTest(AsyncHTTPTestCase):
         assert "http://" not in page.replace("http://www.w3.org", "") and "https://" not in page
 
     @gen_test
+    async def test_an_update_published_while_the_snapshot_is_on_its_way_follows_it(self) -> None:
+        flush = server.EventsHandler.flush
+        published: list[bool] = []
+
+        def slow_flush(handler: server.EventsHandler) -> asyncio.Future[None]:
+            """A network slower than the loop: while the snapshot is on its way, an update is published."""
+            if not published:
+                published.append(True)
+                self.status.apply([arrival(40900, "RL001", 1000)])
+            return flush(handler)
+
+        with mock.patch.object(server.EventsHandler, "flush", slow_flush):
+            (first, _), (second, update) = await read_events(self.get_http_port(), "/events", 2)
+        assert (first, second) == ("snapshot", "update")
+        assert [a["train_id"] for a in update["arrivals"]] == ["RL001"]
+
+    @gen_test
     async def test_the_event_stream_sends_the_picture_then_each_arrival(self) -> None:
         reading = asyncio.ensure_future(read_events(self.get_http_port(), "/events", 3))
         while not self.status.listeners:
