@@ -13,12 +13,12 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
 import requests
-from confluent_kafka import Consumer, DeserializingConsumer, Message
+from confluent_kafka import OFFSET_BEGINNING, Consumer, DeserializingConsumer, KafkaError, Message, TopicPartition
 from confluent_kafka.admin import AdminClient
 from confluent_kafka.schema_registry import SchemaRegistryClient
 from confluent_kafka.schema_registry.avro import AvroDeserializer
@@ -167,6 +167,45 @@ def recorded_messages(prefix: str) -> list[dict[str, Any]]:
     """
     rows = [json.loads(line) for line in RECORDED.read_text().splitlines()]
     return [row for row in rows if row["topic"].startswith(prefix)]
+
+
+def read_to_end(bootstrap: str, topics: Iterable[str]) -> list[Message]:
+    """Every committed record of ``topics``, from the start of each partition to where it ends now.
+
+    Partitions are assigned, not subscribed: there is no group to join, so a busy machine makes the
+    read slower but never shorter. Topics that do not exist are left out (asking for one by name
+    could make the broker create it).
+    """
+    reader = Consumer(
+        {
+            "bootstrap.servers": bootstrap,
+            "group.id": f"test-{uuid.uuid4().hex}",
+            "isolation.level": "read_committed",
+            "enable.partition.eof": True,
+            "enable.auto.commit": False,
+        }
+    )
+    messages: list[Message] = []
+    try:
+        existing = reader.list_topics(timeout=30).topics
+        wanted = [
+            TopicPartition(t, p, OFFSET_BEGINNING) for t in topics if t in existing for p in existing[t].partitions
+        ]
+        reader.assign(wanted)
+        open_partitions = {(tp.topic, tp.partition) for tp in wanted}
+
+        def ended() -> bool:
+            for message in reader.consume(10_000, 0.5):
+                if message.error() is None:
+                    messages.append(message)
+                elif message.error().code() == KafkaError._PARTITION_EOF:
+                    open_partitions.discard((message.topic(), message.partition()))
+            return not open_partitions
+
+        wait_for(ended, f"the end of {', '.join(sorted({tp.topic for tp in wanted}))[:200]}", 300)
+    finally:
+        reader.close()
+    return messages
 
 
 def free_port() -> int:

@@ -21,11 +21,9 @@ from typing import Any
 import pytest
 import requests
 from confluent_kafka import (
-    OFFSET_BEGINNING,
     Consumer,
     ConsumerGroupTopicPartitions,
     KafkaError,
-    Message,
     SerializingProducer,
     TopicPartition,
 )
@@ -36,7 +34,7 @@ from confluent_kafka.schema_registry.avro import AvroSerializer
 from cta import schemas
 from stack.common.kafka import create_topic
 from stack.settings import PROJECT_ROOT, Endpoints, Settings, port_of
-from tests.helpers import wait_for
+from tests.helpers import read_to_end, wait_for
 
 KSQL_JSON = "application/vnd.ksql.v1+json"
 STATIONS = {40820: "Austin", 40380: "Clark/Lake", 41660: "Lake", 40890: "O'Hare"}
@@ -141,7 +139,7 @@ def latest_values(
     wait_for(
         lambda: query_caught_up(admin, bootstrap, topic), f"the query writing {topic} to read all its input", timeout
     )
-    return {key_of(m.key()): json.loads(m.value()) if m.value() else None for m in read_to_end(bootstrap, topic)}
+    return {key_of(m.key()): json.loads(m.value()) if m.value() else None for m in read_to_end(bootstrap, [topic])}
 
 
 def query_group(admin: AdminClient, sink: str) -> str | None:
@@ -195,37 +193,6 @@ def query_caught_up(admin: AdminClient, bootstrap: str, sink: str) -> bool:
         return True
     finally:
         reader.close()
-
-
-def read_to_end(bootstrap: str, topic: str) -> list[Message]:
-    """Every committed record of ``topic``, read from the start of each partition to its end."""
-    reader = Consumer(
-        {
-            "bootstrap.servers": bootstrap,
-            "group.id": f"test-{suffix()}",
-            "isolation.level": "read_committed",
-            "enable.partition.eof": True,
-            "enable.auto.commit": False,
-        }
-    )
-    messages: list[Message] = []
-    try:
-        partitions = reader.list_topics(topic, timeout=30).topics[topic].partitions
-        reader.assign([TopicPartition(topic, p, OFFSET_BEGINNING) for p in partitions])
-        open_partitions = set(partitions)
-
-        def ended() -> bool:
-            for message in reader.consume(1000, 0.5):
-                if message.error() is None:
-                    messages.append(message)
-                elif message.error().code() == KafkaError._PARTITION_EOF:
-                    open_partitions.discard(message.partition())
-            return not open_partitions
-
-        wait_for(ended, f"the end of {topic}")
-    finally:
-        reader.close()
-    return messages
 
 
 class KsqlProcess:

@@ -11,14 +11,13 @@ from confluent_kafka.admin import AdminClient
 from confluent_kafka.schema_registry import SchemaRegistryClient
 
 from stack.settings import Settings
-from tests.helpers import avro_consumer, wait_for
+from tests.helpers import avro_consumer, read_to_end, wait_for
 from tests.ksql.conftest import (
     TurnstileEvents,
     ksql,
     latest_values,
     ok,
     query_caught_up,
-    read_to_end,
     suffix,
     turnstile_topic,
 )
@@ -147,7 +146,7 @@ def read_table(
         consumer.close()
     admin = AdminClient({"bootstrap.servers": bootstrap})
     wait_for(lambda: query_caught_up(admin, bootstrap, topic), f"the query writing {topic} to read all its input")
-    return {message.key(): json.loads(message.value()) for message in read_to_end(bootstrap, topic)}
+    return {message.key(): json.loads(message.value()) for message in read_to_end(bootstrap, [topic])}
 
 
 RIDES = [
