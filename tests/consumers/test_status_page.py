@@ -32,7 +32,7 @@ def stations() -> list[Record]:
     ]
 
 
-def arrival(train_id: str, station_id: int, at: int, prev: int | None = None) -> Record:
+def arrival(train_id: str, station_id: int, prev: int | None = None, *, at: int) -> Record:
     value = {
         "station_id": station_id,
         "train_id": train_id,
@@ -46,11 +46,16 @@ def arrival(train_id: str, station_id: int, at: int, prev: int | None = None) ->
 
 
 class PageServer:
-    """The status server's application on ``port``, on its own thread and event loop, fed by the test."""
+    """The status server's application on ``port``, on its own thread and event loop, fed by the test.
 
-    def __init__(self, port: int) -> None:
+    It starts with the state that ``batches`` make (each one event), as a server that has read Kafka.
+    """
+
+    def __init__(self, port: int, *batches: list[Record]) -> None:
         self.port = port
         self.status = TransitStatus()
+        for batch in batches:
+            self.status.apply(batch)
         self.loop = asyncio.new_event_loop()
         self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
         self.thread.start()
@@ -74,8 +79,16 @@ class PageServer:
         """One batch of records: one event to every open page."""
         self.call(lambda: self.status.apply(records))
 
+    def __enter__(self) -> PageServer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
     def stop(self) -> None:
-        """Stops listening and drops every connection, as a server that dies does."""
+        """Stops listening and drops every connection, as a server that dies does; again, does nothing."""
+        if self.loop.is_closed():
+            return
 
         async def close() -> None:
             self.server.stop()
@@ -108,14 +121,11 @@ def trains(view: PageView) -> tuple[set[str], set[str]]:
 
 def test_a_new_server_replaces_the_whole_picture_and_a_missed_update_brings_a_new_one() -> None:
     port = free_port()
-    first = PageServer(port)
-    first.apply(*stations())
-    first.apply(arrival("RL002", MORSE, 1000))
-    first.apply(arrival("RL001", HOWARD, 2000))
-    for n in range(1, 31):  # the first server counts its events far beyond what the second will reach
+    first = PageServer(port, stations(), [arrival("RL002", MORSE, at=1000)], [arrival("RL001", HOWARD, at=2000)])
+    for n in range(1, 31):  # RL001 shuttles: the first server counts far beyond what the second will reach
         here, there = (JARVIS, HOWARD) if n % 2 else (HOWARD, JARVIS)
-        first.apply(arrival("RL001", here, 2000 + n * 1000, prev=there))
-    with headless_chromium() as browser:
+        first.apply(arrival("RL001", here, there, at=2000 + n * 1000))
+    with first, headless_chromium() as browser:
         browser.get(f"http://localhost:{port}")
         browser.execute_script("window.testMark = true")
         before = showing(browser, lambda v: v.live == "live" and trains(v) == ({"RL001", "RL002"},) * 2, "two trains")
@@ -123,10 +133,8 @@ def test_a_new_server_replaces_the_whole_picture_and_a_missed_update_brings_a_ne
 
         first.stop()
         showing(browser, lambda v: v.live == "reconnecting", "the page reconnecting")
-        second = PageServer(port)  # knows other trains, and counts from 0 again
-        try:
-            second.apply(*stations())
-            second.apply(arrival("RL003", HOWARD, 50_000))
+        # Another server: other trains, and its events counted from 0.
+        with PageServer(port, stations(), [arrival("RL003", HOWARD, at=50_000)]) as second:
             back = showing(
                 browser, lambda v: v.live == "live" and v.stream["snapshots"] == 2, "the second server's snapshot"
             )
@@ -134,26 +142,24 @@ def test_a_new_server_replaces_the_whole_picture_and_a_missed_update_brings_a_ne
             assert trains(back) == ({"RL003"}, {"RL003"})  # RL001 and RL002 have gone
             assert back.stream["sequence"] == second.status.sequence == 2
 
-            second.apply(arrival("RL003", JARVIS, 52_000, prev=HOWARD))
+            second.apply(arrival("RL003", JARVIS, HOWARD, at=52_000))
             moved = showing(browser, lambda v: v.moves == before.moves + 1, "RL003 gliding to Jarvis")
             assert moved.stream["sequence"] == 3 and trains(moved) == ({"RL003"}, {"RL003"})
 
             # An update the page misses (as if its connection had been cut off in between): the
             # next one does not follow on, and the page asks for the whole picture again.
-            listeners = set(second.status.listeners)
+            listeners = second.call(lambda: set(second.status.listeners))
             second.call(second.status.listeners.clear)
-            second.apply(arrival("RL003", MORSE, 54_000, prev=JARVIS))
+            second.apply(arrival("RL003", MORSE, JARVIS, at=54_000))
             second.call(lambda: second.status.listeners.update(listeners))
-            second.apply(arrival("RL004", HOWARD, 55_000))
+            second.apply(arrival("RL004", HOWARD, at=55_000))
             again = showing(browser, lambda v: v.stream["snapshots"] == 3 and v.live == "live", "a new snapshot")
             assert again.stream["reopened"] == back.stream["reopened"] + 1
             assert again.stream["sequence"] == second.status.sequence == 5
             assert trains(again) == ({"RL003", "RL004"}, {"RL003", "RL004"})
 
             # RL005 arrives where RL003 stands: the server shows RL003 nowhere any more, nor does the map.
-            second.apply(arrival("RL005", MORSE, 56_000))
+            second.apply(arrival("RL005", MORSE, at=56_000))
             displaced = showing(browser, lambda v: v.stream["sequence"] == 6, "RL005 at Morse")
             assert trains(displaced) == ({"RL004", "RL005"}, {"RL004", "RL005"})
             assert displaced.marked and displaced.live == "live"
-        finally:
-            second.stop()
