@@ -47,7 +47,6 @@ SCREENSHOT = PROJECT_ROOT / "images" / "ui.png"
 
 @dataclass
 class Pipeline:
-    started: float
     url: str
     logs: Path
     simulation: Script
@@ -75,7 +74,6 @@ def pipeline(running_platform: Settings, bootstrap_servers: str) -> Iterator[Pip
     logs = Path(tempfile.mkdtemp(prefix="cta-pipeline-"))
     port = free_port()
     server_env = {"WEB_PORT": str(port)}
-    started = time.monotonic()
     simulation = Script(PRODUCERS, ["simulation.py", "--sleep", "2", "--seed", "11"], logs / "simulation.log").start()
     faust = Script(
         CONSUMERS, ["faust", "-A", "faust_stream", "worker", "-l", "info"], logs / "faust.log", faust_env()
@@ -83,9 +81,7 @@ def pipeline(running_platform: Settings, bootstrap_servers: str) -> Iterator[Pip
     ksql = Script(CONSUMERS, ["ksql.py"], logs / "ksql.log").start()
     assert ksql.process is not None and ksql.process.wait(120) == 0, ksql.output()
     server = Script(CONSUMERS, ["server.py"], logs / "server.log", server_env).start()
-    running = Pipeline(
-        started, f"http://localhost:{port}", logs, simulation, faust, server, server_env, bootstrap_servers
-    )
+    running = Pipeline(f"http://localhost:{port}", logs, simulation, faust, server, server_env, bootstrap_servers)
     yield running
     for script in (running.server, running.faust, running.simulation):
         script.stop()
