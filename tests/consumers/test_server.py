@@ -10,33 +10,15 @@ from typing import Any
 from unittest import mock
 
 import server
-from models import Record, TransitStatus
+from models import TransitStatus
 from server import make_app
 from tornado.testing import AsyncHTTPTestCase, gen_test
 
-from cta import topics
+from tests.consumers.records import arrival, station
 
 # Tornado's test deadlines (gen_test, fetch) are 5 s unless this says otherwise: too tight a guard for a busy machine.
 os.environ.setdefault("ASYNC_TEST_TIMEOUT", "60")
 EVIL = "<script>alert('x')</script> & Co"
-
-
-def station(station_id: int, name: str, order: int, line: str = "red") -> Record:
-    value = {"station_id": station_id, "station_name": name, "order": order, "line": line}
-    return Record(topics.STATIONS_TABLE, value, 1)
-
-
-def arrival(station_id: int, train_id: str, at: int, prev: int | None = None) -> Record:
-    value = {
-        "station_id": station_id,
-        "train_id": train_id,
-        "direction": "b",
-        "line": "red",
-        "train_status": "in_service",
-        "prev_station_id": prev,
-        "prev_direction": None if prev is None else "b",
-    }
-    return Record(topics.arrivals("x", station_id), value, at)
 
 
 async def read_events(port: int, path: str, wanted: int) -> list[tuple[str, dict[str, Any]]]:

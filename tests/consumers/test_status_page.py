@@ -18,7 +18,7 @@ from models import Record, TransitStatus
 from server import make_app
 from tornado.httpserver import HTTPServer
 
-from cta import topics
+from tests.consumers.records import arrival, station
 from tests.helpers import PageView, free_port, headless_chromium, page_view, wait_for
 
 HOWARD, JARVIS, MORSE = 40900, 41190, 40100
@@ -26,23 +26,7 @@ RED = {HOWARD: "Howard", JARVIS: "Jarvis", MORSE: "Morse"}
 
 
 def stations() -> list[Record]:
-    return [
-        Record(topics.STATIONS_TABLE, {"station_id": i, "station_name": name, "order": n, "line": "red"}, 1)
-        for n, (i, name) in enumerate(RED.items())
-    ]
-
-
-def arrival(train_id: str, station_id: int, prev: int | None = None, *, at: int) -> Record:
-    value = {
-        "station_id": station_id,
-        "train_id": train_id,
-        "direction": "b",
-        "line": "red",
-        "train_status": "in_service",
-        "prev_station_id": prev,
-        "prev_direction": None if prev is None else "b",
-    }
-    return Record(topics.arrivals(RED[station_id], station_id), value, at)
+    return [station(station_id, name, order) for order, (station_id, name) in enumerate(RED.items())]
 
 
 class PageServer:
@@ -121,10 +105,10 @@ def trains(view: PageView) -> tuple[set[str], set[str]]:
 
 def test_a_new_server_replaces_the_whole_picture_and_a_missed_update_brings_a_new_one() -> None:
     port = free_port()
-    first = PageServer(port, stations(), [arrival("RL002", MORSE, at=1000)], [arrival("RL001", HOWARD, at=2000)])
+    first = PageServer(port, stations(), [arrival(MORSE, "RL002", 1000)], [arrival(HOWARD, "RL001", 2000)])
     for n in range(1, 31):  # RL001 shuttles: the first server counts far beyond what the second will reach
         here, there = (JARVIS, HOWARD) if n % 2 else (HOWARD, JARVIS)
-        first.apply(arrival("RL001", here, there, at=2000 + n * 1000))
+        first.apply(arrival(here, "RL001", 2000 + n * 1000, prev=there))
     with first, headless_chromium() as browser:
         browser.get(f"http://localhost:{port}")
         browser.execute_script("window.testMark = true")
@@ -134,7 +118,7 @@ def test_a_new_server_replaces_the_whole_picture_and_a_missed_update_brings_a_ne
         first.stop()
         showing(browser, lambda v: v.live == "reconnecting", "the page reconnecting")
         # Another server: other trains, and its events counted from 0.
-        with PageServer(port, stations(), [arrival("RL003", HOWARD, at=50_000)]) as second:
+        with PageServer(port, stations(), [arrival(HOWARD, "RL003", 50_000)]) as second:
             back = showing(
                 browser, lambda v: v.live == "live" and v.stream["snapshots"] == 2, "the second server's snapshot"
             )
@@ -142,7 +126,7 @@ def test_a_new_server_replaces_the_whole_picture_and_a_missed_update_brings_a_ne
             assert trains(back) == ({"RL003"}, {"RL003"})  # RL001 and RL002 have gone
             assert back.stream["sequence"] == second.status.sequence == 2
 
-            second.apply(arrival("RL003", JARVIS, HOWARD, at=52_000))
+            second.apply(arrival(JARVIS, "RL003", 52_000, prev=HOWARD))
             moved = showing(browser, lambda v: v.moves == before.moves + 1, "RL003 gliding to Jarvis")
             assert moved.stream["sequence"] == 3 and trains(moved) == ({"RL003"}, {"RL003"})
 
@@ -150,16 +134,16 @@ def test_a_new_server_replaces_the_whole_picture_and_a_missed_update_brings_a_ne
             # next one does not follow on, and the page asks for the whole picture again.
             listeners = second.call(lambda: set(second.status.listeners))
             second.call(second.status.listeners.clear)
-            second.apply(arrival("RL003", MORSE, JARVIS, at=54_000))
+            second.apply(arrival(MORSE, "RL003", 54_000, prev=JARVIS))
             second.call(lambda: second.status.listeners.update(listeners))
-            second.apply(arrival("RL004", HOWARD, at=55_000))
+            second.apply(arrival(HOWARD, "RL004", 55_000))
             again = showing(browser, lambda v: v.stream["snapshots"] == 3 and v.live == "live", "a new snapshot")
             assert again.stream["reopened"] == back.stream["reopened"] + 1
             assert again.stream["sequence"] == second.status.sequence == 5
             assert trains(again) == ({"RL003", "RL004"}, {"RL003", "RL004"})
 
             # RL005 arrives where RL003 stands: the server shows RL003 nowhere any more, nor does the map.
-            second.apply(arrival("RL005", MORSE, at=56_000))
+            second.apply(arrival(MORSE, "RL005", 56_000))
             displaced = showing(browser, lambda v: v.stream["sequence"] == 6, "RL005 at Morse")
             assert trains(displaced) == ({"RL004", "RL005"}, {"RL004", "RL005"})
             assert displaced.marked and displaced.live == "live"
