@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 # Wheels are cached in a git-ignored folder so that a second setup needs no network.
 PIP_CACHE := .cache/pip
 
-.PHONY: setup jars system-packages run test test-unit bench lint format platform-up platform-down clean diagram
+.PHONY: setup jars system-packages run test test-unit bench soak soak-memory lint format platform-up platform-down clean diagram
 
 # The jars are cached by a hash of their inputs: a second `make setup` does not call Maven.
 setup: $(VENV)/.installed jars system-packages
@@ -36,6 +36,17 @@ test-unit: $(VENV)/.installed
 
 bench: setup
 	$(PY) -m bench
+
+# The four classic commands in all 24 orders with random gaps, and the time to a full page (about 40 min;
+# SOAK_ARGS="--orders 4 --gap-max 10" shortens it). Results in bench/soak_orders.json.
+soak: setup
+	$(PY) -m bench.soak_orders $(SOAK_ARGS)
+
+# `make run` for 30 min at five times its pace, every process's memory sampled (MINUTES=3 to try it).
+# Results in bench/soak_memory.json and images/soak_memory.svg.
+MINUTES ?= 30
+soak-memory: setup
+	$(PY) -m bench.soak_memory --minutes $(MINUTES)
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import os
 import signal
 import subprocess
@@ -75,6 +76,11 @@ APPLICATION = [
     # The connector step above has configured the stations connector already.
     Process("simulation", "producers", ["simulation.py", "--no-connector"]),
 ]
+
+
+def with_simulation_options(processes: list[Process], options: list[str]) -> list[Process]:
+    """The application with ``options`` added to the simulation's command line (``run.py --sleep 1``)."""
+    return [dataclasses.replace(p, command=[*p.command, *options]) if p.name == "simulation" else p for p in processes]
 
 
 @dataclass
@@ -230,13 +236,22 @@ def main() -> int:
         action="store_true",
         help="do not start the local platform: use the one at the configured endpoints (e.g. docker-compose)",
     )
-    own_platform = not parser.parse_args().no_platform
+    parser.add_argument(
+        "--sleep",
+        type=float,
+        help="wall-clock seconds per simulated step, for the simulation (its default: 5; 1 is five times its pace)",
+    )
+    args = parser.parse_args()
+    own_platform = not args.no_platform
+    processes = (
+        APPLICATION if args.sleep is None else with_simulation_options(APPLICATION, ["--sleep", f"{args.sleep:g}"])
+    )
     settings = load()
     was_running = not own_platform or bool(lifecycle.running_services(settings))
     # Ctrl+C and SIGTERM both end the run, even when it was started with SIGINT ignored (in the background).
     signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt))
-    supervisor = Supervisor(settings, APPLICATION)
+    supervisor = Supervisor(settings, processes)
     try:
         bootstrap = settings.endpoints.kafka_bootstrap_servers
         if own_platform:

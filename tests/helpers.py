@@ -394,3 +394,14 @@ def page_view(browser: Any) -> PageView:
         weather=raw["weather"],
         marked=raw["marked"],
     )
+
+
+def zigzag_varint(data: bytes, at: int) -> int:
+    """The Avro int (zig-zag varint) at ``data[at]``: reads a record's first field without its schema."""
+    shift = result = 0
+    while True:
+        byte = data[at]
+        result |= (byte & 0x7F) << shift
+        if byte < 0x80:
+            return (result >> 1) ^ -(result & 1)
+        shift, at = shift + 7, at + 1

@@ -36,7 +36,16 @@ from confluent_kafka.admin import AdminClient
 from cta import topics
 from producers.models.data import LINES, line_stations
 from stack.settings import PROJECT_ROOT, Settings
-from tests.helpers import PageView, Script, free_port, headless_chromium, page_entries, page_view, wait_for
+from tests.helpers import (
+    PageView,
+    Script,
+    free_port,
+    headless_chromium,
+    page_entries,
+    page_view,
+    wait_for,
+    zigzag_varint,
+)
 
 CONSUMERS = PROJECT_ROOT / "consumers"
 PRODUCERS = PROJECT_ROOT / "producers"
@@ -316,16 +325,6 @@ def turnstile_events(bootstrap: str) -> Counter[int]:
     finally:
         consumer.close()
     return counts
-
-
-def zigzag_varint(data: bytes, at: int) -> int:
-    shift = result = 0
-    while True:
-        byte = data[at]
-        result |= (byte & 0x7F) << shift
-        if byte < 0x80:
-            return (result >> 1) ^ -(result & 1)
-        shift, at = shift + 7, at + 1
 
 
 def turnstile_summary(bootstrap: str) -> dict[int, int]:

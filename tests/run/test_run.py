@@ -137,3 +137,12 @@ def test_the_status_line_lists_the_lag_of_groups_that_commit_and_leaves_out_thos
     finally:
         for consumer in consumers.values():
             consumer.close()
+
+
+def test_sleep_reaches_the_simulation_alone() -> None:
+    """``run.py --sleep 1`` (the memory soak's pace) changes the simulation's command line and no other."""
+    changed = {p.name: p for p in run.with_simulation_options(run.APPLICATION, ["--sleep", "1"])}
+    for process in run.APPLICATION:
+        expected = [*process.command, "--sleep", "1"] if process.name == "simulation" else process.command
+        assert changed[process.name].command == expected
+    assert SIMULATION.command == ["simulation.py", "--no-connector"]  # the table itself is left as it was

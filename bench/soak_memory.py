@@ -1,0 +1,320 @@
+"""``make soak-memory``: ``make run`` for half an hour at five times its pace, and every process's memory.
+
+Runs ``run.py --sleep 1`` (what ``make run`` runs, the simulation five times faster than its
+default of one step every 5 s) on a private platform of its own, with every piece on: the
+stations connector, KSQL's table, the Faust worker, the status server with a page holding its
+event stream open (a browser's), the simulation with all three lines and the weather. Every
+``--every`` seconds it samples the resident memory (RSS) of each process: the Kafka and Connect
+JVMs, PostgreSQL with its children, our Schema Registry, REST Proxy and KSQL servers, the Faust
+worker, the status server and the simulation. After the warm-up, each process's RSS must stay
+within 10 % (its highest sample against its lowest): a process whose memory grows with the run
+would, left running for days, take the machine.
+
+A 30-minute run writes ``bench/soak_memory.json`` (date, machine, commit, every sample) and
+``images/soak_memory.svg`` (MiB over minutes, a line per process); a shorter one (``--minutes 3``
+to try it) writes both into a temporary folder unless ``--output DIR`` says where.
+
+    python -m bench.soak_memory [--minutes 30] [--warmup 5] [--every 10]
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import psutil
+import requests
+
+from bench.soak_orders import provenance
+from bench.svg_chart import line_chart
+from stack.settings import PROJECT_ROOT
+from tests.start_orders import Filled, NotFull, Run, page_status, private_env, wait_full
+
+HERE = Path(__file__).resolve().parent
+RESULTS = HERE / "soak_memory.json"
+CHART = PROJECT_ROOT / "images" / "soak_memory.svg"
+PORT_BASE = 19800
+"""Kafka on 19892, the servers on 1888x, PostgreSQL on 16832 (tests/start_orders.private_env)."""
+FULL_RUN_MINUTES = 30.0
+TOLERANCE = 0.10
+SLEEP = 1.0
+"""The simulation's seconds per step: five times its default pace (5 s)."""
+PLATFORM = {
+    "kafka-1": "Kafka",
+    "connect": "Connect",
+    "postgres": "PostgreSQL",
+    "schema-registry": "Schema Registry",
+    "rest-proxy": "REST Proxy",
+    "ksql": "KSQL server",
+}
+"""The platform's services (names in its services.json) and how the results call them."""
+APPLICATION = {"faust": "Faust worker", "server.py": "status server", "simulation.py": "simulation"}
+"""The application's processes (a word of their command line) and how the results call them."""
+PROCESSES = [*PLATFORM.values(), *APPLICATION.values()]
+
+
+@dataclass
+class Samples:
+    minutes: list[float] = field(default_factory=list)
+    rss_mib: dict[str, list[float | None]] = field(default_factory=lambda: {name: [] for name in PROCESSES})
+
+    def add(self, minute: float, rss: dict[str, float | None]) -> None:
+        self.minutes.append(round(minute, 2))
+        for name in PROCESSES:
+            self.rss_mib[name].append(rss.get(name))
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--minutes", type=float, default=FULL_RUN_MINUTES, help="how long to run (default 30)")
+    parser.add_argument("--warmup", type=float, help="minutes left out of the check (default 5; half of a shorter run)")
+    parser.add_argument("--every", type=float, default=10.0, help="seconds between samples (default 10)")
+    parser.add_argument("--base", type=int, default=PORT_BASE, help=f"port base of the private platform ({PORT_BASE})")
+    parser.add_argument("--output", type=Path, help="folder for the JSON and the SVG (default: see above)")
+    args = parser.parse_args(argv)
+    if args.warmup is None:
+        args.warmup = min(5.0, args.minutes / 2)
+    return args
+
+
+def _tree_rss(pid: int) -> float | None:
+    """MiB of a process and its children, or None when it is not running."""
+    try:
+        root = psutil.Process(pid)
+        processes = [root, *root.children(recursive=True)]
+    except psutil.Error:
+        return None
+    total = 0
+    for process in processes:
+        with contextlib.suppress(psutil.Error):  # a child that ended between the listing and the reading
+            total += process.memory_info().rss
+    return total / 2**20
+
+
+def sample(data_dir: Path, run_py: int) -> dict[str, float | None]:
+    """Each process's RSS in MiB: the platform's from its services file, the application's among run.py's children."""
+    services = (
+        json.loads((data_dir / "services.json").read_text())["services"]
+        if (data_dir / "services.json").exists()
+        else {}
+    )
+    rss: dict[str, float | None] = {
+        title: _tree_rss(services[name]["pid"]) for name, title in PLATFORM.items() if name in services
+    }
+    with contextlib.suppress(psutil.Error):
+        for child in psutil.Process(run_py).children():
+            command = " ".join(child.cmdline())
+            for word, title in APPLICATION.items():
+                if word in command:
+                    rss[title] = _tree_rss(child.pid)
+    return rss
+
+
+class EventStream(threading.Thread):
+    """A page's event stream held open the whole run, as a browser holds it; counts the updates."""
+
+    def __init__(self, url: str) -> None:
+        super().__init__(daemon=True)
+        self.url = url
+        self.updates = 0
+        self.error: str | None = None
+
+    def run(self) -> None:
+        try:
+            with requests.get(f"{self.url}/events", stream=True, timeout=60) as response:
+                for line in response.iter_lines():
+                    if line.startswith(b"event: update"):
+                        self.updates += 1
+        except requests.RequestException as error:
+            self.error = f"{type(error).__name__}: {error}"
+
+
+@contextlib.contextmanager
+def make_run(env: dict[str, str], log: Path) -> Iterator[subprocess.Popen[bytes]]:
+    """``run.py --sleep 1`` with its own platform; stopped with Ctrl+C's signal, as a user stops it."""
+    with log.open("ab") as output:
+        process = subprocess.Popen(
+            [sys.executable, "run.py", "--sleep", f"{SLEEP:g}"], cwd=PROJECT_ROOT, env=env, stdout=output, stderr=output
+        )
+    try:
+        yield process
+    finally:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(300)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def soak(env: dict[str, str], folder: Path, args: argparse.Namespace) -> tuple[Samples, dict[str, Any]]:
+    """Runs make run for ``args.minutes``, sampling every ``args.every`` s from its start; returns what was seen.
+
+    Meanwhile a thread waits for the page to be full, then holds its event stream open.
+    """
+    samples = Samples()
+    data_dir = Path(env["STACK_DATA_DIR"])
+    stream = EventStream(f"http://localhost:{env['WEB_PORT']}")
+    with make_run(env, folder / "run.log") as process, ThreadPoolExecutor(1) as pool:
+        started = time.monotonic()
+        filling: Future[Filled] | None = None
+        next_sample = started
+        while (now := time.monotonic()) - started < args.minutes * 60:
+            if process.poll() is not None:
+                raise RuntimeError(f"run.py exited with {process.returncode}: see {folder / 'run.log'}")
+            samples.add((now - started) / 60, sample(data_dir, process.pid))
+            if filling is None and page_status(stream.url) is not None:
+                # A Run with no scripts of its own: wait_full only reads the page and the turnstile topic.
+                filling = pool.submit(wait_full, Run(env, ("run.py",), [], last_start=started), 300)
+            if filling is not None and filling.done() and stream.ident is None:  # not started yet
+                print(f"The page is full {filling.result().seconds:.1f} s after run.py started.", flush=True)
+                stream.start()
+            next_sample += args.every
+            time.sleep(max(0.0, next_sample - time.monotonic()))
+        if filling is None:
+            raise RuntimeError(f"The status page never answered: see {folder / 'run.log'}")
+        filled = filling.result()
+        try:
+            wait_full(Run(env, ("run.py",), [], last_start=time.monotonic()), timeout=60)
+            at_the_end = None
+        except NotFull as error:
+            at_the_end = str(error)
+    seen = {
+        "seconds_to_full_page": round(filled.seconds, 1),
+        "page_full_at_the_end": at_the_end is None,
+        "page_at_the_end_lacked": at_the_end,
+        "event_stream_updates": stream.updates,
+        "event_stream_error": stream.error,
+    }
+    return samples, seen
+
+
+def verdicts(samples: Samples, warmup: float) -> dict[str, dict[str, Any]]:
+    """Per process: min, max and growth after the warm-up, a trend in MiB per hour, and whether it stays flat."""
+    after = [i for i, minute in enumerate(samples.minutes) if minute >= warmup]
+    result = {}
+    for name, values in samples.rss_mib.items():
+        kept = [(samples.minutes[i], values[i]) for i in after if values[i] is not None]
+        if not kept:
+            result[name] = {"flat": False, "problem": "never seen after the warm-up"}
+            continue
+        low, high = min(v for _, v in kept), max(v for _, v in kept)
+        gaps = len(after) - len(kept)
+        result[name] = {
+            "min_mib": round(low, 1),
+            "max_mib": round(high, 1),
+            "growth": round((high - low) / low, 3),
+            "trend_mib_per_hour": round(_slope(kept) * 60, 1),
+            "first_mib": round(kept[0][1], 1),
+            "last_mib": round(kept[-1][1], 1),
+            "flat": (high - low) / low <= TOLERANCE and gaps == 0,
+            "problem": f"missing in {gaps} samples" if gaps else None,
+        }
+    return result
+
+
+def _slope(points: list[tuple[float, float]]) -> float:
+    """Least-squares slope of (minute, MiB): MiB per minute."""
+    if len(points) < 2:
+        return 0.0
+    mean_x = sum(x for x, _ in points) / len(points)
+    mean_y = sum(y for _, y in points) / len(points)
+    spread = sum((x - mean_x) ** 2 for x, _ in points)
+    return sum((x - mean_x) * (y - mean_y) for x, y in points) / spread if spread else 0.0
+
+
+def report(checks: dict[str, dict[str, Any]]) -> str:
+    """A Markdown table of the checks, one row per process."""
+    lines = [
+        f"| {'process':16} | {'min MiB':>8} | {'max MiB':>8} | {'growth':>7} | {'trend MiB/h':>11} | flat |",
+        f"| {'-' * 16} | {'-' * 8}:| {'-' * 8}:| {'-' * 7}:| {'-' * 11}:| ---- |",
+    ]
+    for name, check in checks.items():
+        if "min_mib" not in check:
+            lines.append(f"| {name:16} | {check['problem']} |")
+            continue
+        flat = "yes" if check["flat"] else "NO"
+        if check["problem"]:
+            flat += f" ({check['problem']})"
+        lines.append(
+            f"| {name:16} | {check['min_mib']:8,.1f} | {check['max_mib']:8,.1f} | {check['growth']:7.1%} "
+            f"| {check['trend_mib_per_hour']:+11,.1f} | {flat} |"
+        )
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    folder = Path(tempfile.mkdtemp(prefix="cta-soak-memory-"))
+    data_dir = folder / "platform"
+    env = {**os.environ, **private_env(args.base, data_dir), "PYTHONUNBUFFERED": "1"}
+    print(
+        f"make run at five times its pace for {args.minutes:g} min, a sample every {args.every:g} s; "
+        f"logs in {data_dir / 'logs'}.",
+        flush=True,
+    )
+    origin = provenance()
+    samples, seen = soak(env, folder, args)
+    checks = verdicts(samples, args.warmup)
+    print(report(checks))
+    print(
+        f"Event stream: {seen['event_stream_updates']:,} updates; "
+        f"the page was full at the end: {seen['page_full_at_the_end']}."
+    )
+    record = {
+        **origin,
+        "command": "python -m bench.soak_memory " + " ".join(sys.argv[1:]),
+        "minutes": args.minutes,
+        "warmup_minutes": args.warmup,
+        "every_s": args.every,
+        "simulation_sleep_s": SLEEP,
+        "tolerance": TOLERANCE,
+        "seen": seen,
+        "processes": checks,
+        "samples": {
+            "minutes": samples.minutes,
+            "rss_mib": {k: [None if v is None else round(v, 1) for v in vs] for k, vs in samples.rss_mib.items()},
+        },
+    }
+    json_path, svg_path = outputs(args, folder)
+    json_path.write_text(json.dumps(record, indent=1) + "\n")
+    svg_path.write_text(
+        line_chart(
+            f"RSS of each process, make run at five times its pace ({origin['date'][:10]})",
+            samples.minutes,
+            samples.rss_mib,
+            "minutes since run.py started",
+            "MiB (log scale)",
+            shade_until=args.warmup,
+            shade_label="warm-up",
+        )
+    )
+    print(f"Wrote {json_path} and {svg_path}")
+    flat = all(check["flat"] for check in checks.values())
+    return 0 if flat and seen["page_full_at_the_end"] and not seen["event_stream_error"] else 1
+
+
+def outputs(args: argparse.Namespace, folder: Path) -> tuple[Path, Path]:
+    """Where the JSON and the SVG go: ``--output``, the tracked files for a full run, else the run's folder."""
+    if args.output:
+        args.output.mkdir(parents=True, exist_ok=True)
+        return args.output / RESULTS.name, args.output / CHART.name
+    if args.minutes >= FULL_RUN_MINUTES:
+        return RESULTS, CHART
+    return folder / RESULTS.name, folder / CHART.name
+
+
+if __name__ == "__main__":
+    sys.exit(main())
