@@ -78,17 +78,20 @@ class EventsHandler(StatusHandler):
         self.set_header("Content-Type", "text/event-stream")
         self.set_header("Cache-Control", "no-cache")
         self.gone = asyncio.Event()
-        self.write(b"retry: 2000\n\n" + self.status.snapshot_event())
-        try:
-            await self.flush()
-        except StreamClosedError:
-            return
         stream = self.request.connection.stream  # type: ignore[attr-defined]
         stream.max_write_buffer_size = MAX_BUFFERED
         # Each update goes out at once: Nagle's algorithm would hold one back until the browser has
         # acknowledged the previous one, which a delayed ACK makes up to 40 ms.
         stream.set_nodelay(True)
+        # Listening from the moment the snapshot is written: an update published while it is still on
+        # its way follows it instead of being lost.
+        self.write(b"retry: 2000\n\n" + self.status.snapshot_event())
         self.status.listeners.add(self.send)
+        try:
+            await self.flush()
+        except StreamClosedError:
+            self.status.listeners.discard(self.send)
+            return
         try:
             while not self.gone.is_set():
                 try:

@@ -7,18 +7,23 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pytest
 import requests
-from confluent_kafka import Consumer, DeserializingConsumer, Message
+from confluent_kafka import OFFSET_BEGINNING, Consumer, DeserializingConsumer, KafkaError, Message, TopicPartition
 from confluent_kafka.admin import AdminClient
 from confluent_kafka.schema_registry import SchemaRegistryClient
 from confluent_kafka.schema_registry.avro import AvroDeserializer
@@ -80,13 +85,15 @@ def read_all(bootstrap: str, topic: str, count: int, deserializing: Deserializin
     )
     consumer.subscribe([topic])
     messages: list[Message] = []
+
+    def all_read() -> bool:
+        message = consumer.poll(1.0)
+        if message is not None and message.error() is None:
+            messages.append(message)
+        return len(messages) >= count
+
     try:
-        for _ in range(60):
-            message = consumer.poll(1.0)
-            if message is not None and message.error() is None:
-                messages.append(message)
-            if len(messages) == count:
-                break
+        wait_for(all_read, f"{count} message(s) of {topic}", 120, every=0)
     finally:
         consumer.close()
     assert len(messages) == count
@@ -121,13 +128,15 @@ def subscribe(http: requests.Session, base: str, *topics: str) -> None:
 def read_until(http: requests.Session, base: str, accept: str, count: int) -> list[dict[str, Any]]:
     """Polls like a real client: the first reads may be empty while the group forms."""
     records: list[dict[str, Any]] = []
-    for _ in range(40):
-        response = http.get(f"{base}/records", params={"timeout": 1000}, headers={"Accept": accept})
+
+    def enough() -> bool:
+        response = http.get(f"{base}/records", params={"timeout": 1000}, headers={"Accept": accept}, timeout=60)
         assert response.status_code == 200, response.text
         assert response.headers["Content-Type"].startswith(accept)
-        records += response.json()
-        if len(records) >= count:
-            break
+        records.extend(response.json())
+        return len(records) >= count
+
+    wait_for(enough, f"{count} record(s) from {base}", 120, every=0)
     return records
 
 
@@ -163,6 +172,45 @@ def recorded_messages(prefix: str) -> list[dict[str, Any]]:
     """
     rows = [json.loads(line) for line in RECORDED.read_text().splitlines()]
     return [row for row in rows if row["topic"].startswith(prefix)]
+
+
+def read_to_end(bootstrap: str, topics: Iterable[str]) -> list[Message]:
+    """Every committed record of ``topics``, from the start of each partition to where it ends now.
+
+    Partitions are assigned, not subscribed: there is no group to join, so a busy machine makes the
+    read slower but never shorter. Topics that do not exist are left out (asking for one by name
+    could make the broker create it).
+    """
+    reader = Consumer(
+        {
+            "bootstrap.servers": bootstrap,
+            "group.id": f"test-{uuid.uuid4().hex}",
+            "isolation.level": "read_committed",
+            "enable.partition.eof": True,
+            "enable.auto.commit": False,
+        }
+    )
+    messages: list[Message] = []
+    try:
+        existing = reader.list_topics(timeout=30).topics
+        wanted = [
+            TopicPartition(t, p, OFFSET_BEGINNING) for t in topics if t in existing for p in existing[t].partitions
+        ]
+        reader.assign(wanted)
+        open_partitions = {(tp.topic, tp.partition) for tp in wanted}
+
+        def ended() -> bool:
+            for message in reader.consume(10_000, 0.5):
+                if message.error() is None:
+                    messages.append(message)
+                elif message.error().code() == KafkaError._PARTITION_EOF:
+                    open_partitions.discard((message.topic(), message.partition()))
+            return not open_partitions
+
+        wait_for(ended, f"the end of {', '.join(sorted({tp.topic for tp in wanted}))[:200]}", 300)
+    finally:
+        reader.close()
+    return messages
 
 
 def free_port() -> int:
@@ -244,6 +292,108 @@ def run_stack(env: dict[str, str], *args: str, check: bool = True) -> subprocess
     if check and result.returncode != 0:
         raise AssertionError(f"stack {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
     return result
+
+
+CHROMIUM_FLAGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+)
+"""Chromium without a display, as root, and without the calls home that a test has no use for."""
+
+
+@contextmanager
+def headless_chromium(width: int = 1600, height: int = 1200) -> Iterator[Any]:
+    """A selenium-driven headless Chromium in a fresh profile, removed afterwards; skips the test if not installed."""
+    webdriver = pytest.importorskip("selenium.webdriver")
+    chromium, chromedriver = shutil.which("chromium"), shutil.which("chromedriver")
+    if not (chromium and chromedriver):
+        pytest.skip("Chromium is not installed: `make setup` installs the packages chromium and chromium-driver")
+    from selenium.webdriver.chrome.service import Service
+
+    profile = tempfile.mkdtemp(prefix="cta-chromium-")
+    options = webdriver.ChromeOptions()
+    options.binary_location = chromium
+    for argument in (*CHROMIUM_FLAGS, f"--window-size={width},{height}", f"--user-data-dir={profile}"):
+        options.add_argument(argument)
+    browser = webdriver.Chrome(options=options, service=Service(chromedriver))
+    try:
+        yield browser
+    finally:
+        browser.quit()
+        shutil.rmtree(profile, ignore_errors=True)
+
+
+@dataclass
+class PageView:
+    """What the status page shows in the browser, read in one go (so that all of it is of one moment)."""
+
+    live: str
+    """The ``#live`` badge: connecting, live or reconnecting."""
+    stream: dict[str, int]
+    """The script's counters (``#live``'s data-*): opens, errors, reopened, snapshots, sequence."""
+    moves: int
+    """Trains that glided on the map to a new platform."""
+    stations: dict[str, dict[int, str]]
+    """Per line, the rows of its table: station id -> name."""
+    entries: dict[int, int]
+    """The stations whose row shows a turnstile total, with it."""
+    at_platforms: dict[str, set[str]]
+    """Per line, the trains its table shows at a platform."""
+    on_map: dict[str, set[str]]
+    """Per line, the trains drawn on the map."""
+    weather: str
+    """The weather's status, empty while there is none."""
+    marked: bool
+    """Whether ``window.testMark`` is still set: the page has not been loaded again since it was set."""
+
+
+PAGE_VIEW = """
+const live = document.getElementById("live");
+const lines = {};
+for (const article of document.querySelectorAll("article[data-line]")) {
+  lines[article.dataset.line] = [...article.querySelectorAll("tbody tr")].map((row) => [
+    Number(row.dataset.station),
+    row.querySelector("td.name").textContent,
+    row.querySelector("td.entries").textContent,
+    [...row.querySelectorAll(".train")].map((pill) => pill.textContent),
+  ]);
+}
+const markers = [...document.querySelectorAll("#trains .train-marker")].map((m) => [m.classList[1], m.dataset.train]);
+return {
+  live: live.textContent,
+  stream: { ...live.dataset },
+  moves: Number(document.getElementById("map").dataset.moves || 0),
+  lines,
+  markers,
+  weather: document.getElementById("weather").dataset.status,
+  marked: window.testMark === true,
+};
+"""
+
+
+def page_view(browser: Any) -> PageView:
+    raw = browser.execute_script(PAGE_VIEW)
+    rows = raw["lines"]
+    on_map: dict[str, set[str]] = {color: set() for color in rows}
+    for color, train in raw["markers"]:
+        on_map.setdefault(color, set()).add(train)
+    return PageView(
+        live=raw["live"],
+        stream={name: int(value) for name, value in raw["stream"].items() if value != ""},
+        moves=raw["moves"],
+        stations={color: {row[0]: row[1] for row in line} for color, line in rows.items()},
+        entries={row[0]: int(row[2].replace(",", "")) for line in rows.values() for row in line if row[2]},
+        at_platforms={color: {train for row in line for train in row[3]} for color, line in rows.items()},
+        on_map=on_map,
+        weather=raw["weather"],
+        marked=raw["marked"],
+    )
 
 
 def zigzag_varint(data: bytes, at: int) -> int:

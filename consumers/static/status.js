@@ -3,16 +3,38 @@
 // changed: the rows of the stations concerned, the trains on the map (which glide from station
 // to station), the weather. Every text goes through textContent, so names are never parsed as
 // HTML. Times to the next train count down between updates against the server's clock.
+//
+// The stream survives the server: while it cannot be reached, the browser retries by itself
+// (every `retry` ms the server asked for) and the page keeps its last picture, marked
+// "reconnecting". An answer that is not an event stream (a 5xx while the server starts, a proxy's
+// error page) makes the browser give up on that EventSource for good: the script then opens a new
+// one, after a capped, jittered backoff. Each connection starts with a snapshot, which replaces the
+// whole picture: trains it does not show leave the map, and the sequence numbers of the updates
+// that follow are the new server's.
 (() => {
   const SVG = "http://www.w3.org/2000/svg";
   const TRAIN_OFFSET = 6; // map units between a line and its trains, a side per direction
   const MARGIN = 60; // map units around the lines, room for the terminals' names
+  const REOPEN_FIRST = 1000; // ms before the first new EventSource after the browser closed one
+  const REOPEN_MAX = 10000; // ms: the backoff doubles up to this
   const state = {
     lines: {}, // color -> {color, towards, stations: [...], byId: Map, due: {}}
+    layout: "", // the lines' colors and stations, as the map was drawn for them
+    sequence: null, // number of the last event applied; null before the first snapshot
     clockOffset: 0, // server clock minus ours, in ms
     places: null, // station id -> [x, y] on the map
     trains: new Map(), // "line:train_id" -> SVG group
     moves: 0,
+  };
+  const stream = {
+    source: null, // the EventSource followed; events of an older one are ignored
+    reopening: null, // timer of the next new EventSource
+    failures: 0, // new EventSources opened in a row without a snapshot: sets the backoff
+    // Counted for the browser test (data-* attributes of #live):
+    opens: 0, // connections opened
+    errors: 0, // error events: a connection lost, or an attempt that failed
+    reopened: 0, // EventSources the script made anew after the browser closed one
+    snapshots: 0,
   };
 
   // --- small helpers -----------------------------------------------------------------------
@@ -72,8 +94,29 @@
     row.cells[3].textContent = station.entries === null ? "" : station.entries.toLocaleString("en-US");
   }
 
+  // The article of a line, made if the page was served without it.
+  function lineArticle(color) {
+    let article = document.querySelector(`article[data-line="${color}"]`);
+    if (article) return article;
+    article = el("article", `line line-${color}`);
+    article.dataset.line = color;
+    const heading = el("h2", "", `${title(color)} Line `);
+    heading.appendChild(el("span", "total"));
+    article.appendChild(heading);
+    const table = el("table");
+    const header = table.createTHead().insertRow();
+    header.appendChild(el("th", "name", "Station"));
+    header.appendChild(el("th", "dir"));
+    header.appendChild(el("th", "dir"));
+    header.appendChild(el("th", "entries", "Entries"));
+    table.createTBody();
+    article.appendChild(table);
+    document.querySelector("section.lines").appendChild(article);
+    return article;
+  }
+
   function renderLine(line) {
-    const article = document.querySelector(`article[data-line="${line.color}"]`);
+    const article = lineArticle(line.color);
     const headers = article.querySelectorAll("thead th.dir");
     // A narrow column: a terminal's name may wrap after a slash (Harlem/ Lake).
     headers[0].textContent = `to ${line.towards.a || "A"}`.replace(/\//g, "/\u200b");
@@ -198,11 +241,42 @@
     }
     svg("g", { id: "trains" }, map);
     state.trains.clear();
+    state.layout = layoutOf(state.lines);
+    placeTrains();
+  }
+
+  // The lines' colors and their stations in order: the map is drawn again only if these change.
+  function layoutOf(lines) {
+    return JSON.stringify(Object.values(lines).map((line) => [line.color, line.stations.map((s) => s.station_id)]));
+  }
+
+  // Puts every train the tables show at its platform, at once, and takes the others off the map.
+  function placeTrains() {
     for (const line of Object.values(state.lines)) {
       for (const station of line.stations) {
         for (const direction of ["a", "b"]) {
           if (station[direction]) moveTrain(line.color, station[direction], station.station_id, direction, false);
         }
+      }
+    }
+    pruneTrains();
+  }
+
+  // A train no platform shows any more has gone: another train has arrived where it stood (an
+  // arrival of it was lost, or the simulation restarted), or a new server does not know it.
+  function pruneTrains() {
+    const shown = new Set();
+    for (const line of Object.values(state.lines)) {
+      for (const station of line.stations) {
+        for (const direction of ["a", "b"]) {
+          if (station[direction]) shown.add(`${line.color}:${station[direction].train_id}`);
+        }
+      }
+    }
+    for (const [key, marker] of state.trains) {
+      if (!shown.has(key)) {
+        marker.remove();
+        state.trains.delete(key);
       }
     }
   }
@@ -229,7 +303,7 @@
     const key = `${color}:${train.train_id}`;
     let marker = state.trains.get(key);
     if (!marker) {
-      marker = svg("g", { class: `train-marker ${color}` }, document.getElementById("trains"));
+      marker = svg("g", { class: `train-marker ${color}`, "data-train": train.train_id }, document.getElementById("trains"));
       svg("circle", { r: 5 }, marker);
       svg("title", {}, marker);
       state.trains.set(key, marker);
@@ -245,7 +319,10 @@
   }
 
   // --- the event stream ---------------------------------------------------------------------
+  // A snapshot is the whole picture: whatever the page showed before (from this server or an
+  // earlier one) is replaced, and the updates that follow count from its sequence number.
   function applySnapshot(snapshot) {
+    state.sequence = snapshot.sequence;
     state.clockOffset = snapshot.now - Date.now();
     state.lines = {};
     for (const line of snapshot.lines) {
@@ -253,13 +330,22 @@
       state.lines[line.color] = line;
       renderLine(line);
     }
+    for (const article of document.querySelectorAll("article[data-line]")) {
+      if (!state.lines[article.dataset.line]) article.remove();
+    }
     renderWeather(snapshot.weather);
     renderCounters();
     renderTotals();
-    if (state.cityMap) drawMap(state.cityMap);
+    if (!state.cityMap) loadMap();
+    else if (layoutOf(state.lines) !== state.layout) drawMap(state.cityMap);
+    else placeTrains();
   }
 
+  // Returns false if the update does not follow the last event applied: the picture is then stale.
   function applyUpdate(update) {
+    if (state.sequence === null || update.sequence <= state.sequence) return true; // already in the picture
+    if (update.sequence !== state.sequence + 1) return false;
+    state.sequence = update.sequence;
     state.clockOffset = update.now - Date.now();
     for (const station of update.stations) {
       const line = state.lines[station.line];
@@ -277,34 +363,105 @@
     for (const arrival of update.arrivals) {
       if (moveTrain(arrival.line, arrival, arrival.station_id, arrival.direction, true)) state.moves += 1;
     }
+    pruneTrains();
     document.getElementById("map").dataset.moves = state.moves;
     if (update.weather) renderWeather(update.weather);
     renderCounters();
     renderTotals();
     refreshDue();
+    return true;
+  }
+
+  function showStream(live) {
+    const badge = document.getElementById("live");
+    badge.textContent = live ? "live" : "reconnecting";
+    badge.className = live ? "live on" : "live off";
+    badge.title = live
+      ? "Updates arrive as they happen, no reloads"
+      : "The server cannot be reached: the page shows what it knew and reconnects by itself";
+    for (const name of ["opens", "errors", "reopened", "snapshots"]) badge.dataset[name] = stream[name];
+    badge.dataset.sequence = state.sequence === null ? "" : state.sequence;
   }
 
   function follow() {
-    const live = document.getElementById("live");
+    clearTimeout(stream.reopening);
+    stream.reopening = null;
+    if (stream.source) stream.source.close();
     const source = new EventSource("/events");
-    source.addEventListener("snapshot", (event) => applySnapshot(JSON.parse(event.data)));
-    source.addEventListener("update", (event) => applyUpdate(JSON.parse(event.data)));
-    source.onopen = () => {
-      live.textContent = "live";
-      live.className = "live on";
+    stream.source = source;
+    // Events of an EventSource given up on (they may still be queued) change nothing.
+    const current = (handler) => (event) => {
+      if (stream.source === source) handler(event);
     };
-    source.onerror = () => {
-      live.textContent = "reconnecting";
-      live.className = "live off";
-    };
+    source.addEventListener(
+      "snapshot",
+      current((event) => {
+        applySnapshot(JSON.parse(event.data));
+        stream.snapshots += 1;
+        stream.failures = 0;
+        showStream(true);
+      }),
+    );
+    source.addEventListener(
+      "update",
+      current((event) => {
+        if (applyUpdate(JSON.parse(event.data))) {
+          document.getElementById("live").dataset.sequence = state.sequence;
+        } else {
+          reopen(); // an update was missed: a new connection starts with the whole picture
+          showStream(false);
+        }
+      }),
+    );
+    source.addEventListener(
+      "open",
+      current(() => {
+        stream.opens += 1;
+        showStream(true);
+      }),
+    );
+    source.addEventListener(
+      "error",
+      current(() => {
+        stream.errors += 1;
+        // CONNECTING: the browser retries by itself. CLOSED: it has given up on this EventSource.
+        if (source.readyState === EventSource.CLOSED) reopen();
+        showStream(false);
+      }),
+    );
   }
 
-  fetch("/api/map")
-    .then((response) => response.json())
-    .then((cityMap) => {
-      state.cityMap = cityMap;
-      if (Object.keys(state.lines).length) drawMap(cityMap);
-    });
+  // A new EventSource after a backoff that doubles from REOPEN_FIRST up to REOPEN_MAX, each delay
+  // drawn between half and all of it, so that pages cut off together do not all return at once.
+  function reopen() {
+    if (stream.source) stream.source.close();
+    if (stream.reopening !== null) return;
+    const ceiling = Math.min(REOPEN_MAX, REOPEN_FIRST * 2 ** stream.failures);
+    stream.failures += 1;
+    stream.reopened += 1;
+    stream.reopening = setTimeout(follow, ceiling / 2 + (Math.random() * ceiling) / 2);
+  }
+
+  // The map's geography; fetched again with the next snapshot if the server could not give it.
+  function loadMap() {
+    if (state.mapLoading) return;
+    state.mapLoading = true;
+    fetch("/api/map")
+      .then((response) => {
+        if (!response.ok) throw new Error(`/api/map: ${response.status}`);
+        return response.json();
+      })
+      .then((cityMap) => {
+        state.cityMap = cityMap;
+        if (Object.keys(state.lines).length) drawMap(cityMap);
+      })
+      .catch(() => {})
+      .finally(() => {
+        state.mapLoading = false;
+      });
+  }
+
+  loadMap();
   follow();
   tick();
   setInterval(tick, 1000);

@@ -66,15 +66,23 @@ class CommandStore:
             self._thread.join(10)
         self._producer.flush(10)
 
-    def submit(self, command: dict[str, Any]) -> Future[tuple[int, Any]]:
-        """Writes a command; the future gives (offset, result of applying it here) once the runner has."""
+    def execute(self, command: dict[str, Any], timeout: float) -> tuple[int, Any]:
+        """Writes a command and waits until the runner has applied it here: (its offset, the result).
+
+        Raises TimeoutError after ``timeout`` seconds; the command is no longer waited for then, so
+        that commands which never come back (a write that failed) leave nothing behind.
+        """
         command_id = uuid.uuid4().hex
         future: Future[tuple[int, Any]] = Future()
         with self._lock:
             self._waiting[command_id] = future
-        self._producer.produce(self.topic, key=command_id.encode(), value=json.dumps(command).encode())
-        self._producer.flush(30)
-        return future
+        try:
+            self._producer.produce(self.topic, key=command_id.encode(), value=json.dumps(command).encode())
+            self._producer.flush(30)
+            return future.result(timeout)
+        finally:
+            with self._lock:
+                self._waiting.pop(command_id, None)
 
     def wait_applied(self, offset: int, timeout: float) -> bool:
         """Waits until the command at ``offset`` has been applied here (a client's commandSequenceNumber)."""
@@ -105,6 +113,7 @@ class CommandStore:
             self._caught_up.set()
         try:
             while not self._stopping.is_set():
+                self._producer.poll(0)  # serves the producer's log lines, which would queue up between commands
                 message = consumer.poll(0.1)
                 if message is None:
                     continue

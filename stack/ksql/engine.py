@@ -147,7 +147,7 @@ class Engine:
 
     def _submit(self, command: dict[str, Any]) -> dict[str, Any]:
         assert self.commands is not None
-        offset, result = self.commands.submit(command).result(COMMAND_TIMEOUT)
+        offset, result = self.commands.execute(command, COMMAND_TIMEOUT)
         if isinstance(result, StatementError):
             raise StatementError(str(result), command["original"])
         if isinstance(result, Exception):
@@ -567,16 +567,34 @@ class Engine:
                 }
             return entities.sources_list(statement.text, kind, chosen)
         if statement.what == "QUERIES":
-            for query in queries:
-                thread = self.running.get(query.id)
-                if thread is not None and thread.stats.last_error is not None:
-                    query.state = "ERROR"
-            return entities.queries_list(statement.text, queries)
+            if statement.extended:
+                return entities.query_descriptions(statement.text, [self._query_description(q) for q in queries])
+            return entities.queries_list(statement.text, queries, self._states(queries))
         if statement.what == "TOPICS":
             return entities.topics_list(statement.text, self._topics(statement.all))
         properties = dict(self.server_properties)
         properties.update({k: str(v) for k, v in session.properties.items()})
         return entities.properties_list(statement.text, properties, sorted(session.properties))
+
+    def _state(self, query_id: str) -> str:
+        """RUNNING, or ERROR while the query's thread waits to restart it after a failure."""
+        thread = self.running.get(query_id)
+        return thread.status if thread is not None else "RUNNING"
+
+    def _states(self, queries: list[PersistentQuery]) -> dict[str, str]:
+        return {q.id: self._state(q.id) for q in queries}
+
+    def _query_description(self, query: PersistentQuery) -> dict[str, Any]:
+        thread = self.running.get(query.id)
+        errors = [e.entity() for e in list(thread.errors)] if thread is not None else []  # a copy: the thread appends
+        return entities.query_description(
+            query,
+            self.metastore.source(query.sink),
+            self._state(query.id),
+            self.runtime.instance_id,
+            self.runtime.application_id(query.id),
+            errors,
+        )
 
     def _topics(self, include_hidden: bool) -> list[tuple[str, list[int]]]:
         try:
@@ -604,11 +622,13 @@ class Engine:
             stats = self.running[source.writer].stats
             statistics = f"total-messages: {stats.processed}"
             error_stats = f"failed-messages: {stats.skipped}"
+        readers, writers = self.metastore.readers_of(source.name), self.metastore.writers_of(source.name)
         return entities.source_description(
             text,
             source,
-            self.metastore.readers_of(source.name),
-            self.metastore.writers_of(source.name),
+            readers,
+            writers,
+            self._states(readers + writers),
             extended,
             statistics,
             error_stats,

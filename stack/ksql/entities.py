@@ -6,6 +6,7 @@ field can break them, so each builder here fills the whole set ksqlDB sends.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from stack.ksql.metastore import PersistentQuery, Source
@@ -50,20 +51,58 @@ def sources_list(text: str, kind: str, sources: list[Source]) -> dict[str, Any]:
     return {"@type": plural, "statementText": text, plural: [source_info(s) for s in sources], "warnings": []}
 
 
-def running_query(query: PersistentQuery) -> dict[str, Any]:
+def running_query(query: PersistentQuery, state: str) -> dict[str, Any]:
+    """A query as SHOW QUERIES lists it; ``state`` is RUNNING or ERROR (failed, waiting to be restarted)."""
     return {
         "queryString": query.statement,
         "sinks": [query.sink],
         "sinkKafkaTopics": [query.sink_topic],
         "id": query.id,
-        "statusCount": {query.state: 1},
+        "statusCount": {state: 1},  # per state, how many servers report it: this server alone
         "queryType": "PERSISTENT",
-        "state": query.state,
+        "state": state,
     }
 
 
-def queries_list(text: str, queries: list[PersistentQuery]) -> dict[str, Any]:
-    return {"@type": "queries", "statementText": text, "queries": [running_query(q) for q in queries], "warnings": []}
+def queries_list(text: str, queries: list[PersistentQuery], states: Mapping[str, str]) -> dict[str, Any]:
+    return {
+        "@type": "queries",
+        "statementText": text,
+        "queries": [running_query(q, states[q.id]) for q in queries],
+        "warnings": [],
+    }
+
+
+def query_description(
+    query: PersistentQuery,
+    sink: Source | None,
+    state: str,
+    host: str,
+    consumer_group: str,
+    errors: list[dict[str, Any]],
+) -> dict[str, Any]:
+    """A query as SHOW QUERIES EXTENDED describes it, with the errors that stopped it (``queryErrors``)."""
+    return {
+        "id": query.id,
+        "statementText": query.statement,
+        "windowType": None,
+        "fields": [field_of(c.name, c.type, c.key) for c in sink.schema.columns] if sink is not None else [],
+        "sources": list(query.sources),
+        "sinks": [query.sink],
+        "topology": "",
+        "executionPlan": "",
+        "overriddenProperties": {},
+        "ksqlHostQueryStatus": {host: state},
+        "queryType": "PERSISTENT",
+        "queryErrors": errors,
+        "tasksMetadata": [],
+        "consumerGroupId": consumer_group,
+        "state": state,
+    }
+
+
+def query_descriptions(text: str, descriptions: list[dict[str, Any]]) -> dict[str, Any]:
+    return {"@type": "query_descriptions", "statementText": text, "queryDescriptions": descriptions, "warnings": []}
 
 
 def field_of(name: str, sql_type: Any, key: bool) -> dict[str, Any]:
@@ -78,6 +117,7 @@ def source_description(
     source: Source,
     readers: list[PersistentQuery],
     writers: list[PersistentQuery],
+    states: Mapping[str, str],
     extended: bool,
     statistics: str = "",
     error_stats: str = "",
@@ -88,8 +128,8 @@ def source_description(
         "sourceDescription": {
             "name": source.name,
             "windowType": None,
-            "readQueries": [running_query(q) for q in readers],
-            "writeQueries": [running_query(q) for q in writers],
+            "readQueries": [running_query(q, states[q.id]) for q in readers],
+            "writeQueries": [running_query(q, states[q.id]) for q in writers],
             "fields": [field_of(c.name, c.type, c.key) for c in source.schema.columns],
             "type": source.kind,
             "timestamp": source.timestamp or "",

@@ -35,6 +35,8 @@ DELIMITED = "application/vnd.ksqlapi.delimited.v1"
 KEEP_ALIVE_SECONDS = 1.0
 MAX_BODY_BYTES = 4 * 1024 * 1024
 COMMAND_WAIT_SECONDS = 5.0
+ROW_BUFFER = 500  # rows waiting between a SELECT's thread and its response (ksqlDB's push queries hold 500 too)
+HAND_OVER_CHECK_SECONDS = 0.5  # how often a query thread waiting for room looks whether its query was stopped
 
 
 class KsqlError(ApiError):
@@ -53,13 +55,21 @@ def statement_error(error: StatementError, text: str, done: list[dict[str, Any]]
     return KsqlError(400, 40001, str(error), {"statementText": error.text or text, "entities": done or []})
 
 
-class Services:
-    """What the handlers share: the engine, a pool for its blocking calls, and the running transient queries."""
+class ClientGone(Exception):
+    """The client of a SELECT stopped reading, and its connection was closed."""
 
-    def __init__(self, engine: Engine, cluster_id: str, service_id: str) -> None:
+
+class Services:
+    """What the handlers share: the engine, a pool for its blocking calls, and the running transient queries.
+
+    ``client_timeout``: how long (seconds) the client of a SELECT may take nothing before it is disconnected.
+    """
+
+    def __init__(self, engine: Engine, cluster_id: str, service_id: str, client_timeout: float = 120.0) -> None:
         self.engine = engine
         self.cluster_id = cluster_id
         self.service_id = service_id
+        self.client_timeout = client_timeout
         self.executor = ThreadPoolExecutor(8, thread_name_prefix="ksql-statements")
         self.transient: dict[str, TransientQuery] = {}
 
@@ -180,32 +190,52 @@ class StreamingHandler(KsqlHandler):
             raise statement_error(error, statement.text) from None
 
     async def stream(self, query: TransientQuery, write_header: Any, write_row: Any, finish: Any) -> None:
-        """Runs the query on its own thread; writes rows as they come and a newline while idle."""
+        """Runs the query on its own thread; writes rows as they come and a newline while idle.
+
+        At most ROW_BUFFER rows wait for the client, and each write is sent before more rows are
+        taken: a client that reads slowly holds the query's thread back (which waits for room)
+        instead of filling the server's memory. One that takes nothing for ``client_timeout``
+        seconds is disconnected, so that it does not keep a thread and a Kafka consumer for good.
+        """
         self.query = query
         self.services.transient[query.id] = query
         loop = asyncio.get_running_loop()
-        rows: asyncio.Queue[Any] = asyncio.Queue()
+        rows: asyncio.Queue[Any] = asyncio.Queue(ROW_BUFFER)
         done = object()
+
+        def hand_over(item: Any) -> None:
+            """Puts an item in ``rows`` once there is room (the client's pace); gives up if the query stops."""
+            try:
+                future = asyncio.run_coroutine_threadsafe(rows.put(item), loop)
+            except RuntimeError:  # the server's loop has closed
+                return
+            while not query.stopping.is_set():
+                try:
+                    future.result(HAND_OVER_CHECK_SECONDS)
+                    return
+                except TimeoutError:
+                    continue
+            future.cancel()
 
         def run() -> None:
             try:
-                query.run(lambda values: loop.call_soon_threadsafe(rows.put_nowait, values))
+                query.run(hand_over)
             except Exception:
                 log.exception("Query %s failed", query.id)
             finally:
-                loop.call_soon_threadsafe(rows.put_nowait, done)
+                hand_over(done)
 
         threading.Thread(target=run, name=query.id, daemon=True).start()
         try:
             write_header()
-            await self.flush()
+            await self.send(query)
             while True:
                 try:
                     item = await asyncio.wait_for(rows.get(), KEEP_ALIVE_SECONDS)
                 except TimeoutError:
                     if query.push:
                         self.write("\n")
-                        await self.flush()
+                        await self.send(query)
                     continue
                 while item is not done:
                     write_row([to_json(v) for v in item])
@@ -214,14 +244,29 @@ class StreamingHandler(KsqlHandler):
                     item = rows.get_nowait()
                 if item is done:
                     break
-                await self.flush()
+                await self.send(query)
             finish()
             self.finish()
-        except StreamClosedError:
+        except (StreamClosedError, ClientGone):
             pass
         finally:
             query.stop()
             self.services.transient.pop(query.id, None)
+
+    async def send(self, query: TransientQuery) -> None:
+        """Sends what was written; closes the connection of a client that takes none of it in time."""
+        timeout = self.services.client_timeout
+        try:
+            await asyncio.wait_for(self.flush(), timeout)
+        except TimeoutError:
+            log.warning(
+                "Query %s: its client has read nothing for %.0f s; closing the connection to free the query.",
+                query.id,
+                timeout,
+            )
+            assert self.request.connection is not None
+            self.request.connection.close()
+            raise ClientGone() from None
 
 
 class QueryHandler(StreamingHandler):

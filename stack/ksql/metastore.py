@@ -44,7 +44,6 @@ class PersistentQuery:
     sink: str
     sink_topic: str
     sources: tuple[str, ...]
-    state: str = "RUNNING"
 
 
 @dataclass

@@ -13,6 +13,24 @@ Aggregations work like Kafka Streams' do, in two steps inside the same consumer 
      written to a compacted changelog topic (same partition) and, as the table's row, to the sink.
 When a server gains a repartition partition (at start, or when another server of the cluster
 goes away) it restores that partition's state from the changelog before processing it.
+
+A batch's in-memory state changes are applied only once its commit is known to have succeeded:
+  - an error before the commit, or an abortable one from it, aborts the transaction and rewinds the
+    consumer to the last committed offsets (the batch is read again; its state was never applied);
+  - any other commit error leaves the outcome unknown (a timeout after the coordinator may have
+    committed, a fatal producer error). The commit is tried again while librdkafka calls the error
+    retriable; if the outcome stays unknown, a new producer with the same ``transactional.id``
+    settles it (``init_transactions`` fences the old producer, whose transaction the coordinator
+    then completes or aborts), the state of the assigned partitions is read back from the
+    changelog and the consumer goes back to the committed offsets.
+    Either way state, output and offsets agree again, whichever way the commit went.
+
+An unexpected error (a bug, a client that cannot be created) does not end the query: its thread
+closes its clients, reports the query as ERROR (SHOW QUERIES; the last errors in SHOW QUERIES
+EXTENDED) and starts it again after an exponential backoff (``ksql.query.retry.backoff.initial.ms``
+doubling up to ``ksql.query.retry.backoff.max.ms``, as ksqlDB names them). The restarted query
+resumes from the committed offsets and changelog, and is RUNNING again; a committed batch resets
+the backoff.
 """
 
 from __future__ import annotations
@@ -22,6 +40,7 @@ import logging
 import threading
 import time
 import zlib
+from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -46,7 +65,10 @@ log = logging.getLogger("ksql.query")
 BATCH = 2000
 POLL_TIMEOUT = 0.1
 TRANSACTION_TIMEOUT_MS = 10_000  # how long a killed server's open transaction can hold readers back
+COMMIT_TIMEOUT = 60.0
+COMMIT_ATTEMPTS = 3  # a commit librdkafka calls retriable is tried this often before its outcome counts as unknown
 LOG_EVERY_SKIPPED = 1000
+MAX_QUERY_ERRORS = 10  # ksqlDB's ksql.query.error.max.queue.size: the errors a query keeps for SHOW QUERIES EXTENDED
 
 
 @dataclass
@@ -57,6 +79,8 @@ class Runtime:
     service_id: str
     instance_id: str
     registry: Registry
+    retry_backoff_initial: float = 1.0  # seconds before a failed query's first restart
+    retry_backoff_max: float = 60.0  # the longest wait between restarts
 
     def application_id(self, query_id: str) -> str:
         return f"_confluent-ksql-{self.service_id}query_{query_id}"
@@ -66,8 +90,28 @@ class Runtime:
 class QueryStats:
     processed: int = 0
     skipped: int = 0
-    last_error: str | None = None
     started: float = field(default_factory=time.time)
+
+
+@dataclass(frozen=True)
+class QueryError:
+    """One error that stopped a query, as ksqlDB's ``queryErrors`` show it."""
+
+    timestamp: int  # ms since the epoch
+    message: str
+    kind: str  # SYSTEM (Kafka failed us), UNKNOWN (anything else)
+
+    def entity(self) -> dict[str, Any]:
+        return {"timestamp": self.timestamp, "errorMessage": self.message, "type": self.kind}
+
+
+class UnknownCommitOutcome(Exception):
+    """The coordinator may or may not have committed the batch's transaction."""
+
+
+def restart_delay(failures: int, initial: float, longest: float) -> float:
+    """Seconds before a failed query starts again: ``initial``, doubled for each failure in a row, up to ``longest``."""
+    return min(longest, initial * 2 ** min(failures - 1, 62))
 
 
 def internal_topics(runtime: Runtime, query_id: str) -> tuple[str, str]:
@@ -102,6 +146,9 @@ class PersistentQuery(threading.Thread):
         self.repartition_partitions = plan.source.partitions
         # Aggregate state per repartition partition: group key text -> (group values, aggregate states).
         self.state: dict[int, dict[str, tuple[list[Any], list[Any]]]] = {}
+        self.status = "RUNNING"  # what SHOW QUERIES reports: ERROR from a failure until the restart after it
+        self.errors: deque[QueryError] = deque(maxlen=MAX_QUERY_ERRORS)
+        self._failures = 0  # failures since the last committed batch: the next restart's backoff
         self._stopping = threading.Event()
         self._consumer: Consumer | None = None
         self._producer: Producer | None = None
@@ -112,16 +159,60 @@ class PersistentQuery(threading.Thread):
         self._stopping.set()
 
     def run(self) -> None:
+        """Runs the query until :meth:`stop`, starting it again after a backoff whenever it fails."""
+        while not self._stopping.is_set():
+            try:
+                self._run()
+                return
+            except Exception as error:  # the query's thread must not die: report, wait, start again
+                delay = self._failed(error)
+            finally:
+                self._close_clients()
+            self._stopping.wait(delay)
+
+    def _failed(self, error: Exception) -> float:
+        """Records an error that stopped the query; returns how long to wait before the restart."""
+        kind = "SYSTEM" if isinstance(error, KafkaException) else "UNKNOWN"
+        text = error_text(error) if isinstance(error, KafkaException) else f"{type(error).__name__}: {error}"
+        self.errors.append(QueryError(int(time.time() * 1000), text, kind))
+        self.status = "ERROR"
+        self._failures += 1
+        delay = restart_delay(self._failures, self.runtime.retry_backoff_initial, self.runtime.retry_backoff_max)
+        log.exception("Query %s failed (%s); restarting it in %.1f s.", self.query_id, text, delay)
+        return delay
+
+    def _close_clients(self) -> None:
+        """Closes the consumer and the producer (which aborts a transaction left open)."""
+        consumer, self._consumer = self._consumer, None
+        if consumer is not None:
+            try:
+                consumer.close()
+            except (KafkaException, RuntimeError) as error:
+                log.warning("Query %s: closing its consumer failed: %s", self.query_id, error)
+        producer, self._producer = self._producer, None
+        if producer is not None:
+            self._close_producer(producer)
+
+    def _close_producer(self, producer: Producer) -> None:
+        """Closes a producer: aborts its open transaction, flushes, frees its threads and connections.
+
+        A fenced producer cannot abort and says so, but is closed all the same.
+        """
         try:
-            self._run()
-        except Exception as error:  # the query's thread must not die silently
-            self.stats.last_error = str(error)
-            log.exception("Query %s failed and stopped: %s", self.query_id, error)
-        finally:
-            if self._consumer is not None:
-                self._consumer.close()
+            producer.close()
+        except KafkaException as error:
+            fenced = (kafka_error := _kafka_error(error)) is not None and kafka_error.code() == KafkaError._FENCED
+            log.log(
+                logging.DEBUG if fenced else logging.WARNING,
+                "Query %s closed a producer: %s",
+                self.query_id,
+                error_text(error),
+            )
+        except RuntimeError as error:  # closed already
+            log.debug("Query %s: %s", self.query_id, error)
 
     def _run(self) -> None:
+        self.state = {}  # a restart reads it back from the changelog as partitions are assigned
         self._producer = self._new_producer()
         consumer = self._consumer = Consumer(
             client_config(
@@ -142,8 +233,11 @@ class PersistentQuery(threading.Thread):
         )
         topics = [self.plan.source.topic] + ([self.repartition] if self.plan.is_aggregate else [])
         consumer.subscribe(topics, on_assign=self._assigned, on_revoke=self._revoked, on_lost=self._revoked)
+        self.status = "RUNNING"
         log.info("Query %s is running: %s -> %s.", self.query_id, self.plan.source.topic, self.sink.topic)
         while not self._stopping.is_set():
+            if self._producer is not None:
+                self._producer.poll(0)  # serves its log lines even while no records come: they queue up unserved
             messages = consume_ready(consumer, BATCH, POLL_TIMEOUT)
             records = [m for m in messages if m.error() is None]
             for message in messages:
@@ -167,6 +261,17 @@ class PersistentQuery(threading.Thread):
         )
         producer.init_transactions(60)
         return producer
+
+    def _replace_producer(self) -> None:
+        """A new producer with the same transactional.id; its init_transactions fences the old one.
+
+        The coordinator completes or aborts the old producer's open transaction before it answers,
+        so the outcome of a commit in doubt is settled once this returns.
+        """
+        old = self._producer
+        self._producer = self._new_producer()
+        if old is not None:
+            self._close_producer(old)
 
     # --- rebalancing ---------------------------------------------------------------------------
 
@@ -237,9 +342,12 @@ class PersistentQuery(threading.Thread):
             self._write_changes(pending)
             positions = self._positions(records)
             producer.send_offsets_to_transaction(positions, self._consumer.consumer_group_metadata(), 30)
-            producer.commit_transaction(60)
+            self._commit()
+        except UnknownCommitOutcome as error:
+            self._resynchronise(str(error))
+            return
         except KafkaException as error:
-            self._recover(error.args[0], error_text(error))
+            self._recover(_kafka_error(error), error_text(error))
             return
         except RegistryUnavailable as error:  # not the records' fault: wait, then read them again
             log.warning("Query %s waits for the Schema Registry: %s", self.query_id, error)
@@ -248,6 +356,29 @@ class PersistentQuery(threading.Thread):
             return
         for (partition, key), value in pending.items():
             self.state.setdefault(partition, {})[key] = value
+        self._failures = 0
+
+    def _commit(self) -> None:
+        """Commits the open transaction; raises UnknownCommitOutcome unless it surely failed or succeeded.
+
+        An abortable error means the transaction did not commit (KafkaException, for _recover). A
+        retriable one (a timeout) is tried again, as librdkafka allows: the new call reports the
+        outcome of the commit already under way. Anything else leaves the outcome unknown.
+        """
+        assert self._producer is not None
+        for attempt in range(1, COMMIT_ATTEMPTS + 1):
+            try:
+                self._producer.commit_transaction(COMMIT_TIMEOUT)
+                return
+            except KafkaException as error:
+                kafka_error = _kafka_error(error)
+                if kafka_error is not None and kafka_error.txn_requires_abort():
+                    raise
+                if kafka_error is None or not kafka_error.retriable() or attempt == COMMIT_ATTEMPTS:
+                    raise UnknownCommitOutcome(error_text(error)) from error
+                log.warning(
+                    "Query %s: commit attempt %d failed (%s); trying again.", self.query_id, attempt, error_text(error)
+                )
 
     def _read_source(
         self, records: list[Message], pending: dict[tuple[int, str], tuple[list[Any], list[Any]]]
@@ -356,11 +487,11 @@ class PersistentQuery(threading.Thread):
         return [TopicPartition(topic, partition, offset + 1) for (topic, partition), offset in last.items()]
 
     def _recover(self, kafka_error: KafkaError | None, reason: str) -> None:
-        """A failed batch: abort its transaction, go back to the last committed offsets, forget the batch."""
+        """A batch that did not commit: abort its transaction, go back to the last committed offsets, forget it."""
         log.warning("Query %s: a batch failed (%s); retrying from the last commit.", self.query_id, reason)
         assert self._producer is not None and self._consumer is not None
         if kafka_error is not None and kafka_error.fatal():
-            self._producer = self._new_producer()
+            self._replace_producer()
         else:
             try:
                 self._producer.abort_transaction(30)
@@ -368,7 +499,28 @@ class PersistentQuery(threading.Thread):
                 log.warning(
                     "Query %s: abort failed (%s); starting a new producer.", self.query_id, error_text(abort_error)
                 )
-                self._producer = self._new_producer()
+                self._replace_producer()
+        self._rewind()
+
+    def _resynchronise(self, reason: str) -> None:
+        """A commit in doubt: settle it, then take state and positions from what Kafka holds."""
+        log.warning(
+            "Query %s: the outcome of a commit is unknown (%s); fencing it and restoring from the changelog.",
+            self.query_id,
+            reason,
+        )
+        assert self._consumer is not None
+        self._replace_producer()
+        assignment = self._consumer.assignment()
+        owned = sorted(tp.partition for tp in assignment if tp.topic == self.repartition)
+        if owned:
+            count = self._restore(owned)
+            log.info("Query %s restored %d groups of partition(s) %s.", self.query_id, count, owned)
+        self._rewind()
+
+    def _rewind(self) -> None:
+        """Seeks every assigned partition back to its committed offset (read_committed: stable ones only)."""
+        assert self._consumer is not None
         assignment = self._consumer.assignment()
         if not assignment:
             return
@@ -376,3 +528,8 @@ class PersistentQuery(threading.Thread):
         reset = OFFSET_BEGINNING if self.offset_reset == "earliest" else OFFSET_END
         for tp in committed:
             self._consumer.seek(TopicPartition(tp.topic, tp.partition, tp.offset if tp.offset >= 0 else reset))
+
+
+def _kafka_error(error: KafkaException) -> KafkaError | None:
+    inner = error.args[0] if error.args else None
+    return inner if isinstance(inner, KafkaError) else None

@@ -6,7 +6,8 @@ of a group when it aggregates, until its LIMIT or until the client leaves. A pul
 source's topic up to where it ends now: every row of a stream, the latest row per key of a table.
 
 Queries read partitions directly (no consumer group), so the first row arrives without waiting for
-a group to form. Each runs on its own thread and hands rows to ``emit``.
+a group to form. Each runs on its own thread and hands rows to ``emit``, which blocks while the
+client is behind (``http.py`` holds a few hundred rows for it): a query reads at its client's pace.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from stack.ksql.statements import StatementError
 log = logging.getLogger("ksql.transient")
 
 Emit = Callable[[list[Any]], None]
+PREFETCH_KBYTES = 4096
 
 
 def query_id(source: str) -> str:
@@ -141,6 +143,9 @@ class TransientQuery:
                     "enable.partition.eof": not self.push,
                     "fetch.wait.max.ms": 10,
                     "fetch.min.bytes": 1,
+                    # Every SELECT has its own consumer, read at its client's pace: librdkafka's default
+                    # of 64 MB fetched ahead would let each slow client hold that much.
+                    "queued.max.messages.kbytes": PREFETCH_KBYTES,
                 },
             )
         )

@@ -81,6 +81,8 @@ def _start_stage(platform: Platform, state: StateFile, launches: list[Launch], s
     running = running_services(settings)
     to_start = [launch for launch in launches if launch.name not in running]
     for launch in to_start:
+        if launch.before_start is not None:
+            launch.before_start()
         require_free_port(launch.port, title(launch.name))
     for launch in to_start:
         print(f"Starting {title(launch.name)} on port {launch.port}...", flush=True)

@@ -9,6 +9,10 @@ level (the stations table load then drops that stale slot).
 PostgreSQL refuses to run as root; as root we run it inside a
 user namespace where our uid appears as ``nobody``: files keep their owner, nothing is chown-ed,
 and folders only root can enter (a CI checkout under a 0700 temp dir) still work.
+
+After a crash (the postmaster killed with SIGKILL) its children, and for a moment the postmaster's
+pid itself, outlive it; PostgreSQL refuses to start on a data folder they still use ("lock file
+postmaster.pid already exists"). A new cluster is started only once they are gone.
 """
 
 from __future__ import annotations
@@ -19,8 +23,10 @@ import os
 import shutil
 import signal
 import subprocess
+import time
 from pathlib import Path
 
+import psutil
 import psycopg2
 
 from stack.common.errors import StackError
@@ -28,6 +34,8 @@ from stack.platform.supervisor import Launch
 from stack.settings import LISTEN_HOST, Settings
 
 NOBODY = 65534
+CRASHED_CLUSTER_WAIT = 60.0
+"""Seconds to wait for the processes of a crashed cluster to go before starting a new one."""
 
 
 def binaries() -> Path:
@@ -94,6 +102,37 @@ def prepare(settings: Settings) -> Path:
     return bin_dir
 
 
+def _wait_for_a_crashed_cluster(pgdata: Path) -> None:
+    """Waits until no process of an earlier cluster uses ``pgdata``."""
+    deadline = time.monotonic() + CRASHED_CLUSTER_WAIT
+    while lingering := _processes_using(pgdata):
+        if time.monotonic() > deadline:
+            raise StackError(
+                f"PostgreSQL processes of an earlier run still use {pgdata} (pids {', '.join(map(str, lingering))}): "
+                "stop them and run `python -m stack up` again."
+            )
+        time.sleep(0.2)
+
+
+def _processes_using(pgdata: Path) -> list[int]:
+    """The postmaster named in ``postmaster.pid`` if it still exists, and every process working in ``pgdata``."""
+    found = set()
+    lock = pgdata / "postmaster.pid"
+    try:
+        postmaster = int(lock.read_text().split("\n", 1)[0])
+        if psutil.pid_exists(postmaster):
+            found.add(postmaster)
+    except (FileNotFoundError, ValueError):
+        pass
+    for process in psutil.process_iter():
+        try:
+            if Path(process.cwd()) == pgdata:  # PostgreSQL's processes work in the data folder
+                found.add(process.pid)
+        except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
+            continue
+    return sorted(found)
+
+
 def launch(settings: Settings, bin_dir: Path) -> Launch:
     options = {
         "listen_addresses": LISTEN_HOST,
@@ -111,6 +150,7 @@ def launch(settings: Settings, bin_dir: Path) -> Launch:
         port=settings.postgres_port,
         command=_as_unprivileged(command),
         stop_signal=signal.SIGINT,  # "fast" shutdown: roll back open transactions, then exit
+        before_start=lambda: _wait_for_a_crashed_cluster(data_dir(settings)),
     )
 
 

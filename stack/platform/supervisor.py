@@ -46,6 +46,8 @@ class Launch:
     cwd: Path | None = None
     stop_signal: int = signal.SIGTERM
     stop_timeout: float = 30.0
+    before_start: Callable[[], None] | None = None
+    """Runs just before the process starts (not when found running): e.g. waits for a crashed predecessor."""
 
 
 class StateFile:

@@ -1,8 +1,9 @@
 """System programs `make setup` installs with apt-get when missing: `python -m stack.platform.system_packages`.
 
 None of them is needed to run the product on the local platform; each serves one extra: the
-compose client checks ``docker-compose.yaml`` in the tests, and headless Chromium with its driver
-runs the status page's browser test. As root on Debian/Ubuntu a missing
+compose client checks ``docker-compose.yaml`` in the tests, headless Chromium with its driver
+runs the status page's browser test, and stress-ng loads the CPU for a run of the tests on a busy
+machine. As root on Debian/Ubuntu a missing
 program is installed; otherwise setup prints one line saying how to get it, and carries on.
 """
 
@@ -18,6 +19,7 @@ PACKAGES: list[tuple[str, str, str]] = [
     ("docker-compose", "docker-compose", "the tests validate docker-compose.yaml with it"),
     ("chromium", "chromium", "the status page's browser test drives it"),
     ("chromedriver", "chromium-driver", "the status page's browser test drives Chromium with it"),
+    ("stress-ng", "stress-ng", "it loads the CPU for a run of the tests on a busy machine"),
 ]
 
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -16,7 +15,7 @@ from dataclasses import dataclass, field
 import psycopg2
 import pytest
 import requests
-from confluent_kafka import Consumer, KafkaError
+from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, TopicPartition
 
 from stack.platform import lifecycle
 from stack.platform.supervisor import stop
@@ -32,6 +31,7 @@ JSON_WITHOUT_SCHEMAS = {
     "value.converter.schemas.enable": "false",
 }
 TIMEOUT = 60.0
+READ_TIMEOUT = 120.0  # a guard only: reads end when their records are there
 
 
 def connect_url() -> str:
@@ -119,9 +119,8 @@ class Lab:
             requests.request(method, f"{connect_url()}/connectors/{name}{path}", timeout=TIMEOUT)
 
     # --- Kafka --------------------------------------------------------------------------------
-    def read(self, topic: str, count: int, timeout: float = TIMEOUT, settle: float = 0.0) -> list[dict | None]:
-        """The JSON values of ``topic`` from the start: waits for ``count`` records, then ``settle``
-        seconds more to catch any extra ones (duplicates)."""
+    def read(self, topic: str, count: int, timeout: float = READ_TIMEOUT) -> list[dict | None]:
+        """The JSON values of ``topic`` from the start, once at least ``count`` have arrived."""
         consumer = Consumer(
             {
                 "bootstrap.servers": self.bootstrap,
@@ -133,25 +132,85 @@ class Lab:
         )
         consumer.subscribe([topic])
         values: list[dict | None] = []
+
+        def arrived() -> bool:
+            message = consumer.poll(0.5)
+            if message is None:
+                return False
+            if message.error():
+                # The topic appears when the connector writes its first record.
+                assert message.error().code() in (KafkaError.UNKNOWN_TOPIC_OR_PART, KafkaError._PARTITION_EOF)
+                return False
+            assert message.key() is None
+            values.append(json.loads(message.value()) if message.value() is not None else None)
+            return len(values) >= count
+
         try:
-            deadline = time.monotonic() + timeout
-            settled_at = None
-            while time.monotonic() < (settled_at or deadline):
-                message = consumer.poll(0.5)
-                if message is None:
-                    continue
-                if message.error():
-                    # The topic appears when the connector writes its first record.
-                    assert message.error().code() in (KafkaError.UNKNOWN_TOPIC_OR_PART, KafkaError._PARTITION_EOF)
-                    continue
-                assert message.key() is None
-                values.append(json.loads(message.value()) if message.value() is not None else None)
-                if len(values) >= count and settled_at is None:
-                    settled_at = time.monotonic() + settle
+            wait_for(arrived, f"{count} records in {topic}", timeout, every=0)
         finally:
             consumer.close()
-        assert len(values) >= count, f"{len(values)} of {count} records arrived in {topic} within {timeout:.0f} s"
         return values
+
+    def read_all(self, topic: str, count: int, name: str) -> list[dict | None]:
+        """``topic`` from its start to its end, once connector ``name`` has copied ``count`` rows into it.
+
+        Connect stores a row's offset once its record, and every record before it, is in Kafka: when the
+        offset of the last row read is stored, the topic is read to its end, so a row copied twice shows.
+        """
+        last = self.read(topic, count)[-1]
+        assert last is not None
+        config = requests.get(f"{connect_url()}/connectors/{name}/config", timeout=TIMEOUT).json()
+        # The offset's parts in the order its rows are read: by timestamp, then by incrementing column.
+        parts = [
+            (part, config[f"{part}.column.name"])
+            for part in ("timestamp", "incrementing")
+            if config.get(f"{part}.column.name")
+        ]
+        wanted = [last[column] for _, column in parts]
+
+        def stored() -> bool:
+            offset = self.stored_offset(name) or {}
+            return [offset.get(part, -1) for part, _ in parts] >= wanted
+
+        wait_for(stored, f"connector {name} to store the offset of {last}", READ_TIMEOUT)
+        return self.read_to_end(topic)
+
+    def read_to_end(self, topic: str) -> list[dict | None]:
+        """The JSON values of ``topic``, from the start of each partition to its end as it is now."""
+        consumer = Consumer(
+            {
+                "bootstrap.servers": self.bootstrap,
+                "group.id": f"g-{uuid.uuid4().hex}",
+                "enable.auto.commit": False,
+                "enable.partition.eof": True,
+            }
+        )
+        partitions = set(consumer.list_topics(topic, timeout=TIMEOUT).topics[topic].partitions)
+        consumer.assign([TopicPartition(topic, p, OFFSET_BEGINNING) for p in partitions])
+        values: list[dict | None] = []
+
+        def ended() -> bool:
+            message = consumer.poll(0.5)
+            if message is None:
+                return False
+            if message.error():
+                assert message.error().code() == KafkaError._PARTITION_EOF, message.error()
+                partitions.discard(message.partition())
+                return not partitions
+            values.append(json.loads(message.value()) if message.value() is not None else None)
+            return False
+
+        try:
+            wait_for(ended, f"the end of {topic}", READ_TIMEOUT, every=0)
+        finally:
+            consumer.close()
+        return values
+
+    def stored_offset(self, name: str) -> dict | None:
+        """The source offset Connect has stored for connector ``name`` (one table or query), None before any."""
+        response = requests.get(f"{connect_url()}/connectors/{name}/offsets", timeout=TIMEOUT)
+        offsets = response.json().get("offsets", []) if response.ok else []
+        return offsets[0]["offset"] if offsets else None
 
 
 def restart_connect(settings: Settings) -> None:

@@ -22,22 +22,25 @@ def test_bulk_mode_copies_the_whole_table_at_every_poll(lab: Lab) -> None:
 def test_incrementing_mode_copies_new_rows_only(lab: Lab) -> None:
     table = lab.table("inc", "id BIGSERIAL PRIMARY KEY, name TEXT NOT NULL")
     lab.sql(f"INSERT INTO {table} (name) VALUES ('a'), ('b')")
-    lab.create(lab.config(**{"table.whitelist": table, "mode": "incrementing", "incrementing.column.name": "id"}))
+    name = lab.create(
+        lab.config(**{"table.whitelist": table, "mode": "incrementing", "incrementing.column.name": "id"})
+    )
     topic = f"{lab.name}.{table}"
     assert lab.read(topic, 2) == [{"id": 1, "name": "a"}, {"id": 2, "name": "b"}]
     lab.sql(f"UPDATE {table} SET name = 'changed' WHERE id = 1")  # invisible to incrementing mode
     lab.sql(f"INSERT INTO {table} (name) VALUES ('c')")
-    assert lab.read(topic, 3, settle=1.5) == [{"id": 1, "name": "a"}, {"id": 2, "name": "b"}, {"id": 3, "name": "c"}]
+    expected = [{"id": 1, "name": "a"}, {"id": 2, "name": "b"}, {"id": 3, "name": "c"}]
+    assert lab.read_all(topic, 3, name) == expected
 
 
 def test_timestamp_mode_copies_updated_rows_again(lab: Lab) -> None:
     table = lab.table("ts", "id INTEGER NOT NULL, name TEXT NOT NULL, updated TIMESTAMP NOT NULL")
     lab.sql(f"INSERT INTO {table} VALUES (1, 'a', now() - interval '1 minute'), (2, 'b', now() - interval '1 minute')")
-    lab.create(lab.config(**{"table.whitelist": table, "mode": "timestamp", "timestamp.column.name": "updated"}))
+    name = lab.create(lab.config(**{"table.whitelist": table, "mode": "timestamp", "timestamp.column.name": "updated"}))
     topic = f"{lab.name}.{table}"
     assert [row["name"] for row in lab.read(topic, 2)] == ["a", "b"]
     lab.sql(f"UPDATE {table} SET name = 'a2', updated = clock_timestamp() WHERE id = 1")
-    rows = lab.read(topic, 3, settle=1.5)
+    rows = lab.read_all(topic, 3, name)
     assert [(row["id"], row["name"]) for row in rows] == [(1, "a"), (2, "b"), (1, "a2")]
     assert isinstance(rows[2]["updated"], int)  # Connect Timestamp: milliseconds since the epoch
 
@@ -54,11 +57,11 @@ def test_timestamp_incrementing_mode_reads_rows_sharing_a_timestamp_exactly_once
         "incrementing.column.name": "id",
         "batch.max.rows": "2",  # offsets land between rows of the same timestamp
     }
-    lab.create(lab.config(**config))
+    name = lab.create(lab.config(**config))
     topic = f"{lab.name}.{table}"
     assert [row["id"] for row in lab.read(topic, 5)] == [1, 2, 3, 4, 5]
     lab.sql(f"UPDATE {table} SET name = 'changed', updated = clock_timestamp() WHERE id = 3")
-    rows = lab.read(topic, 6, settle=1.5)
+    rows = lab.read_all(topic, 6, name)
     assert [(row["id"], row["name"]) for row in rows][5:] == [(3, "changed")]
     assert len(rows) == 6
 
@@ -67,11 +70,11 @@ def test_custom_query_writes_to_the_topic_prefix(lab: Lab) -> None:
     table = lab.table("q", "id INTEGER PRIMARY KEY, name TEXT NOT NULL, secret TEXT")
     lab.sql(f"INSERT INTO {table} VALUES (1, 'a', 'x'), (2, 'b', 'y')")
     query = f"SELECT id, upper(name) AS shout FROM {table}"
-    lab.create(lab.config(**{"query": query, "mode": "incrementing", "incrementing.column.name": "id"}))
+    name = lab.create(lab.config(**{"query": query, "mode": "incrementing", "incrementing.column.name": "id"}))
     topic = f"{lab.name}."
     assert lab.read(topic, 2) == [{"id": 1, "shout": "A"}, {"id": 2, "shout": "B"}]
     lab.sql(f"INSERT INTO {table} VALUES (3, 'c', 'z')")
-    assert lab.read(topic, 3, settle=1.5)[2:] == [{"id": 3, "shout": "C"}]
+    assert lab.read_all(topic, 3, name)[2:] == [{"id": 3, "shout": "C"}]
 
 
 def test_sql_types_map_to_connect_schemas_as_confluent_maps_them(lab: Lab) -> None:

@@ -4,36 +4,21 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import socket
 from typing import Any
 from unittest import mock
 
 import server
-from models import Record, TransitStatus
+from models import TransitStatus
 from server import make_app
 from tornado.testing import AsyncHTTPTestCase, gen_test
 
-from cta import topics
+from tests.consumers.records import arrival, station
 
+# Tornado's test deadlines (gen_test, fetch) are 5 s unless this says otherwise: too tight a guard for a busy machine.
+os.environ.setdefault("ASYNC_TEST_TIMEOUT", "60")
 EVIL = "<script>alert('x')</script> & Co"
-
-
-def station(station_id: int, name: str, order: int, line: str = "red") -> Record:
-    value = {"station_id": station_id, "station_name": name, "order": order, "line": line}
-    return Record(topics.STATIONS_TABLE, value, 1)
-
-
-def arrival(station_id: int, train_id: str, at: int, prev: int | None = None) -> Record:
-    value = {
-        "station_id": station_id,
-        "train_id": train_id,
-        "direction": "b",
-        "line": "red",
-        "train_status": "in_service",
-        "prev_station_id": prev,
-        "prev_direction": None if prev is None else "b",
-    }
-    return Record(topics.arrivals("x", station_id), value, at)
 
 
 async def read_events(port: int, path: str, wanted: int) -> list[tuple[str, dict[str, Any]]]:
@@ -44,7 +29,7 @@ async def read_events(port: int, path: str, wanted: int) -> list[tuple[str, dict
     kind = ""
     try:
         while len(events) < wanted:
-            line = (await asyncio.wait_for(reader.readline(), 10)).decode().rstrip("\r\n")
+            line = (await asyncio.wait_for(reader.readline(), 60)).decode().rstrip("\r\n")
             if line.startswith("event: "):
                 kind = line[len("event: ") :]
             elif line.startswith("data: "):
@@ -88,6 +73,23 @@ class ServerTest(AsyncHTTPTestCase):
             assert self.fetch(f"/static/{asset}").code == 200
         page = self.fetch("/").body.decode()
         assert "http://" not in page.replace("http://www.w3.org", "") and "https://" not in page
+
+    @gen_test
+    async def test_an_update_published_while_the_snapshot_is_on_its_way_follows_it(self) -> None:
+        flush = server.EventsHandler.flush
+        published: list[bool] = []
+
+        def slow_flush(handler: server.EventsHandler) -> asyncio.Future[None]:
+            """A network slower than the loop: while the snapshot is on its way, an update is published."""
+            if not published:
+                published.append(True)
+                self.status.apply([arrival(40900, "RL001", 1000)])
+            return flush(handler)
+
+        with mock.patch.object(server.EventsHandler, "flush", slow_flush):
+            (first, _), (second, update) = await read_events(self.get_http_port(), "/events", 2)
+        assert (first, second) == ("snapshot", "update")
+        assert [a["train_id"] for a in update["arrivals"]] == ["RL001"]
 
     @gen_test
     async def test_the_event_stream_sends_the_picture_then_each_arrival(self) -> None:

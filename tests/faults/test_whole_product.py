@@ -37,15 +37,16 @@ from typing import Any
 
 import pytest
 import requests
-from confluent_kafka import Consumer, DeserializingConsumer, TopicPartition
+from confluent_kafka import Consumer, TopicPartition
 from confluent_kafka.admin import AdminClient
 from confluent_kafka.schema_registry import SchemaRegistryClient
 from confluent_kafka.schema_registry.avro import AvroDeserializer
+from confluent_kafka.serialization import MessageField, SerializationContext
 
 from cta import topics
 from producers.models.data import LINES, line_stations
 from stack.settings import PROJECT_ROOT
-from tests.helpers import Script, free_port, page_entries, run_stack, wait_for
+from tests.helpers import Script, free_port, page_entries, read_to_end, run_stack, wait_for
 
 pytestmark = pytest.mark.platform  # starts a private platform of its own
 
@@ -138,51 +139,21 @@ def kill(pid: int) -> None:
 
 
 def turnstile_counts(bootstrap: str, registry_url: str) -> Counter[int]:
-    """Every turnstile event in Kafka, per station."""
-    consumer = DeserializingConsumer(
-        {
-            "bootstrap.servers": bootstrap,
-            "group.id": f"test-{uuid.uuid4().hex}",
-            "auto.offset.reset": "earliest",
-            "value.deserializer": AvroDeserializer(SchemaRegistryClient({"url": registry_url})),
-        }
+    """Every turnstile event in Kafka, per station (decoded with Confluent's deserializer)."""
+    deserialize = AvroDeserializer(SchemaRegistryClient({"url": registry_url}))
+    context = SerializationContext(topics.TURNSTILE, MessageField.VALUE)
+    return Counter(
+        deserialize(message.value(), context)["station_id"] for message in read_to_end(bootstrap, [topics.TURNSTILE])
     )
-    consumer.subscribe([topics.TURNSTILE])
-    counts: Counter[int] = Counter()
-    try:
-        quiet_since = time.monotonic()
-        while time.monotonic() - quiet_since < 5:
-            message = consumer.poll(0.5)
-            if message is not None and message.error() is None:
-                counts[message.value()["station_id"]] += 1
-                quiet_since = time.monotonic()
-    finally:
-        consumer.close()
-    return counts
 
 
 def summary_counts(bootstrap: str) -> dict[int, int]:
     """TURNSTILE_SUMMARY's latest COUNT per station (committed transactions only)."""
-    consumer = Consumer(
-        {
-            "bootstrap.servers": bootstrap,
-            "group.id": f"test-{uuid.uuid4().hex}",
-            "auto.offset.reset": "earliest",
-            "isolation.level": "read_committed",
-        }
-    )
-    consumer.subscribe([topics.TURNSTILE_SUMMARY])
-    latest: dict[int, int] = {}
-    try:
-        quiet_since = time.monotonic()
-        while time.monotonic() - quiet_since < 5:
-            for message in consumer.consume(10_000, 0.5):
-                if message.error() is None and message.value() is not None:
-                    latest[struct.unpack(">i", message.key())[0]] = json.loads(message.value())["COUNT"]
-                    quiet_since = time.monotonic()
-    finally:
-        consumer.close()
-    return latest
+    return {
+        struct.unpack(">i", message.key())[0]: json.loads(message.value())["COUNT"]
+        for message in read_to_end(bootstrap, [topics.TURNSTILE_SUMMARY])
+        if message.value() is not None
+    }
 
 
 def turnstile_leader(bootstrap: str) -> int:
@@ -190,16 +161,29 @@ def turnstile_leader(bootstrap: str) -> int:
     return metadata.topics[topics.TURNSTILE].partitions[0].leader
 
 
-def produced_so_far(bootstrap: str) -> int:
-    """How many turnstile events Kafka holds now: the sum of the topic's end offsets."""
+def event_topics(bootstrap: str) -> list[str]:
+    """The turnstile topic and every station's arrivals topic."""
+    existing = AdminClient({"bootstrap.servers": bootstrap}).list_topics(timeout=30).topics
+    return [topic for topic in existing if topic == topics.TURNSTILE or topic.startswith(topics.ARRIVALS_PREFIX)]
+
+
+def end_offsets(bootstrap: str, names: list[str]) -> int:
+    """The sum of the end offsets of every partition of ``names``: how many records they hold."""
     consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": f"test-{uuid.uuid4().hex}"})
     try:
-        partitions = consumer.list_topics(topics.TURNSTILE, timeout=10).topics[topics.TURNSTILE].partitions
+        existing = consumer.list_topics(timeout=30).topics
         return sum(
-            consumer.get_watermark_offsets(TopicPartition(topics.TURNSTILE, p), timeout=10)[1] for p in partitions
+            consumer.get_watermark_offsets(TopicPartition(topic, p), timeout=30)[1]
+            for topic in names
+            for p in existing[topic].partitions
         )
     finally:
         consumer.close()
+
+
+def produced_so_far(bootstrap: str) -> int:
+    """How many turnstile events Kafka holds now."""
+    return end_offsets(bootstrap, [topics.TURNSTILE])
 
 
 def wait_for_progress(bootstrap: str, what: str) -> None:
@@ -213,21 +197,20 @@ def wait_for_progress(bootstrap: str, what: str) -> None:
 
 def event_times(bootstrap: str) -> list[int]:
     """The timestamp (ms) of every turnstile event and arrival in Kafka."""
-    consumer = Consumer(
-        {"bootstrap.servers": bootstrap, "group.id": f"test-{uuid.uuid4().hex}", "auto.offset.reset": "earliest"}
-    )
-    consumer.subscribe([topics.TURNSTILE, f"^{re.escape(topics.ARRIVALS_PREFIX)}.+"])
-    times: list[int] = []
-    try:
-        quiet_since = time.monotonic()
-        while time.monotonic() - quiet_since < 5:
-            batch = consumer.consume(10_000, 0.5)
-            times += [message.timestamp()[1] for message in batch if message.error() is None]
-            if batch:
-                quiet_since = time.monotonic()
-    finally:
-        consumer.close()
-    return times
+    return [message.timestamp()[1] for message in read_to_end(bootstrap, event_topics(bootstrap))]
+
+
+def settled(bootstrap: str) -> int:
+    """How many events Kafka holds once a killed producer's last requests have landed (two reads agree)."""
+    names = event_topics(bootstrap)
+    reads = [end_offsets(bootstrap, names)]
+
+    def agree() -> bool:
+        reads.append(end_offsets(bootstrap, names))
+        return reads[-1] == reads[-2]
+
+    wait_for(agree, "Kafka's end offsets to stop growing after the simulation was killed", 60, every=1.0)
+    return reads[-1]
 
 
 def test_kill_9_of_every_process_and_a_broker_failure_lose_and_double_nothing(product: Product) -> None:
@@ -274,7 +257,7 @@ def test_kill_9_of_every_process_and_a_broker_failure_lose_and_double_nothing(pr
     wait_for_progress(bootstrap, "before killing the simulation")
     kills["simulation"] = _now_ms()
     product.scripts["simulation"].kill()
-    delivered_before = len(event_times(bootstrap))
+    delivered_before = settled(bootstrap)
     simulation = product.script("simulation", "producers", simulation_argv)
     last_kill = time.monotonic()
     wait_for_progress(bootstrap, "after the last kill")

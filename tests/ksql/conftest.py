@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
-import time
 import uuid
 from collections import Counter
 from collections.abc import Iterator
@@ -20,7 +20,13 @@ from typing import Any
 
 import pytest
 import requests
-from confluent_kafka import Consumer, KafkaError, SerializingProducer
+from confluent_kafka import (
+    Consumer,
+    ConsumerGroupTopicPartitions,
+    KafkaError,
+    SerializingProducer,
+    TopicPartition,
+)
 from confluent_kafka.admin import AdminClient
 from confluent_kafka.schema_registry import SchemaRegistryClient
 from confluent_kafka.schema_registry.avro import AvroSerializer
@@ -28,6 +34,7 @@ from confluent_kafka.schema_registry.avro import AvroSerializer
 from cta import schemas
 from stack.common.kafka import create_topic
 from stack.settings import PROJECT_ROOT, Endpoints, Settings, port_of
+from tests.helpers import read_to_end, wait_for
 
 KSQL_JSON = "application/vnd.ksql.v1+json"
 STATIONS = {40820: "Austin", 40380: "Clark/Lake", 41660: "Lake", 40890: "O'Hare"}
@@ -102,7 +109,8 @@ class TurnstileEvents:
 def latest_values(
     bootstrap: str, topic: str, expected: dict[Any, int], key_of: Any, timeout: float = 90.0
 ) -> dict[Any, Any]:
-    """Reads a table's topic (committed records only) until every expected key has its expected COUNT."""
+    """A table's latest value per key (committed records only), once every expected key has its expected
+    COUNT and the query writing the table has read all its input: a key counted twice would show."""
     consumer = Consumer(
         {
             "bootstrap.servers": bootstrap,
@@ -114,23 +122,77 @@ def latest_values(
     )
     consumer.subscribe([topic])
     latest: dict[Any, Any] = {}
-    deadline = time.monotonic() + timeout
+
+    def counted() -> bool:
+        for message in consumer.consume(1000, 0.5):
+            if message.error() is not None:
+                assert message.error().code() in (KafkaError._PARTITION_EOF, KafkaError.UNKNOWN_TOPIC_OR_PART)
+                continue
+            latest[key_of(message.key())] = json.loads(message.value()) if message.value() else None
+        return all(latest.get(k) and latest[k]["COUNT"] >= v for k, v in expected.items())
+
     try:
-        while time.monotonic() < deadline:
-            for message in consumer.consume(1000, 0.5):
-                if message.error() is not None:
-                    assert message.error().code() in (KafkaError._PARTITION_EOF, KafkaError.UNKNOWN_TOPIC_OR_PART)
-                    continue
-                latest[key_of(message.key())] = json.loads(message.value()) if message.value() else None
-            if all(latest.get(k) and latest[k]["COUNT"] >= v for k, v in expected.items()):
-                time.sleep(1.0)  # anything counted twice would arrive after the exact count: read a little longer
-                for message in consumer.consume(1000, 1.0):
-                    if message.error() is None:
-                        latest[key_of(message.key())] = json.loads(message.value()) if message.value() else None
-                return latest
+        wait_for(counted, f"the expected counts in {topic}", timeout)
     finally:
         consumer.close()
-    return latest
+    admin = AdminClient({"bootstrap.servers": bootstrap})
+    wait_for(
+        lambda: query_caught_up(admin, bootstrap, topic), f"the query writing {topic} to read all its input", timeout
+    )
+    return {key_of(m.key()): json.loads(m.value()) if m.value() else None for m in read_to_end(bootstrap, [topic])}
+
+
+def query_group(admin: AdminClient, sink: str) -> str | None:
+    """The consumer group of the persistent query writing ``sink`` (``..query_CTAS_<sink>_<n>``), once it exists."""
+    pattern = re.compile(rf".*query_C[TS]AS_{re.escape(sink)}_\d+")
+    groups = admin.list_consumer_groups(request_timeout=30).result(60).valid
+    return next((g.group_id for g in groups if pattern.fullmatch(g.group_id)), None)
+
+
+def committed_offsets(admin: AdminClient, group: str) -> list[TopicPartition]:
+    """The offsets ``group`` has committed: one per partition it has read and committed a batch of."""
+    request = ConsumerGroupTopicPartitions(group)
+    found = admin.list_consumer_group_offsets([request], request_timeout=30)[group].result(60)
+    return [tp for tp in found.topic_partitions if tp.offset >= 0]
+
+
+def query_caught_up(admin: AdminClient, bootstrap: str, sink: str) -> bool:
+    """Whether the query writing ``sink`` has committed past every committed record of each partition it reads.
+
+    The query commits its offsets in the transaction that writes its output, so by then all its output
+    is in ``sink``. A partition written in transactions (the repartition topic) ends in markers and
+    perhaps aborted records that a commit may stop short of: it is read from the committed offset to
+    its end, and only a record there counts as unread.
+    """
+    group = query_group(admin, sink)
+    if group is None:
+        return False
+    reader = Consumer(
+        {
+            "bootstrap.servers": bootstrap,
+            "group.id": f"test-{suffix()}",
+            "isolation.level": "read_committed",
+            "enable.partition.eof": True,
+            "enable.auto.commit": False,
+        }
+    )
+    try:
+        behind = []
+        for tp in committed_offsets(admin, group):
+            low, high = reader.get_watermark_offsets(TopicPartition(tp.topic, tp.partition), timeout=30)
+            if tp.offset < high:
+                behind.append(TopicPartition(tp.topic, tp.partition, max(tp.offset, low)))
+        reader.assign(behind)
+        open_partitions = {(tp.topic, tp.partition) for tp in behind}
+        while open_partitions:
+            message = reader.poll(30)
+            if message is None or message.error() is None:
+                return False  # a record the query has not committed yet (or no answer: ask again)
+            if message.error().code() == KafkaError._PARTITION_EOF:
+                open_partitions.discard((message.topic(), message.partition()))
+        return True
+    finally:
+        reader.close()
 
 
 class KsqlProcess:
@@ -159,15 +221,17 @@ class KsqlProcess:
                 stdout=log,
                 stderr=subprocess.STDOUT,
             )
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            assert self.process.poll() is None, f"the KSQL server exited: see {self.log_path}"
+
+        def answering() -> bool:
+            assert self.process is not None and self.process.poll() is None, (
+                f"the KSQL server exited: see {self.log_path}"
+            )
             try:
-                if requests.get(f"{self.url}/info", timeout=2).status_code == 200:
-                    return
+                return requests.get(f"{self.url}/info", timeout=10).status_code == 200
             except requests.RequestException:
-                time.sleep(0.2)
-        raise TimeoutError(f"the KSQL server on {self.port} did not answer within {timeout:.0f} s")
+                return False
+
+        wait_for(answering, f"the KSQL server on {self.port} to answer", timeout)
 
     def kill(self) -> None:
         assert self.process is not None

@@ -4,15 +4,23 @@ from __future__ import annotations
 
 import json
 import struct
-import time
+from collections.abc import Callable
 
 from confluent_kafka import Consumer, Producer
 from confluent_kafka.admin import AdminClient
 from confluent_kafka.schema_registry import SchemaRegistryClient
 
 from stack.settings import Settings
-from tests.helpers import avro_consumer
-from tests.ksql.conftest import TurnstileEvents, ksql, latest_values, ok, suffix, turnstile_topic
+from tests.helpers import avro_consumer, read_to_end, wait_for
+from tests.ksql.conftest import (
+    TurnstileEvents,
+    ksql,
+    latest_values,
+    ok,
+    query_caught_up,
+    suffix,
+    turnstile_topic,
+)
 
 EARLIEST = {"ksql.streams.auto.offset.reset": "earliest"}
 
@@ -104,8 +112,15 @@ def json_events(admin: AdminClient, bootstrap: str, rows: list[dict[str, object]
     return topic
 
 
-def read_table(bootstrap: str, topic: str, rows: int) -> dict[bytes, dict[str, object]]:
-    """The latest value per key of a table's topic, once ``rows`` keys are there and settled."""
+def read_table(
+    bootstrap: str, topic: str, holds: Callable[[dict[bytes, dict[str, object]]], bool]
+) -> dict[bytes, dict[str, object]]:
+    """The latest value per key of a table's topic, once ``holds`` is true of it and the query writing
+    the table has read all its input (a later change would show).
+
+    If ``holds`` is still false after 90 s, the table is returned as it is, for the caller's
+    assertion to show what differs.
+    """
     consumer = Consumer(
         {
             "bootstrap.servers": bootstrap,
@@ -116,17 +131,22 @@ def read_table(bootstrap: str, topic: str, rows: int) -> dict[bytes, dict[str, o
     )
     consumer.subscribe([topic])
     latest: dict[bytes, dict[str, object]] = {}
-    deadline = time.monotonic() + 60
-    quiet_since = time.monotonic()
+
+    def read() -> bool:
+        for message in consumer.consume(100, 0.2):
+            if message.error() is None:
+                latest[message.key()] = json.loads(message.value())
+        return holds(latest)
+
     try:
-        while time.monotonic() < deadline and (len(latest) < rows or time.monotonic() - quiet_since < 2.0):
-            for message in consumer.consume(100, 0.2):
-                if message.error() is None:
-                    latest[message.key()] = json.loads(message.value())
-                    quiet_since = time.monotonic()
+        wait_for(read, f"the rows of {topic}", 90)
+    except AssertionError:
+        return latest
     finally:
         consumer.close()
-    return latest
+    admin = AdminClient({"bootstrap.servers": bootstrap})
+    wait_for(lambda: query_caught_up(admin, bootstrap, topic), f"the query writing {topic} to read all its input")
+    return {message.key(): json.loads(message.value()) for message in read_to_end(bootstrap, [topic])}
 
 
 RIDES = [
@@ -150,8 +170,7 @@ def test_every_aggregate_over_a_json_stream(ksql_url: str, admin: AdminClient, b
         f" FROM {name} GROUP BY line;",
         EARLIEST,
     )
-    table = read_table(bootstrap_servers, f"{name}_BY_LINE", 2)
-    assert table == {
+    expected = {
         b"red": {
             "RIDES": 3,
             "PAID": 2,
@@ -171,6 +190,7 @@ def test_every_aggregate_over_a_json_stream(ksql_url: str, admin: AdminClient, b
             "LAST_STATION": "O'Hare",
         },
     }
+    assert read_table(bootstrap_servers, f"{name}_BY_LINE", lambda table: table == expected) == expected
 
 
 def test_grouping_by_two_columns_keys_as_each_dialect_does(
@@ -191,12 +211,16 @@ def test_grouping_by_two_columns_keys_as_each_dialect_does(
         f"SELECT line, station, COUNT(*) AS n FROM {name} GROUP BY line, station;",
         EARLIEST,
     )
-    modern = read_table(bootstrap_servers, f"{name}_J", 3)
-    assert {json.dumps(json.loads(k), sort_keys=True): v for k, v in modern.items()} == {
+    modern = {
         '{"LINE": "red", "STATION": "Howard"}': {"N": 2},
         '{"LINE": "blue", "STATION": "O\'Hare"}': {"N": 2},
         '{"LINE": "red", "STATION": "Lake"}': {"N": 1},
     }
+
+    def by_json_key(table: dict[bytes, dict[str, object]]) -> dict[str, dict[str, object]]:
+        return {json.dumps(json.loads(k), sort_keys=True): v for k, v in table.items()}
+
+    assert by_json_key(read_table(bootstrap_servers, f"{name}_J", lambda t: by_json_key(t) == modern)) == modern
 
     ok(ksql_url, f"CREATE TABLE {name}_OLD {columns} WITH (KAFKA_TOPIC='{topic}', VALUE_FORMAT='JSON', KEY='line');")
     ok(
@@ -205,9 +229,12 @@ def test_grouping_by_two_columns_keys_as_each_dialect_does(
         f"SELECT line, station, COUNT(*) AS n FROM {name}_OLD GROUP BY line, station;",
         EARLIEST,
     )
-    legacy = read_table(bootstrap_servers, f"{name}_OLD_COUNTS", 3)
-    assert legacy[b"red|+|Howard"] == {"LINE": "red", "STATION": "Howard", "N": 2}
-    assert set(legacy) == {b"red|+|Howard", b"blue|+|O'Hare", b"red|+|Lake"}
+    legacy = {
+        b"red|+|Howard": {"LINE": "red", "STATION": "Howard", "N": 2},
+        b"blue|+|O'Hare": {"LINE": "blue", "STATION": "O'Hare", "N": 2},
+        b"red|+|Lake": {"LINE": "red", "STATION": "Lake", "N": 1},
+    }
+    assert read_table(bootstrap_servers, f"{name}_OLD_COUNTS", lambda table: table == legacy) == legacy
 
 
 def test_an_avro_table_registers_its_schema_and_reads_with_confluents_deserializer(
@@ -229,12 +256,15 @@ def test_an_avro_table_registers_its_schema_and_reads_with_confluents_deserializ
     )
     consumer.subscribe([f"{name}_COUNTS"])
     latest: dict[int, dict[str, object]] = {}
-    deadline = time.monotonic() + 60
+
+    def counted() -> bool:
+        message = consumer.poll(0.5)
+        if message is not None and message.error() is None:
+            latest[struct.unpack(">i", message.key())[0]] = message.value()
+        return {k: v["COUNT"] for k, v in latest.items()} == dict(events.produced)
+
     try:
-        while time.monotonic() < deadline and {k: v["COUNT"] for k, v in latest.items()} != dict(events.produced):
-            message = consumer.poll(0.5)
-            if message is not None and message.error() is None:
-                latest[struct.unpack(">i", message.key())[0]] = message.value()
+        wait_for(counted, f"every count in {name}_COUNTS", 90, every=0)
     finally:
         consumer.close()
     assert {k: v["COUNT"] for k, v in latest.items()} == dict(events.produced)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import struct
 import threading
 import time
@@ -9,8 +10,19 @@ from collections.abc import Callable
 
 from confluent_kafka.admin import AdminClient
 
+from stack.ksql.__main__ import instance_id
 from stack.settings import Settings
-from tests.ksql.conftest import KsqlProcess, TurnstileEvents, latest_values, ok, suffix, turnstile_topic
+from tests.helpers import wait_for
+from tests.ksql.conftest import (
+    KsqlProcess,
+    TurnstileEvents,
+    committed_offsets,
+    latest_values,
+    ok,
+    query_group,
+    suffix,
+    turnstile_topic,
+)
 
 COUNT_STATEMENTS = """
 CREATE STREAM {name} (station_id INT, station_name STRING, line STRING)
@@ -24,18 +36,53 @@ def station_of(key: bytes) -> int:
     return struct.unpack(">i", key)[0]
 
 
-def produce_while(events: TurnstileEvents, total: int, during: Callable[[], None]) -> None:
-    """Produces ``total`` events in small steps on a thread while ``during`` runs (a kill, a restart)."""
+def produce_around(events: TurnstileEvents, during: Callable[[], None], after: int = 3000) -> None:
+    """Produces events in steps of 200 on a thread while ``during`` runs (a kill, a restart), then ``after`` more.
+
+    ``during`` waits for a condition (the query has counted some events) before it kills, so the
+    events keep coming until then, however long that takes (at most 20,000 before it: then they wait).
+    """
+    done = threading.Event()
 
     def produce() -> None:
-        for step in range(0, total, 200):
-            events.produce(200, start=step)
-            time.sleep(0.05)
+        start = 0
+        while not done.is_set():
+            if start < 20_000:
+                events.produce(200, start=start)
+                start += 200
+                time.sleep(0.05)  # a pace, not a barrier: records keep flowing while the servers change
+            else:
+                done.wait()
+        events.produce(after, start=start)
 
     producing = threading.Thread(target=produce)
     producing.start()
-    during()
-    producing.join(120)
+    try:
+        during()
+    finally:
+        done.set()
+        producing.join(300)
+    assert not producing.is_alive()
+
+
+def has_committed(admin: AdminClient, sink: str) -> bool:
+    """Whether the query writing ``sink`` has committed a batch: counts in its changelog to restore."""
+    group = query_group(admin, sink)
+    return group is not None and bool(committed_offsets(admin, group))
+
+
+def members_with_partitions(admin: AdminClient, sink: str) -> set[str]:
+    """The ``host:port`` of each server whose member of the query's group holds partitions."""
+    group = query_group(admin, sink)
+    if group is None:
+        return set()
+    described = admin.describe_consumer_groups([group], request_timeout=30)[group].result(60)
+    # Each member's static id is the group's (the query's application id), a dash, and its server's instance id.
+    return {
+        (m.group_instance_id or "").removeprefix(f"{group}-")
+        for m in described.members
+        if m.assignment.topic_partitions
+    }
 
 
 def test_counts_are_exact_after_kill_9_and_restart_mid_stream(
@@ -52,12 +99,11 @@ def test_counts_are_exact_after_kill_9_and_restart_mid_stream(
     ok(server.url, COUNT_STATEMENTS.format(name=name, topic=topic), {"auto.offset.reset": "earliest"})
 
     def kill_and_restart() -> None:
-        time.sleep(1.5)
+        wait_for(lambda: has_committed(admin, f"{name}_SUMMARY"), "the query to commit its first counts", 120)
         server.kill()
-        time.sleep(1.0)
         server.start()
 
-    produce_while(events, 6000, kill_and_restart)
+    produce_around(events, kill_and_restart)
     rows = latest_values(bootstrap_servers, f"{name}_SUMMARY", events.produced, station_of)
     assert {station: row["COUNT"] for station, row in rows.items()} == dict(events.produced)
     (tables,) = ok(server.url, "SHOW TABLES;")
@@ -82,9 +128,35 @@ def test_two_servers_share_a_query_and_counts_stay_exact_when_one_is_killed(
     assert described["sourceDescription"]["writeQueries"]
 
     def kill_first() -> None:
-        time.sleep(2.0)
+        both = {instance_id(first.port), instance_id(second.port)}
+        wait_for(
+            lambda: members_with_partitions(admin, f"{name}_SUMMARY") == both, "both servers to hold partitions", 120
+        )
+        wait_for(lambda: has_committed(admin, f"{name}_SUMMARY"), "the query to commit its first counts", 120)
         first.kill()
 
-    produce_while(events, 6000, kill_first)
+    produce_around(events, kill_first)
     rows = latest_values(bootstrap_servers, f"{name}_SUMMARY", events.produced, station_of, timeout=120)
     assert {station: row["COUNT"] for station, row in rows.items()} == dict(events.produced)
+
+
+def test_the_instance_id_is_the_host_name_and_port() -> None:
+    assert instance_id(8088) == f"{socket.gethostname()}:8088"
+
+
+def test_a_query_joins_its_group_under_the_servers_host_name_and_port(
+    private_servers: Callable[[int], KsqlProcess], admin: AdminClient
+) -> None:
+    """Static membership (and the transactional.id beside it) must differ between hosts: 127.0.0.1 does not."""
+    server = private_servers(0)
+    server.start()
+    topic = turnstile_topic(admin)
+    name = f"T_{suffix()}".upper()
+    created = ok(server.url, COUNT_STATEMENTS.format(name=name, topic=topic))
+    group = f"_confluent-ksql-{server.env['KSQL_SERVICE_ID']}query_{created[-1]['commandStatus']['queryId']}"
+
+    def members() -> list[str | None]:
+        described = admin.describe_consumer_groups([group])[group].result(30)
+        return [m.group_instance_id for m in described.members]
+
+    assert wait_for(members, f"a member of {group}") == [f"{group}-{socket.gethostname()}:{server.port}"]

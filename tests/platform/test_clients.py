@@ -14,6 +14,7 @@ from confluent_kafka import Consumer, Producer
 from confluent_kafka.admin import AdminClient, NewTopic
 
 from stack.settings import PROJECT_ROOT
+from tests.helpers import wait_for
 
 
 def _new_topic(bootstrap: str) -> str:
@@ -47,12 +48,16 @@ def test_confluent_kafka_round_trip_is_idempotent_and_complete(bootstrap_servers
     )
     consumer.subscribe([topic])
     seen: set[str] = set()
-    try:
-        while len(seen) < 500:
-            message = consumer.poll(10)
-            assert message is not None, f"only {len(seen)} of 500 messages arrived"
+
+    def all_seen() -> bool:
+        message = consumer.poll(1.0)
+        if message is not None:
             assert message.error() is None
             seen.add(message.value().decode())
+        return len(seen) >= 500
+
+    try:
+        wait_for(all_seen, "the 500 messages", 120, every=0)
         consumer.commit(asynchronous=False)
     finally:
         consumer.close()
@@ -80,9 +85,10 @@ def test_aiokafka_as_used_by_faust_round_trips(bootstrap_servers: str) -> None:
         await consumer.start()
         try:
             values = []
+            deadline = asyncio.get_running_loop().time() + 120
             while len(values) < 20:
-                batch = await consumer.getmany(timeout_ms=10_000)
-                assert batch, "aiokafka received nothing within 10 s"
+                assert asyncio.get_running_loop().time() < deadline, f"aiokafka received {len(values)} of 20 in 120 s"
+                batch = await consumer.getmany(timeout_ms=1000)
                 values += [m.value for messages in batch.values() for m in messages]
             await consumer.commit()
             return values
@@ -144,7 +150,7 @@ def test_kafka_cli_tools_run_through_the_stack(bootstrap_servers: str) -> None:
             "--max-messages",
             "1",
             "--timeout-ms",
-            "30000",
+            "60000",
         ],
         cwd=PROJECT_ROOT,
         capture_output=True,

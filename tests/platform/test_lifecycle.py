@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -90,6 +91,15 @@ def test_up_twice_is_harmless(private: PrivateStack) -> None:
     assert "Kafka broker 1 is already running" in second.stdout
     status = private.run("status").stdout
     assert status.count("healthy") == len(first), status
+
+
+def test_up_right_after_postgres_was_killed_starts_it_again(private: PrivateStack) -> None:
+    """A killed postmaster's children outlive it for a moment; PostgreSQL refused to start while they did."""
+    private.run("up")
+    for _ in range(3):
+        os.kill(private.recorded()["postgres"]["pid"], signal.SIGKILL)
+        private.run("up")
+        assert "healthy" in next(line for line in private.run("status").stdout.splitlines() if "PostgreSQL" in line)
 
 
 def test_kafka_data_survives_down_and_up(private: PrivateStack) -> None:

@@ -29,11 +29,13 @@ from confluent_kafka.schema_registry import SchemaRegistryClient
 from confluent_kafka.schema_registry.avro import AvroDeserializer
 
 from cta import endpoints
+from cta.topics import TURNSTILE
 from cta.topics import arrivals as topic_name
 from producers.models.data import LINES, line_stations
 from producers.models.producer import KafkaWriter
 from producers.models.weather import Weather
 from stack.settings import PROJECT_ROOT, Settings
+from tests.helpers import wait_for
 
 PRODUCERS = PROJECT_ROOT / "producers"
 ARRIVAL_FIELDS = {
@@ -87,7 +89,8 @@ def simulation(running_platform: Settings) -> SimulationRun:
 def _consume(
     bootstrap: str, topics: list[str], since_ms: int, minimum: int, maximum: int = 5000, deserialize: bool = True
 ) -> list[Any]:
-    """Messages of ``topics`` written since ``since_ms``: at least ``minimum``, then until 3 s of quiet."""
+    """Messages of ``topics`` written since ``since_ms``: at least ``minimum``, then up to the end of each
+    partition as it is when the minimum has been read."""
     config: dict[str, Any] = {
         "bootstrap.servers": bootstrap,
         "group.id": f"test-producers-{uuid.uuid4().hex[:8]}",
@@ -101,19 +104,31 @@ def _consume(
         consumer = Consumer(config)
     metadata = consumer.list_topics(timeout=10)
     wanted = [TopicPartition(t, p, since_ms) for t in topics for p in metadata.topics[t].partitions]
-    consumer.assign(consumer.offsets_for_times(wanted, timeout=10))
+    starts = consumer.offsets_for_times(wanted, timeout=10)
+    consumer.assign(starts)
+    # The next offset to read in each partition; -1: nothing was written there since since_ms.
+    positions = {(tp.topic, tp.partition): tp.offset for tp in starts}
+    ends: dict[tuple[str, int], int] = {}
     messages: list[Any] = []
-    deadline, quiet_since = time.monotonic() + 120, time.monotonic()
-    try:
-        while time.monotonic() < deadline and len(messages) < maximum:
-            message = consumer.poll(0.5)
-            if message is None:
-                if len(messages) >= minimum and time.monotonic() - quiet_since > 3:
-                    break
-                continue
+
+    def read_to_the_end() -> bool:
+        message = consumer.poll(0.5)
+        if message is not None:
             assert message.error() is None, message.error()
             messages.append(message)
-            quiet_since = time.monotonic()
+            positions[(message.topic(), message.partition())] = message.offset() + 1
+        if len(messages) < minimum or len(messages) >= maximum:
+            return len(messages) >= maximum
+        if not ends:
+            for (topic, partition), position in positions.items():
+                if position >= 0:
+                    ends[(topic, partition)] = consumer.get_watermark_offsets(
+                        TopicPartition(topic, partition), timeout=10
+                    )[1]
+        return all(positions[where] >= end for where, end in ends.items())
+
+    try:
+        wait_for(read_to_the_end, f"{minimum} message(s) of {', '.join(topics)}", 120, every=0)
     finally:
         consumer.close()
     return messages
@@ -200,7 +215,23 @@ def test_connector_script_says_in_one_line_when_connect_is_down() -> None:
     ]
 
 
-def test_sigterm_stops_the_simulation_and_flushes(running_platform: Settings) -> None:
+def turnstile_events(bootstrap: str) -> int:
+    """How many records the turnstile topic holds (0 before a simulation has created it)."""
+    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": f"test-producers-{uuid.uuid4().hex[:8]}"})
+    try:
+        topic = consumer.list_topics(TURNSTILE, timeout=10).topics[TURNSTILE]
+        if topic.error is not None:
+            return 0
+        return sum(
+            consumer.get_watermark_offsets(TopicPartition(TURNSTILE, p), timeout=10)[1] for p in topic.partitions
+        )
+    finally:
+        consumer.close()
+
+
+def test_sigterm_stops_the_simulation_and_flushes(bootstrap_servers: str) -> None:
+    """SIGTERM once the simulation's first events are in Kafka (so that others are on their way)."""
+    before = turnstile_events(bootstrap_servers)
     process = subprocess.Popen(
         [sys.executable, "simulation.py", "--sleep", "0.05", "--no-connector", "--seed", "5"],
         cwd=PRODUCERS,
@@ -211,10 +242,10 @@ def test_sigterm_stops_the_simulation_and_flushes(running_platform: Settings) ->
     for line in process.stderr:
         if "Simulating from" in line:
             break
-    time.sleep(2)
+    wait_for(lambda: turnstile_events(bootstrap_servers) > before, "the simulation's first events in Kafka")
     process.send_signal(signal.SIGTERM)
     rest = process.stderr.read()
-    assert process.wait(30) == 0
+    assert process.wait(60) == 0
     assert "Received SIGTERM" in rest
     assert "0 failed, 0 undelivered" in rest.splitlines()[-1]
 

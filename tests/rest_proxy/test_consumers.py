@@ -17,6 +17,7 @@ from tests.helpers import (
     produce,
     read_until,
     subscribe,
+    wait_for,
 )
 
 
@@ -131,14 +132,16 @@ def test_max_bytes_limits_a_response_without_losing_records(http: requests.Sessi
 
     sizes: list[int] = []
     offsets: list[int] = []
-    for _ in range(40):
+
+    def all_ten() -> bool:
         response = http.get(f"{base}/records", params={"timeout": 1000, "max_bytes": 250}, headers={"Accept": JSON})
         batch = response.json()
         if batch:
             sizes.append(len(batch))
-            offsets += [r["offset"] for r in batch]
-        if len(offsets) == 10:
-            break
+            offsets.extend(r["offset"] for r in batch)
+        return len(offsets) >= 10
+
+    wait_for(all_ten, "the ten records", 120, every=0)
     assert offsets == list(range(10))
     assert max(sizes) <= 2
     http.delete(base)

@@ -32,7 +32,7 @@ def console_consumer_command(bootstrap: str, topic: str, max_messages: int) -> l
         "--max-messages",
         str(max_messages),
         "--timeout-ms",
-        "30000",
+        "60000",
         "--property",
         "print.key=true",
         "--property",

@@ -10,26 +10,18 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import psutil
-from confluent_kafka import Consumer, ConsumerGroupState, Producer
+from confluent_kafka import Consumer, ConsumerGroupState, Message, Producer
 from confluent_kafka.admin import AdminClient
 
 import run
 from stack.platform import lifecycle
 from stack.settings import PROJECT_ROOT, Settings
-from tests.helpers import new_topic
+from tests.helpers import new_topic, wait_for
 
 SIMULATION = next(process for process in run.APPLICATION if process.name == "simulation")
-
-
-def wait_for(condition: Callable[[], bool], timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.2)
 
 
 def test_a_dying_process_is_reported_with_its_log_tail_and_the_others_carry_on(
@@ -51,7 +43,7 @@ def test_a_dying_process_is_reported_with_its_log_tail_and_the_others_carry_on(
             supervisor.check()
             return any("crasher died" in text for text in said)
 
-        wait_for(reported, 60, "the crash report")
+        wait_for(reported, "the crash report")
         report = next(text for text in said if "crasher died" in text)
         first, *tail = report.splitlines()
         assert first == f"The crasher died (exit code 1); the end of {tmp_path / 'logs' / 'crasher.log'}:"
@@ -59,7 +51,7 @@ def test_a_dying_process_is_reported_with_its_log_tail_and_the_others_carry_on(
         assert tail[-2].strip() == "line 29"
         assert len(tail) == run.TAIL_LINES
         simulation_log = tmp_path / "logs" / "simulation.log"
-        wait_for(lambda: "Simulating from" in simulation_log.read_text(), 120, "the simulation to run")
+        wait_for(lambda: "Simulating from" in simulation_log.read_text(), "the simulation to run", 120)
         assert supervisor.running() == ["simulation"]
     finally:
         supervisor.stop()
@@ -82,7 +74,7 @@ def test_sigint_stops_every_process_it_started_and_leaves_a_running_platform_up(
         return any(text in line for line in output)
 
     try:
-        wait_for(lambda: seen("simulation up |"), 180, "a status line with the simulation up")
+        wait_for(lambda: seen("simulation up |"), "a status line with the simulation up", 180)
         children = psutil.Process(process.pid).children()
         assert children, "run.py started no processes"
         process.send_signal(signal.SIGINT)
@@ -92,7 +84,7 @@ def test_sigint_stops_every_process_it_started_and_leaves_a_running_platform_up(
             process.kill()
     seen("")
     assert any(line.startswith("Stopping the simulation") for line in output), output
-    _, alive = psutil.wait_procs(children, timeout=5)
+    _, alive = psutil.wait_procs(children, timeout=60)
     assert alive == []
     assert lifecycle.running_services(running_platform), "the platform it found running was stopped"
 
@@ -121,18 +113,24 @@ def test_the_status_line_lists_the_lag_of_groups_that_commit_and_leaves_out_thos
     try:
         for consumer in consumers.values():
             consumer.subscribe([topic])
-        message = None
-        while message is None or message.error() is not None:
+        first: list[Message] = []
+
+        def first_record() -> bool:
             message = consumers["committing"].poll(1.0)
-        consumers["committing"].commit(message, asynchronous=False)  # one of five read: a lag of four
+            if message is not None and message.error() is None:
+                first.append(message)
+            return bool(first)
+
+        wait_for(first_record, "the committing group's first record")
+        consumers["committing"].commit(first[0], asynchronous=False)  # one of five read: a lag of four
 
         def both_groups_stable() -> bool:
             for consumer in consumers.values():
                 consumer.poll(0.1)  # keeps both members in their groups
-            states = {g.group_id: g.state for g in admin.list_consumer_groups(request_timeout=5).result(10).valid}
+            states = {g.group_id: g.state for g in admin.list_consumer_groups(request_timeout=30).result(60).valid}
             return all(states.get(group) == ConsumerGroupState.STABLE for group in groups.values())
 
-        wait_for(both_groups_stable, 60, "both consumer groups to be stable")
+        wait_for(both_groups_stable, "both consumer groups to be stable")
         line = run.KafkaActivity(bootstrap_servers).sample()
         assert f"{groups['committing']} 4" in line
         assert groups["reading"] not in line  # it commits nothing: it has no lag to show

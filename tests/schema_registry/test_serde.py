@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import struct
-import time
 import uuid
 import warnings
 
@@ -14,6 +13,8 @@ from confluent_kafka.admin import AdminClient, NewTopic
 from confluent_kafka.schema_registry import Schema, SchemaRegistryClient
 from confluent_kafka.schema_registry.avro import AvroDeserializer, AvroSerializer
 from confluent_kafka.serialization import MessageField, SerializationContext
+
+from tests.helpers import wait_for
 
 ARRIVAL = {
     "type": "record",
@@ -39,14 +40,19 @@ def topic(bootstrap: str) -> str:
     return name
 
 
-def consume_all(consumer: Consumer, count: int, timeout: float = 30.0) -> list:
+def consume_all(consumer: Consumer, count: int) -> list:
     messages = []
-    deadline = time.monotonic() + timeout
-    while len(messages) < count and time.monotonic() < deadline:
+
+    def all_there() -> bool:
         message = consumer.poll(0.5)
         if message is not None and message.error() is None:
             messages.append(message)
-    consumer.close()
+        return len(messages) >= count
+
+    try:
+        wait_for(all_there, f"{count} messages", every=0)
+    finally:
+        consumer.close()
     return messages
 
 

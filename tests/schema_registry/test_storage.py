@@ -8,7 +8,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 import uuid
 from collections.abc import Iterator
 
@@ -17,7 +16,7 @@ import requests
 from confluent_kafka import Consumer, KafkaError, KafkaException, TopicPartition
 
 from stack.schema_registry.storage import TOPIC, retry_while_kafka_settles
-from tests.helpers import Api, free_port
+from tests.helpers import Api, free_port, wait_for
 
 PROJECT_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -39,15 +38,16 @@ class Server:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        deadline = time.monotonic() + 90
-        while time.monotonic() < deadline:
-            assert self.process.poll() is None, "the registry process exited during start-up"
+
+        def answering() -> bool:
+            assert self.process is not None and self.process.poll() is None, "the registry exited during start-up"
             try:
-                if requests.get(self.url + "/", timeout=2).status_code == 200:
-                    return Api(self.url)
+                return requests.get(self.url + "/", timeout=10).status_code == 200
             except requests.RequestException:
-                time.sleep(0.3)
-        raise AssertionError(f"the registry on {self.url} did not come up")
+                return False
+
+        wait_for(answering, f"the registry on {self.url} to answer", 120)
+        return Api(self.url)
 
     def stop(self, sig: int = signal.SIGTERM) -> int:
         assert self.process is not None
@@ -112,9 +112,9 @@ def test_graceful_stop_exits_cleanly_and_restarts(server: Server) -> None:
 def test_a_second_registry_sees_registrations_made_through_the_first(server: Server, api: Api, subject: str) -> None:
     other = server.start()
     schema_id = api.register(subject, schema("Shared", "x")).json()["id"]
-    deadline = time.monotonic() + 10
-    while other.request("GET", f"/subjects/{subject}/versions").status_code != 200 and time.monotonic() < deadline:
-        time.sleep(0.2)
+    wait_for(
+        lambda: other.request("GET", f"/subjects/{subject}/versions").status_code == 200, "the other registry to see it"
+    )
     assert other.request("GET", f"/subjects/{subject}/versions/1").json()["id"] == schema_id
 
 
@@ -129,14 +129,18 @@ def test_records_use_confluents_key_and_value_layout(api: Api, bootstrap: str, s
     _, end = consumer.get_watermark_offsets(TopicPartition(TOPIC, 0), timeout=10)
     consumer.assign([TopicPartition(TOPIC, 0, 0)])
     records: dict[bytes, bytes | None] = {}
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
+
+    def read_to_the_end() -> bool:
         message = consumer.poll(0.5)
         if message is not None and message.error() is None:
             records[message.key()] = message.value()
-            if message.offset() >= end - 1:
-                break
-    consumer.close()
+            return message.offset() >= end - 1
+        return False
+
+    try:
+        wait_for(read_to_the_end, f"the end of {TOPIC}", every=0)
+    finally:
+        consumer.close()
 
     schema_key = json.dumps({"keytype": "SCHEMA", "subject": subject, "version": 1, "magic": 1}, separators=(",", ":"))
     value = json.loads(records[schema_key.encode()])
