@@ -340,9 +340,10 @@ def reset_pipeline(env: dict[str, str], timeout: float = RESET_TIMEOUT) -> None:
     creates a topic whenever a client asks for one it does not know (the platform keeps Kafka's
     default, auto.create.topics.enable), and librdkafka's producers and admin clients ask again for
     every topic they once knew, every 5 minutes. Our KSQL server and REST Proxy hold such clients
-    (the KSQL server even for the queries TERMINATE or DROP ended, and on a restart for every
-    query its command topic ever held), so minutes after the topics were deleted they came back
-    with one partition each, and the next ``ksql.py`` failed on TURNSTILE_SUMMARY's. So the two
+    (the REST Proxy's producer knows the weather topic; the KSQL server's clients knew its queries'
+    topics, even after TERMINATE, and after a restart those of every query its command topic held),
+    so minutes after the topics were deleted they came back with one partition each, and the next
+    ``ksql.py`` failed on TURNSTILE_SUMMARY's. So the two
     servers are stopped first and KSQL's command topic is deleted with the application's topics:
     KSQL starts again empty, as on a fresh platform. Then the stations connector and its offsets
     (else Connect would not copy the table again), the topics, their schemas (soft-deleted), the
