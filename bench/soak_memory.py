@@ -274,8 +274,8 @@ def main(argv: list[str] | None = None) -> int:
         f"the page was full at the end: {seen['page_full_at_the_end']}."
     )
     record = {
-        **origin,
-        "command": "python -m bench.soak_memory " + " ".join(sys.argv[1:]),
+        **{key: value for key, value in origin.items() if key != "started"},
+        "command": " ".join(["python -m bench.soak_memory", *sys.argv[1:]]),
         "minutes": args.minutes,
         "warmup_minutes": args.warmup,
         "every_s": args.every,
