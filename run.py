@@ -10,7 +10,8 @@ tail of its log; the others carry on. Ctrl+C or SIGTERM stops every process this
 (each flushes what it wrote), then the platform if this run started it.
 
 ``python run.py --no-platform`` runs the application against whatever already serves the
-configured endpoints, such as ``docker-compose up``.
+configured endpoints, such as ``docker-compose up``; ``--sleep 1`` runs the simulation at five
+times its default pace (``make soak-memory`` does).
 """
 
 from __future__ import annotations

@@ -23,6 +23,7 @@ import argparse
 import contextlib
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -274,8 +275,8 @@ def main(argv: list[str] | None = None) -> int:
         f"the page was full at the end: {seen['page_full_at_the_end']}."
     )
     record = {
-        **origin,
-        "command": "python -m bench.soak_memory " + " ".join(sys.argv[1:]),
+        **{key: value for key, value in origin.items() if key != "started"},
+        "command": " ".join(["python -m bench.soak_memory", *sys.argv[1:]]),
         "minutes": args.minutes,
         "warmup_minutes": args.warmup,
         "every_s": args.every,
@@ -303,7 +304,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     print(f"Wrote {json_path} and {svg_path}")
     flat = all(check["flat"] for check in checks.values())
-    return 0 if flat and seen["page_full_at_the_end"] and not seen["event_stream_error"] else 1
+    passed = flat and seen["page_full_at_the_end"] and not seen["event_stream_error"]
+    if passed and json_path.parent != folder:
+        shutil.rmtree(folder, ignore_errors=True)  # the platform's data: hundreds of MB after half an hour
+    else:
+        print(f"The platform's data and logs are kept in {folder}.")
+    return 0 if passed else 1
 
 
 def outputs(args: argparse.Namespace, folder: Path) -> tuple[Path, Path]:

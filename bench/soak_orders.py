@@ -27,6 +27,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import time
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -141,7 +142,12 @@ def git_commit() -> str:
 
 def provenance() -> dict[str, Any]:
     """When, where and on which code a soak runs; taken at its start, before anyone edits the tree."""
-    return {"date": datetime.now(UTC).isoformat(timespec="seconds"), "machine": machine(), "commit": git_commit()}
+    return {
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": machine(),
+        "commit": git_commit(),
+        "started": time.monotonic(),
+    }
 
 
 def describe(index: int, total: int, outcome: Outcome) -> str:
@@ -201,8 +207,9 @@ def write_results(
         print(f"A shortened run: not written to {RESULTS.name} (pass --output to keep it).")
         return
     record = {
-        **origin,
-        "command": "python -m bench.soak_orders " + " ".join(sys.argv[1:]),
+        **{key: value for key, value in origin.items() if key != "started"},
+        "minutes": round((time.monotonic() - origin["started"]) / 60, 1),
+        "command": " ".join(["python -m bench.soak_orders", *sys.argv[1:]]),
         "seed": args.seed,
         "gap_max_s": args.gap_max,
         "goal_s": GOAL_SECONDS,

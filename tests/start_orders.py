@@ -38,6 +38,7 @@ from confluent_kafka.admin import AdminClient
 
 from cta import topics
 from producers.models.data import LINES, line_stations
+from stack.platform.prerequisites import port_in_use
 from stack.settings import PROJECT_ROOT, Endpoints
 from tests.helpers import Script, run_stack, wait_for, zigzag_varint
 
@@ -138,18 +139,30 @@ def start_in_order(
     """
     if len(gaps) != len(order) - 1:
         raise ValueError(f"{len(order)} commands need {len(order) - 1} gaps, not {len(gaps)}")
+    _check_ports_free(env)
     logs.mkdir(parents=True, exist_ok=True)
     run = Run(env, tuple(order), list(gaps))
-    for index, name in enumerate(order):
-        folder, argv = COMMANDS[name]
-        if name == "simulation":
-            argv = [*argv, *simulation_args]
-        run.scripts[name] = Script(PROJECT_ROOT / folder, argv, logs / f"{name}.log", env).start()
-        run.last_start = time.monotonic()
-        say(f"  started {name}")
-        if index < len(gaps) and gaps[index] > 0:
-            time.sleep(gaps[index])
+    try:
+        for index, name in enumerate(order):
+            folder, argv = COMMANDS[name]
+            if name == "simulation":
+                argv = [*argv, *simulation_args]
+            run.scripts[name] = Script(PROJECT_ROOT / folder, argv, logs / f"{name}.log", env).start()
+            run.last_start = time.monotonic()
+            say(f"  started {name}")
+            if index < len(gaps) and gaps[index] > 0:
+                time.sleep(gaps[index])
+    except BaseException:  # Ctrl+C during a gap too: a process left running would write into the next run
+        run.stop()
+        raise
     return run
+
+
+def _check_ports_free(env: dict[str, str]) -> None:
+    """Fails when the page's or Faust's port is taken: by a process of an earlier run, which would disturb this one."""
+    for variable in ("WEB_PORT", "FAUST_WEB_PORT"):
+        if variable in env and port_in_use(int(env[variable])):
+            raise RuntimeError(f"Port {env[variable]} ({variable}) is in use: is a process of an earlier run alive?")
 
 
 # --- when the page is full ----------------------------------------------------------------------
@@ -327,9 +340,10 @@ def reset_pipeline(env: dict[str, str], timeout: float = RESET_TIMEOUT) -> None:
     creates a topic whenever a client asks for one it does not know (the platform keeps Kafka's
     default, auto.create.topics.enable), and librdkafka's producers and admin clients ask again for
     every topic they once knew, every 5 minutes. Our KSQL server and REST Proxy hold such clients
-    (the KSQL server even for the queries TERMINATE or DROP ended, and on a restart for every
-    query its command topic ever held), so minutes after the topics were deleted they came back
-    with one partition each, and the next ``ksql.py`` failed on TURNSTILE_SUMMARY's. So the two
+    (the REST Proxy's producer knows the weather topic; the KSQL server's clients knew its queries'
+    topics, even after TERMINATE, and after a restart those of every query its command topic held),
+    so minutes after the topics were deleted they came back with one partition each, and the next
+    ``ksql.py`` failed on TURNSTILE_SUMMARY's. So the two
     servers are stopped first and KSQL's command topic is deleted with the application's topics:
     KSQL starts again empty, as on a fresh platform. Then the stations connector and its offsets
     (else Connect would not copy the table again), the topics, their schemas (soft-deleted), the
@@ -428,7 +442,11 @@ def _delete_topics(admin: AdminClient, timeout: float) -> list[str]:
             except KafkaException as error:
                 if error.args[0].code() != KafkaError.UNKNOWN_TOPIC_OR_PART:
                     raise
-    wait_for(lambda: not doomed(), "the application's topics deleted", timeout)
+    try:
+        wait_for(lambda: not doomed(), "the application's topics deleted", timeout)
+    except AssertionError as error:
+        # Something writes to them again: a process of this run (or an earlier one) still alive.
+        raise RuntimeError(f"{error}; still there: {', '.join(doomed()[:8])}") from None
     return names
 
 
