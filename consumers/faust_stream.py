@@ -11,11 +11,11 @@ station is written once per line it serves, again only if a new stop changes it 
 of 95th/Dan Ryan disagree on its spelling). A restarted worker rebuilds the table from its
 changelog and goes on after the last offset it committed.
 
-The worker may start before the stations topic exists or has rows (Kafka Connect fills it once
-the simulation, or ``python producers/connector.py``, configures the stations connector). Until the
-first row it says, every half minute, what it waits for. Its consumer refreshes the topics'
-metadata every ``METADATA_REFRESH_MS``, so a topic created after the worker subscribed is read
-within seconds, not after the client's five-minute default.
+The worker may start before the stations topic exists (Kafka Connect creates it once the
+simulation, or ``python producers/connector.py``, configures the stations connector): it then
+waits, saying every half minute what for, and subscribes once the topic is there. Its consumer
+refreshes the topics' metadata every ``METADATA_REFRESH_MS``, so a topic created again later is
+read within seconds, not after the client's five-minute default.
 
 Stops on none of the three lines, and rows that are not what Connect writes, are logged, counted
 and skipped.
@@ -26,13 +26,15 @@ lists the table (Faust's own commands and options, ``--json`` included, all work
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
+import sys
 import time
 from typing import Any
 
 import faust
+from confluent_kafka import KafkaException
+from confluent_kafka.admin import AdminClient
 from models.lines import LINES
 from models.record import MALFORMED, Skip, Skips, field
 
@@ -97,32 +99,43 @@ table = app.Table(
 skips = Skips()
 
 
-stations_read = asyncio.Event()
-"""Set by the agent at its first row: until then the task below says what the worker waits for."""
+def _stations_topic_exists(admin: AdminClient) -> bool:
+    try:
+        # Every topic's metadata: asking for this one by name would make the broker create it, empty.
+        return topics.STATIONS in admin.list_topics(timeout=5).topics
+    except KafkaException:
+        return False  # Kafka not reachable yet: keep waiting, the log says what for
 
 
-@app.task
-async def say_what_the_worker_waits_for() -> None:
-    """Logs, in words, that no stations have come yet and who sends them (runs once the worker is ready)."""
-    began = time.monotonic()
-    while not len(table) and not stations_read.is_set():  # a restored table: the stations came before
-        try:
-            await asyncio.wait_for(stations_read.wait(), WAITING_LOG_EVERY)
-        except TimeoutError:
+@app.on_worker_init.connect
+def wait_for_the_stations_topic(sender: faust.App, **_: Any) -> None:
+    """The worker subscribes once Kafka Connect has created the stations topic, and says so while it waits.
+
+    Subscribed earlier, its consumer's own metadata requests made the broker create the topic empty,
+    and the rebalance that followed once Connect wrote to it sometimes cost rows (the first ones
+    skipped, or one written twice).
+    """
+    if "worker" not in sys.argv[1:]:
+        return  # `faust -A faust_stream tables` and the like need no topic
+    admin = AdminClient({"bootstrap.servers": _bootstrap})
+    began = said = time.monotonic()
+    while not _stations_topic_exists(admin):
+        if time.monotonic() - said >= WAITING_LOG_EVERY or said == began:
+            said = time.monotonic()
             logger.warning(
-                "No stations after %.0f s: waiting for Kafka Connect to copy PostgreSQL's stations table to %s "
-                "(the stations connector is configured by `python simulation.py` or `python connector.py` in "
-                "producers/).",
-                time.monotonic() - began,
+                "Waiting for the stations topic %s, which Kafka Connect creates when the stations connector is "
+                "configured (`python simulation.py` or `python connector.py` in producers/ does it).",
                 topics.STATIONS,
             )
+        time.sleep(METADATA_REFRESH_MS / 1000)
+    if time.monotonic() - began > 1:
+        logger.info("The stations topic exists now (after %.0f s); starting.", time.monotonic() - began)
 
 
 @app.agent(stations_topic)
 async def transform_stations(rows: faust.Stream[bytes]) -> None:
     await output_topic.maybe_declare()  # before the first send, which would otherwise create it with defaults
     async for raw in rows:
-        stations_read.set()
         try:
             row = json.loads(raw)
             stop = str(field(row, "stop_id", int))
