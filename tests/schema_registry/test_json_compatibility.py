@@ -298,8 +298,10 @@ def test_canonical_form_drops_whitespace_keeps_key_order_and_normalized_form_sor
 
 @pytest.mark.parametrize(
     "text",
-    ["not json", "[]", '"string"', "42", '{"type": "strong"}', '{"type": 5}', '{"required": "foo"}']
-    + ['{"properties": {"a": 3}}', '{"$ref": "#/definitions/missing"}', '{"minLength": -1}'],
+    [
+        *("not json", "[]", '"string"', "42", '{"type": "strong"}', '{"type": 5}', '{"required": "foo"}'),
+        *('{"properties": {"a": 3}}', '{"$ref": "#/definitions/missing"}', '{"minLength": -1}'),
+    ],
 )
 def test_invalid_json_schemas_are_refused_with_42201(text: str) -> None:
     with pytest.raises(RegistryError) as raised:
