@@ -8,11 +8,14 @@ converter_harness.py), which shows the Connect schema a sink gets.
 
 from __future__ import annotations
 
+import base64
 import datetime
 import json
+import threading
 import uuid
 from collections.abc import Iterator
 from decimal import Decimal
+from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
 import requests
@@ -482,3 +485,45 @@ def test_the_next_registry_url_is_tried_when_one_cannot_be_reached(
     config = {"schema.registry.url": f"http://localhost:1,{registry_url}"}
     data = harness.from_connect(AVRO, config, topic(), {"schema": POINT_SCHEMA, "payload": {"x": 2}})
     assert data is not None and data[0] == 0
+
+
+@pytest.mark.parametrize(
+    ("url", "extra", "expected"),
+    [
+        ("http://user:p%40ss@localhost:{port}", {}, "user:p@ss"),
+        (
+            "http://localhost:{port}",
+            {"basic.auth.credentials.source": "USER_INFO", "basic.auth.user.info": "svc:secret"},
+            "svc:secret",
+        ),
+    ],
+)
+def test_basic_auth_credentials_are_sent(
+    harness: ConverterHarness, url: str, extra: dict[str, str], expected: str
+) -> None:
+    """Our registry has no authentication: a listener on a free port records what a client sends."""
+    seen: list[str | None] = []
+
+    class Refusing(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            seen.append(self.headers.get("Authorization"))
+            body = json.dumps({"error_code": 401, "message": "Unauthorized"}).encode()
+            self.send_response(401)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Refusing)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        config = {"schema.registry.url": url.format(port=server.server_port), **extra}
+        with pytest.raises(ConverterError, match=r"answered 401 \(error code 401\): Unauthorized"):
+            harness.from_connect(AVRO, config, topic(), {"schema": POINT_SCHEMA, "payload": {"x": 1}})
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert seen == ["Basic " + base64.b64encode(expected.encode()).decode()]
