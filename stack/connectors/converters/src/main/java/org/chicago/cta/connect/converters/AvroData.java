@@ -79,17 +79,8 @@ final class AvroData {
   AvroData(boolean connectMetaData, boolean enhancedSchemaSupport, int cacheSize) {
     this.connectMetaData = connectMetaData;
     this.enhancedSchemaSupport = enhancedSchemaSupport;
-    this.fromConnectCache = lruCache(cacheSize);
-    this.toConnectCache = lruCache(cacheSize);
-  }
-
-  private static <K, V> Map<K, V> lruCache(int size) {
-    return java.util.Collections.synchronizedMap(new LinkedHashMap<>(16, 0.75f, true) {
-      @Override
-      protected boolean removeEldestEntry(Map.Entry<K, V> eldest) {
-        return size() > size;
-      }
-    });
+    this.fromConnectCache = Lru.create(cacheSize);
+    this.toConnectCache = Lru.create(cacheSize);
   }
 
   // --- Connect schema -> Avro schema ----------------------------------------------------------

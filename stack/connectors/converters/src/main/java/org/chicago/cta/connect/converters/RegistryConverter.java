@@ -116,8 +116,8 @@ public abstract class RegistryConverter<S> implements Converter, Versioned {
       WireFormat.Framed framed = WireFormat.parse(value);
       StoredSchema stored = registry.schemaById(framed.schemaId());
       if (!schemaType().equals(stored.schemaType())) {
-        throw new DataException("Schema " + stored.id() + " is a " + stored.schemaType()
-            + " schema; this converter reads " + schemaType() + " schemas.");
+        throw new DataException("Schema " + stored.id() + " has type " + stored.schemaType()
+            + "; this converter reads " + schemaType() + " schemas.");
       }
       S writer = parsed(stored);
       return decode(writer, framed.payload(), version(topic, writer, stored));
