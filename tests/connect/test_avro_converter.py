@@ -527,3 +527,15 @@ def test_basic_auth_credentials_are_sent(
         server.shutdown()
         server.server_close()
     assert seen == ["Basic " + base64.b64encode(expected.encode()).decode()]
+
+
+def test_connect_lists_the_converters_under_both_names(running_platform: Settings) -> None:
+    response = requests.get(f"{connect_url()}/connector-plugins", params={"connectorsOnly": "false"}, timeout=10)
+    converters = {p["class"]: p.get("version") for p in response.json() if p["type"] == "converter"}
+    for name in (
+        "io.confluent.connect.avro.AvroConverter",
+        "io.confluent.connect.json.JsonSchemaConverter",
+        "org.chicago.cta.connect.converters.AvroConverter",
+        "org.chicago.cta.connect.converters.JsonSchemaConverter",
+    ):
+        assert converters.get(name) == "1.0.0", name
