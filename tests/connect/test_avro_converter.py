@@ -336,6 +336,26 @@ def test_records_confluents_serializer_writes_read_as_confluents_converter_reads
     }
 
 
+def test_records_read_and_written_again_keep_enums_unions_and_defaults(
+    harness: ConverterHarness, registry_url: str
+) -> None:
+    """A sink-side record written again (as a source would): with enhanced.avro.schema.support, enums stay enums."""
+    config = {"schema.registry.url": registry_url, "enhanced.avro.schema.support": "true"}
+    data = avro_records.serialize(registry_url, READING, topic(), READING_VALUE)
+    envelope = harness.to_connect(AVRO, config, topic(), data)
+    again = topic()
+    written = harness.from_connect(AVRO, config, again, envelope)
+    assert written is not None
+
+    assert avro_records.deserialize(registry_url, again, written) == READING_VALUE
+    fields = {f["name"]: f for f in json.loads(latest(registry_url, f"{again}-value")["schema"])["fields"]}
+    assert fields["status"]["type"]["type"] == "enum"
+    assert fields["status"]["type"]["symbols"] == ["ok", "late"]
+    assert fields["either"]["type"] == ["int", "string"]
+    assert fields["ratio"]["default"] == 0.5
+    assert fields["price"]["type"]["precision"] == 10
+
+
 def test_connect_data_written_reads_back_in_confluents_deserializer_and_in_the_converter(
     harness: ConverterHarness, registry_url: str
 ) -> None:

@@ -221,17 +221,15 @@ final class AvroData {
 
   private static org.apache.avro.Schema enumSchema(Schema schema) {
     Map<String, String> parameters = schema.parameters();
-    String fullName = parameters.get(AVRO_TYPE_ENUM);
-    String simpleName = splitName(fullName)[1];
+    String[] name = splitName(parameters.get(AVRO_TYPE_ENUM));
     List<String> symbols = new ArrayList<>();
     for (Map.Entry<String, String> entry : parameters.entrySet()) {
       if (entry.getKey().startsWith(AVRO_TYPE_ENUM + ".")) {
         symbols.add(entry.getValue());
       }
     }
-    String[] name = splitName(fullName);
-    return org.apache.avro.Schema.createEnum(name[1], parameters.get(AVRO_ENUM_DOC_PREFIX
-        + simpleName), name[0], symbols, parameters.get(AVRO_ENUM_DEFAULT_PREFIX + simpleName));
+    return org.apache.avro.Schema.createEnum(name[1], parameters.get(AVRO_ENUM_DOC_PREFIX + name[1]),
+        name[0], symbols, parameters.get(AVRO_ENUM_DEFAULT_PREFIX + name[1]));
   }
 
   /** The "connect.*" properties, then the logical type and any "avro*" parameter, in Confluent's order. */

@@ -41,13 +41,11 @@ final class RegistryClient {
   /** The registry answered with an error (Confluent's {"error_code", "message"}). */
   static final class RegistryException extends DataException {
     final int status;
-    final int errorCode;
 
     RegistryException(String url, int status, int errorCode, String message) {
       super("Schema Registry at " + url + " answered " + status + " (error code " + errorCode
           + "): " + message);
       this.status = status;
-      this.errorCode = errorCode;
     }
   }
 
