@@ -11,14 +11,17 @@ from __future__ import annotations
 
 import pytest
 import requests
+from confluent_kafka import Consumer
 from confluent_kafka.admin import AdminClient
 
 from stack.common.hosts import COMPOSE_HOSTS
-from stack.settings import Settings
+from stack.settings import Settings, port_of
 from tests.connect.conftest import TIMEOUT, Lab, connect_url
+from tests.helpers import wait_for
 
 CLASSIC_POSTGRES_URL = "jdbc:postgresql://postgres:5432/cta"
 CLASSIC_KAFKA = "PLAINTEXT://kafka0:19092,PLAINTEXT://kafka1:19093,PLAINTEXT://kafka2:19094"
+CLASSIC_REGISTRY = "http://schema-registry:8081/"
 
 
 def classic_connector(settings: Settings, topic_prefix: str) -> dict[str, str]:
@@ -103,3 +106,26 @@ def test_connect_reaches_kafka_at_the_classic_docker_bootstrap_servers(lab: Lab)
     config = {**classic_connector(lab.settings, f"{lab.name}."), "producer.override.bootstrap.servers": bootstrap}
     lab.create(config)
     assert len(lab.read(f"{lab.name}.stations", 230)) == 230
+
+
+def test_a_converter_reaches_the_schema_registry_at_its_docker_url(lab: Lab) -> None:
+    """Confluent's AvroConverter configured with ``http://schema-registry:8081/``, as the classic compose file does."""
+    registry_port = port_of(lab.settings.endpoints.schema_registry_url)
+    registry = CLASSIC_REGISTRY.replace(":8081/", f":{registry_port}/")
+    config = classic_connector(lab.settings, f"{lab.name}.")
+    del config["value.converter.schemas.enable"]
+    config |= {
+        "value.converter": "io.confluent.connect.avro.AvroConverter",
+        "value.converter.schema.registry.url": registry,
+    }
+    lab.create(config)
+    topic = f"{lab.name}.stations"
+    consumer = Consumer({"bootstrap.servers": lab.bootstrap, "group.id": lab.name, "auto.offset.reset": "earliest"})
+    consumer.subscribe([topic])
+    try:
+        message = wait_for(lambda: (m := consumer.poll(0.5)) and not m.error() and m, f"a record in {topic}", 120)
+    finally:
+        consumer.close()
+    assert message.value()[0] == 0  # Confluent's wire format: magic byte, then the schema id
+    subjects = requests.get(f"{lab.settings.endpoints.schema_registry_url}/subjects", timeout=TIMEOUT).json()
+    assert f"{topic}-value" in subjects
