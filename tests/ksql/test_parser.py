@@ -126,6 +126,32 @@ WITH (VALUE_FORMAT='JSON') AS
     assert statements[1].query.items[1].alias == "COUNT"
 
 
+def test_ksql5_dotted_names_name_the_source_by_their_last_part():
+    """A classic solution named its summary table after its topic, unquoted: KSQL 5 named it TURNSTILE_SUMMARY."""
+    text = """
+CREATE TABLE com.udacity.turnstile_summary
+WITH (
+    KAFKA_TOPIC='com.udacity.turnstile_summary',
+    VALUE_FORMAT='JSON'
+) AS
+    SELECT station_id, count(*) as count FROM turnstile GROUP BY station_id;
+"""
+    (statement,) = parse(text)
+    assert (statement.name, statement.properties["KAFKA_TOPIC"]) == (
+        "TURNSTILE_SUMMARY",
+        "com.udacity.turnstile_summary",
+    )
+    assert statement.text == text.strip()
+    assert one("SELECT * FROM com.udacity.turnstile_summary s;").select == Select(
+        (AllColumns(),), "TURNSTILE_SUMMARY", alias="S"
+    )
+    assert one("DROP TABLE com.udacity.turnstile_summary;") == Drop(
+        "DROP TABLE com.udacity.turnstile_summary;", "TABLE", "TURNSTILE_SUMMARY"
+    )
+    assert one("DESCRIBE EXTENDED a.b;") == Describe("DESCRIBE EXTENDED a.b;", "B", True)
+    assert one("CREATE STREAM \"com.udacity.x\" WITH (KAFKA_TOPIC='x', VALUE_FORMAT='AVRO');").name == "com.udacity.x"
+
+
 def test_modern_turnstile_stream_and_counting_table():
     stream, table = parse(
         "CREATE STREAM turnstile (station_id INT KEY, station_name STRING, line STRING)\n"
