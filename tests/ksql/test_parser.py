@@ -152,6 +152,18 @@ WITH (
     assert one("CREATE STREAM \"com.udacity.x\" WITH (KAFKA_TOPIC='x', VALUE_FORMAT='AVRO');").name == "com.udacity.x"
 
 
+def test_group_by_columns_in_parentheses():
+    """A classic solution grouped by ``(station_id,station_name)``, which KSQL 5's grammar and ksqlDB's both take."""
+    (statement,) = parse(
+        "CREATE TABLE turnstile_summary\n AS\n    select station_id,station_name,COUNT(station_id) AS COUNT "
+        "from turnstile group by (station_id,station_name);"
+    )
+    assert statement.query.group_by == (col("STATION_ID"), col("STATION_NAME"))
+    assert select_of("SELECT a FROM t GROUP BY (a + 1) * 2;").group_by == (
+        BinaryOp("*", BinaryOp("+", col("A"), lit(1)), lit(2)),
+    )
+
+
 def test_modern_turnstile_stream_and_counting_table():
     stream, table = parse(
         "CREATE STREAM turnstile (station_id INT KEY, station_name STRING, line STRING)\n"
