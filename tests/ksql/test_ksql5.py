@@ -10,6 +10,7 @@ unmodified. docs/ksql.md says where each rule comes from.
 from __future__ import annotations
 
 import json
+import time
 from collections import Counter
 from collections.abc import Callable
 from typing import Any
@@ -28,11 +29,13 @@ from tests.helpers import read_to_end, wait_for
 from tests.ksql.conftest import KSQL_JSON, STATIONS, ksql, ok, suffix, turnstile_topic
 
 EARLIEST = {"ksql.streams.auto.offset.reset": "earliest"}
+# Timestamps of today: older ones would be past the broker's retention, which may delete them mid-test.
+NOW = int(time.time() * 1000)
 ORDERS = [  # (key, value, timestamp): KSQL 5's integration tests keyed each order by its ITEMID's number
-    (b"1", {"ORDERID": "ORDER_1", "ITEMID": "ITEM_1", "ORDERUNITS": 10.0}, 1_500_000_000_001),
-    (b"8", {"ORDERID": "ORDER_6", "ITEMID": "ITEM_8", "ORDERUNITS": 80.0}, 1_500_000_000_006),
-    (b"8", {"ORDERID": "ORDER_7", "ITEMID": "ITEM_8", "ORDERUNITS": 5.0}, 1_500_000_000_007),
-    (None, {"ORDERID": "ORDER_8", "ITEMID": "ITEM_3", "ORDERUNITS": 30.0}, 1_500_000_000_008),
+    (b"1", {"ORDERID": "ORDER_1", "ITEMID": "ITEM_1", "ORDERUNITS": 10.0}, NOW + 1),
+    (b"8", {"ORDERID": "ORDER_6", "ITEMID": "ITEM_8", "ORDERUNITS": 80.0}, NOW + 6),
+    (b"8", {"ORDERID": "ORDER_7", "ITEMID": "ITEM_8", "ORDERUNITS": 5.0}, NOW + 7),
+    (None, {"ORDERID": "ORDER_8", "ITEMID": "ITEM_3", "ORDERUNITS": 30.0}, NOW + 8),
 ]
 
 
@@ -84,7 +87,7 @@ def test_ksql5_writes_rowkey_and_rowtime_into_the_value_only_under_another_name(
         EARLIEST,
     )
     assert records(bootstrap_servers, f"{name}_KT", 1) == [
-        (b"8", {"RKEY": "8", "RTIME": 1_500_000_000_006, "ITEMID": "ITEM_8"}, 1_500_000_000_006)
+        (b"8", {"RKEY": "8", "RTIME": NOW + 6, "ITEMID": "ITEM_8"}, NOW + 6)
     ]
     assert records(bootstrap_servers, f"{name}_ALL", 4) == [(k, v, t) for k, v, t in ORDERS]
     assert records(bootstrap_servers, f"{name}_PLUS", 4) == [
