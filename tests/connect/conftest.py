@@ -1,4 +1,4 @@
-"""Helpers for the JDBC source connector tests: scratch tables, connectors and topic reads.
+"""Helpers for the Connect tests: scratch tables, connectors and topic reads, the converter harness.
 
 Every test creates tables, connectors and topics with names of its own (``t_<hex>``) and removes
 its connectors and tables afterwards, so tests never see each other's rows.
@@ -15,11 +15,12 @@ from dataclasses import dataclass, field
 import psycopg2
 import pytest
 import requests
-from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, TopicPartition
+from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, Message, TopicPartition
 
 from stack.platform import lifecycle
 from stack.platform.supervisor import stop
 from stack.settings import Settings
+from tests.connect.converter_harness import ConverterHarness
 from tests.helpers import wait_for
 
 JDBC = "io.confluent.connect.jdbc.JdbcSourceConnector"
@@ -32,6 +33,21 @@ JSON_WITHOUT_SCHEMAS = {
 }
 TIMEOUT = 60.0
 READ_TIMEOUT = 120.0  # a guard only: reads end when their records are there
+# Confluent's connector writes each row as one JSON object: the table's columns in table order,
+# SQL types as JSON types (INTEGER -> number, VARCHAR -> string, BOOLEAN -> true/false). The
+# registry converters' records read back as the same row.
+WASHINGTON_WABASH_OUTER_LOOP = {
+    "stop_id": 30383,
+    "direction_id": "N",
+    "stop_name": "Washington/Wabash (Outer Loop)",
+    "station_name": "Washington/Wabash",
+    "station_descriptive_name": "Washington/Wabash (Brown, Green, Orange, Purple & Pink Lines)",
+    "station_id": 41700,
+    "order": 16,
+    "red": False,
+    "blue": False,
+    "green": True,
+}
 
 
 def connect_url() -> str:
@@ -121,6 +137,15 @@ class Lab:
     # --- Kafka --------------------------------------------------------------------------------
     def read(self, topic: str, count: int, timeout: float = READ_TIMEOUT) -> list[dict | None]:
         """The JSON values of ``topic`` from the start, once at least ``count`` have arrived."""
+        messages = self._first_messages(topic, count, timeout)
+        assert all(message.key() is None for message in messages)
+        return [None if message.value() is None else json.loads(message.value()) for message in messages]
+
+    def read_raw(self, topic: str, count: int) -> list[bytes | None]:
+        """The first ``count`` values of ``topic``, as bytes (a converter's wire format), once they have arrived."""
+        return [message.value() for message in self._first_messages(topic, count, READ_TIMEOUT)]
+
+    def _first_messages(self, topic: str, count: int, timeout: float) -> list[Message]:
         consumer = Consumer(
             {
                 "bootstrap.servers": self.bootstrap,
@@ -131,7 +156,7 @@ class Lab:
             }
         )
         consumer.subscribe([topic])
-        values: list[dict | None] = []
+        messages: list[Message] = []
 
         def arrived() -> bool:
             message = consumer.poll(0.5)
@@ -141,15 +166,14 @@ class Lab:
                 # The topic appears when the connector writes its first record.
                 assert message.error().code() in (KafkaError.UNKNOWN_TOPIC_OR_PART, KafkaError._PARTITION_EOF)
                 return False
-            assert message.key() is None
-            values.append(json.loads(message.value()) if message.value() is not None else None)
-            return len(values) >= count
+            messages.append(message)
+            return len(messages) >= count
 
         try:
             wait_for(arrived, f"{count} records in {topic}", timeout, every=0)
         finally:
             consumer.close()
-        return values
+        return messages
 
     def read_all(self, topic: str, count: int, name: str) -> list[dict | None]:
         """``topic`` from its start to its end, once connector ``name`` has copied ``count`` rows into it.
@@ -222,6 +246,19 @@ def restart_connect(settings: Settings) -> None:
 
     stop([lifecycle.running_services(settings)["connect"]], timeout=60)
     subprocess.run([sys.executable, "-m", "stack", "up"], cwd=PROJECT_ROOT, check=True, capture_output=True)
+
+
+@pytest.fixture
+def registry_url(running_platform: Settings) -> str:
+    return running_platform.endpoints.schema_registry_url
+
+
+@pytest.fixture(scope="module")
+def harness(running_platform: Settings) -> Iterator[ConverterHarness]:
+    """One JVM driving converter classes as a worker does, for a whole test module."""
+    harness = ConverterHarness(running_platform)
+    yield harness
+    harness.close()
 
 
 @pytest.fixture

@@ -13,7 +13,6 @@ import datetime
 import json
 import threading
 import uuid
-from collections.abc import Iterator
 from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
@@ -21,12 +20,17 @@ import pytest
 import requests
 from confluent_kafka.schema_registry import Schema
 
-from producers import connector
 from stack.settings import Settings
-from tests.connect import avro_records
-from tests.connect.conftest import Lab, connect_url
+from tests.connect.conftest import WASHINGTON_WABASH_OUTER_LOOP, Lab, connect_url
 from tests.connect.converter_harness import AVRO, ConverterError, ConverterHarness
-from tests.connect.test_classic import WASHINGTON_WABASH_OUTER_LOOP
+from tests.connect.registry_converters import (
+    avro_deserialize,
+    avro_serialize,
+    classic_stations,
+    latest,
+    new_topic,
+    registry,
+)
 from tests.helpers import wait_for
 
 # What Confluent's AvroConverter registers for the stations table (Confluent's JDBC connector names
@@ -50,51 +54,17 @@ STATIONS_AVRO_SCHEMA = {
 }
 
 
-@pytest.fixture(scope="module")
-def harness(running_platform: Settings) -> Iterator[ConverterHarness]:
-    harness = ConverterHarness(running_platform)
-    yield harness
-    harness.close()
-
-
-@pytest.fixture
-def registry_url(running_platform: Settings) -> str:
-    return running_platform.endpoints.schema_registry_url
-
-
-def topic() -> str:
-    return f"t_{uuid.uuid4().hex[:10]}"
-
-
-def latest(registry_url: str, subject: str) -> dict:
-    response = requests.get(f"{registry_url}/subjects/{subject}/versions/latest", timeout=10)
-    assert response.ok, response.text
-    return response.json()
-
-
 # --- Source direction: Connect writes, confluent-kafka reads -------------------------------------
 
 
 def test_classic_stations_configuration_with_avro_converter_writes_records_confluent_reads(
     lab: Lab, registry_url: str
 ) -> None:
-    """The classic connector configuration, its value converter set to Confluent's AvroConverter.
+    """The classic connector configuration, its value converter set to Confluent's AvroConverter."""
+    topic_name = classic_stations(lab, AVRO, registry_url)
 
-    The topic gets this test's prefix (the classic topic holds the project's JSON records), so the
-    subject is ``<prefix>org.chicago.cta.stations-value``: TopicNameStrategy's ``<topic>-value``.
-    """
-    config = {
-        **connector.jdbc_config(connector.postgres()),
-        "value.converter": "io.confluent.connect.avro.AvroConverter",
-        "value.converter.schema.registry.url": registry_url,
-        "topic.prefix": f"{lab.name}.org.chicago.cta.",
-    }
-    del config["value.converter.schemas.enable"]
-    lab.create(config)
-    topic_name = f"{lab.name}.org.chicago.cta.stations"
-
-    records = avro_records.read_raw(lab.bootstrap, topic_name, 230)
-    rows = [avro_records.deserialize(registry_url, topic_name, record) for record in records]
+    records = lab.read_raw(topic_name, 230)
+    rows = [avro_deserialize(registry_url, topic_name, record) for record in records]
     assert len({row["stop_id"] for row in rows}) == 230
     row = next(row for row in rows if row["stop_id"] == 30383)
     assert row == WASHINGTON_WABASH_OUTER_LOOP
@@ -127,10 +97,7 @@ def test_sql_types_arrive_as_avro_logical_types(lab: Lab, registry_url: str) -> 
     lab.create(config)
     topic_name = f"{lab.name}.{table}"
 
-    first, second = (
-        avro_records.deserialize(registry_url, topic_name, record)
-        for record in avro_records.read_raw(lab.bootstrap, topic_name, 2)
-    )
+    first, second = (avro_deserialize(registry_url, topic_name, record) for record in lab.read_raw(topic_name, 2))
     assert first == {
         "id": 1,
         "price": Decimal("12.34"),
@@ -318,8 +285,8 @@ READING_CONNECT_SCHEMA = {
 def test_records_confluents_serializer_writes_read_as_confluents_converter_reads_them(
     harness: ConverterHarness, registry_url: str
 ) -> None:
-    name = topic()
-    data = avro_records.serialize(registry_url, READING, name, READING_VALUE)
+    name = new_topic()
+    data = avro_serialize(registry_url, READING, name, READING_VALUE)
     envelope = harness.to_connect(AVRO, {"schema.registry.url": registry_url}, name, data)
     assert envelope["schema"] == READING_CONNECT_SCHEMA
     assert envelope["payload"] == {
@@ -341,13 +308,13 @@ def test_records_read_and_written_again_keep_enums_unions_and_defaults(
 ) -> None:
     """A sink-side record written again (as a source would): with enhanced.avro.schema.support, enums stay enums."""
     config = {"schema.registry.url": registry_url, "enhanced.avro.schema.support": "true"}
-    data = avro_records.serialize(registry_url, READING, topic(), READING_VALUE)
-    envelope = harness.to_connect(AVRO, config, topic(), data)
-    again = topic()
+    data = avro_serialize(registry_url, READING, new_topic(), READING_VALUE)
+    envelope = harness.to_connect(AVRO, config, new_topic(), data)
+    again = new_topic()
     written = harness.from_connect(AVRO, config, again, envelope)
     assert written is not None
 
-    assert avro_records.deserialize(registry_url, again, written) == READING_VALUE
+    assert avro_deserialize(registry_url, again, written) == READING_VALUE
     fields = {f["name"]: f for f in json.loads(latest(registry_url, f"{again}-value")["schema"])["fields"]}
     assert fields["status"]["type"]["type"] == "enum"
     assert fields["status"]["type"]["symbols"] == ["ok", "late"]
@@ -395,12 +362,12 @@ def test_connect_data_written_reads_back_in_confluents_deserializer_and_in_the_c
         "doc": "a sample",
     }
     payload = {"tiny": -3, "small": None, "names": [[1, "one"]], "where": {"x": 5}, "amount": 1.5}
-    name = topic()
+    name = new_topic()
     config = {"schema.registry.url": registry_url}
     data = harness.from_connect(AVRO, config, name, {"schema": schema, "payload": payload})
     assert data is not None
 
-    assert avro_records.deserialize(registry_url, name, data) == {
+    assert avro_deserialize(registry_url, name, data) == {
         "tiny": -3,
         "small": None,
         "names": [{"key": 1, "value": "one"}],
@@ -422,13 +389,13 @@ def test_connect_data_written_reads_back_in_confluents_deserializer_and_in_the_c
 def test_a_tombstone_stays_a_tombstone(harness: ConverterHarness, registry_url: str) -> None:
     config = {"schema.registry.url": registry_url}
     optional = {"type": "string", "optional": True}
-    assert harness.from_connect(AVRO, config, topic(), {"schema": optional, "payload": None}) is None
-    assert harness.to_connect(AVRO, config, topic(), None) is None
+    assert harness.from_connect(AVRO, config, new_topic(), {"schema": optional, "payload": None}) is None
+    assert harness.to_connect(AVRO, config, new_topic(), None) is None
 
 
 def test_data_without_the_magic_byte_is_refused(harness: ConverterHarness, registry_url: str) -> None:
     with pytest.raises(ConverterError, match="Unknown magic byte!"):
-        harness.to_connect(AVRO, {"schema.registry.url": registry_url}, topic(), b'{"json": true}')
+        harness.to_connect(AVRO, {"schema.registry.url": registry_url}, new_topic(), b'{"json": true}')
 
 
 # --- Subjects and schema choice ------------------------------------------------------------------
@@ -453,7 +420,7 @@ POINT_SCHEMA = {
 def test_subject_name_strategies(
     harness: ConverterHarness, registry_url: str, strategy: str | None, is_key: bool, subject: str
 ) -> None:
-    name = topic()
+    name = new_topic()
     config = {"schema.registry.url": registry_url}
     if strategy:
         config[f"{'key' if is_key else 'value'}.subject.name.strategy"] = strategy
@@ -467,11 +434,11 @@ def test_subject_name_strategies(
 def test_an_unknown_subject_name_strategy_is_refused(harness: ConverterHarness, registry_url: str) -> None:
     config = {"schema.registry.url": registry_url, "value.subject.name.strategy": "com.example.Mine"}
     with pytest.raises(ConverterError, match=r"value\.subject\.name\.strategy.*Unknown subject name strategy"):
-        harness.from_connect(AVRO, config, topic(), {"schema": POINT_SCHEMA, "payload": {"x": 1}})
+        harness.from_connect(AVRO, config, new_topic(), {"schema": POINT_SCHEMA, "payload": {"x": 1}})
 
 
 def test_without_auto_registration_the_schema_must_be_registered(harness: ConverterHarness, registry_url: str) -> None:
-    name = topic()
+    name = new_topic()
     config = {"schema.registry.url": registry_url, "auto.register.schemas": "false"}
     envelope = {"schema": POINT_SCHEMA, "payload": {"x": 1}}
     with pytest.raises(ConverterError, match=r"answered 404 \(error code 40401\)"):
@@ -485,25 +452,25 @@ def test_use_latest_version_writes_with_the_subjects_latest_schema(
     harness: ConverterHarness, registry_url: str
 ) -> None:
     """The latest schema has another field order and a field Connect's data lacks, with a default."""
-    name = topic()
+    name = new_topic()
     newer = {
         "type": "record",
         "name": "Point",
         "namespace": "org.chicago.cta.test",
         "fields": [{"name": "label", "type": "string", "default": "none"}, {"name": "x", "type": "int"}],
     }
-    schema_id = avro_records.registry(registry_url).register_schema(f"{name}-value", Schema(json.dumps(newer), "AVRO"))
+    schema_id = registry(registry_url).register_schema(f"{name}-value", Schema(json.dumps(newer), "AVRO"))
     config = {"schema.registry.url": registry_url, "auto.register.schemas": "false", "use.latest.version": "true"}
     data = harness.from_connect(AVRO, config, name, {"schema": POINT_SCHEMA, "payload": {"x": 4}})
     assert data is not None and data[1:5] == schema_id.to_bytes(4, "big")
-    assert avro_records.deserialize(registry_url, name, data) == {"label": "none", "x": 4}
+    assert avro_deserialize(registry_url, name, data) == {"label": "none", "x": 4}
 
 
 def test_the_next_registry_url_is_tried_when_one_cannot_be_reached(
     harness: ConverterHarness, registry_url: str
 ) -> None:
     config = {"schema.registry.url": f"http://localhost:1,{registry_url}"}
-    data = harness.from_connect(AVRO, config, topic(), {"schema": POINT_SCHEMA, "payload": {"x": 2}})
+    data = harness.from_connect(AVRO, config, new_topic(), {"schema": POINT_SCHEMA, "payload": {"x": 2}})
     assert data is not None and data[0] == 0
 
 
@@ -542,7 +509,7 @@ def test_basic_auth_credentials_are_sent(
     try:
         config = {"schema.registry.url": url.format(port=server.server_port), **extra}
         with pytest.raises(ConverterError, match=r"answered 401 \(error code 401\): Unauthorized"):
-            harness.from_connect(AVRO, config, topic(), {"schema": POINT_SCHEMA, "payload": {"x": 1}})
+            harness.from_connect(AVRO, config, new_topic(), {"schema": POINT_SCHEMA, "payload": {"x": 1}})
     finally:
         server.shutdown()
         server.server_close()

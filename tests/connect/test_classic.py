@@ -7,23 +7,8 @@ import json
 from confluent_kafka import Producer
 
 from producers import connector
-from tests.connect.conftest import Lab
+from tests.connect.conftest import WASHINGTON_WABASH_OUTER_LOOP, Lab
 from tests.helpers import wait_for
-
-# Confluent's connector writes each row as one JSON object: the table's columns in table order,
-# SQL types as JSON types (INTEGER -> number, VARCHAR -> string, BOOLEAN -> true/false).
-WASHINGTON_WABASH_OUTER_LOOP = {
-    "stop_id": 30383,
-    "direction_id": "N",
-    "stop_name": "Washington/Wabash (Outer Loop)",
-    "station_name": "Washington/Wabash",
-    "station_descriptive_name": "Washington/Wabash (Brown, Green, Orange, Purple & Pink Lines)",
-    "station_id": 41700,
-    "order": 16,
-    "red": False,
-    "blue": False,
-    "green": True,
-}
 
 
 def test_classic_configuration_copies_all_230_stops_as_confluent_writes_them(lab: Lab) -> None:

@@ -10,75 +10,28 @@ from __future__ import annotations
 import base64
 import json
 import uuid
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-import requests
-from confluent_kafka.schema_registry import SchemaRegistryClient
-from confluent_kafka.schema_registry.json_schema import JSONDeserializer, JSONSerializer
-from confluent_kafka.serialization import MessageField, SerializationContext
 
-from producers import connector
-from stack.settings import Settings
-from tests.connect import avro_records
-from tests.connect.conftest import Lab
+from tests.connect.conftest import WASHINGTON_WABASH_OUTER_LOOP, Lab
 from tests.connect.converter_harness import JSON_SCHEMA, ConverterError, ConverterHarness
-from tests.connect.test_classic import WASHINGTON_WABASH_OUTER_LOOP
-
-JSON_SCHEMA_CONVERTER = "io.confluent.connect.json.JsonSchemaConverter"
-
-
-@pytest.fixture(scope="module")
-def harness(running_platform: Settings) -> Iterator[ConverterHarness]:
-    harness = ConverterHarness(running_platform)
-    yield harness
-    harness.close()
-
-
-@pytest.fixture
-def registry_url(running_platform: Settings) -> str:
-    return running_platform.endpoints.schema_registry_url
-
-
-def topic() -> str:
-    return f"t_{uuid.uuid4().hex[:10]}"
-
-
-def latest(registry_url: str, subject: str) -> dict:
-    response = requests.get(f"{registry_url}/subjects/{subject}/versions/latest", timeout=10)
-    assert response.ok, response.text
-    return response.json()
-
-
-def deserialize(registry_url: str, topic_name: str, data: bytes) -> Any:
-    """``data`` as confluent-kafka's JSONDeserializer reads it: checked against the writer's schema."""
-    deserializer = JSONDeserializer(None, schema_registry_client=SchemaRegistryClient({"url": registry_url}))
-    return deserializer(data, SerializationContext(topic_name, MessageField.VALUE))
-
-
-def serialize(registry_url: str, schema: dict, topic_name: str, value: dict) -> bytes:
-    serializer = JSONSerializer(json.dumps(schema), SchemaRegistryClient({"url": registry_url}))
-    data = serializer(value, SerializationContext(topic_name, MessageField.VALUE))
-    assert data is not None
-    return data
-
+from tests.connect.registry_converters import (
+    avro_serialize,
+    classic_stations,
+    json_deserialize,
+    json_serialize,
+    latest,
+    new_topic,
+)
 
 # --- Source direction ----------------------------------------------------------------------------
 
 
 def test_classic_stations_configuration_with_json_schema_converter(lab: Lab, registry_url: str) -> None:
-    config = {
-        **connector.jdbc_config(connector.postgres()),
-        "value.converter": JSON_SCHEMA_CONVERTER,
-        "value.converter.schema.registry.url": registry_url,
-        "topic.prefix": f"{lab.name}.org.chicago.cta.",
-    }
-    del config["value.converter.schemas.enable"]
-    lab.create(config)
-    topic_name = f"{lab.name}.org.chicago.cta.stations"
+    topic_name = classic_stations(lab, JSON_SCHEMA, registry_url)
 
-    rows = [deserialize(registry_url, topic_name, r) for r in avro_records.read_raw(lab.bootstrap, topic_name, 230)]
+    rows = [json_deserialize(registry_url, topic_name, record) for record in lab.read_raw(topic_name, 230)]
     assert len({row["stop_id"] for row in rows}) == 230
     assert next(row for row in rows if row["stop_id"] == 30383) == WASHINGTON_WABASH_OUTER_LOOP
     registered = latest(registry_url, f"{topic_name}-value")
@@ -105,7 +58,7 @@ def test_sql_types_as_json_schema(lab: Lab, registry_url: str, decimal_format: s
         "table.whitelist": table,
         "mode": "incrementing",
         "incrementing.column.name": "id",
-        "value.converter": JSON_SCHEMA_CONVERTER,
+        "value.converter": JSON_SCHEMA,
         "value.converter.schema.registry.url": registry_url,
     }
     if decimal_format:
@@ -113,7 +66,7 @@ def test_sql_types_as_json_schema(lab: Lab, registry_url: str, decimal_format: s
     lab.create(lab.config(**overrides))
     topic_name = f"{lab.name}.{table}"
 
-    (record,) = avro_records.read_raw(lab.bootstrap, topic_name, 1)
+    (record,) = lab.read_raw(topic_name, 1)
     assert record is not None
     assert json.loads(record[5:]) == {"id": 1, "price": price, "day": 10, "raw": "AP8=", "n": 3}
     properties = json.loads(latest(registry_url, f"{topic_name}-value")["schema"])["properties"]
@@ -127,7 +80,7 @@ def test_sql_types_as_json_schema(lab: Lab, registry_url: str, decimal_format: s
     }
     assert properties["raw"]["oneOf"][1] == {"type": "string", "connect.type": "bytes"}
     if decimal_format:  # a base64 string is no JSON number: the Python client's validation refuses it
-        assert deserialize(registry_url, topic_name, record)["price"] == 12.34
+        assert json_deserialize(registry_url, topic_name, record)["price"] == 12.34
 
 
 # --- Sink direction ------------------------------------------------------------------------------
@@ -152,9 +105,9 @@ ENUM = "io.confluent.connect.json.Enum"
 def test_documents_confluents_serializer_writes_read_as_confluents_converter_reads_them(
     harness: ConverterHarness, registry_url: str
 ) -> None:
-    name = topic()
+    name = new_topic()
     value = {"id": 7, "label": None, "status": "late", "tags": ["a"], "ratio": 0.25, "where": {"x": 3}}
-    data = serialize(registry_url, READING, name, value)
+    data = json_serialize(registry_url, READING, name, value)
     envelope = harness.to_connect(JSON_SCHEMA, {"schema.registry.url": registry_url}, name, data)
     assert envelope is not None
     assert envelope["schema"] == {
@@ -187,8 +140,8 @@ def test_documents_confluents_serializer_writes_read_as_confluents_converter_rea
 def test_properties_not_required_are_optional_with_use_optional_for_nonrequired(
     harness: ConverterHarness, registry_url: str
 ) -> None:
-    name = topic()
-    data = serialize(registry_url, {**READING, "required": ["id"]}, name, {"id": 1, "status": "ok"})
+    name = new_topic()
+    data = json_serialize(registry_url, {**READING, "required": ["id"]}, name, {"id": 1, "status": "ok"})
     config = {"schema.registry.url": registry_url}
     with pytest.raises(ConverterError, match='Invalid value: null used for required field: "tags"'):
         harness.to_connect(JSON_SCHEMA, config, name, data)
@@ -258,12 +211,12 @@ def test_connect_data_round_trips_and_validates_in_confluents_deserializer(
         "amount": 1.5,
         "day": 10,
     }
-    name = topic()
+    name = new_topic()
     config = {"schema.registry.url": registry_url, "decimal.format": "NUMERIC"}
     data = harness.from_connect(JSON_SCHEMA, config, name, {"schema": schema, "payload": payload})
     assert data is not None
 
-    assert deserialize(registry_url, name, data) == {
+    assert json_deserialize(registry_url, name, data) == {
         **payload,
         "names": [{"key": 1, "value": "one"}],
     }
@@ -286,14 +239,14 @@ def test_record_name_strategy_names_the_subject_after_the_title(harness: Convert
         "schema.registry.url": registry_url,
         "value.subject.name.strategy": "io.confluent.kafka.serializers.subject.RecordNameStrategy",
     }
-    data = harness.from_connect(JSON_SCHEMA, config, topic(), {"schema": point, "payload": {"x": 1}})
+    data = harness.from_connect(JSON_SCHEMA, config, new_topic(), {"schema": point, "payload": {"x": 1}})
     assert data is not None
     registered = latest(registry_url, point["name"])
     assert registered["schemaType"] == "JSON" and data[1:5] == registered["id"].to_bytes(4, "big")
 
 
 def test_an_avro_schema_id_is_refused(harness: ConverterHarness, registry_url: str) -> None:
-    name = topic()
-    data = avro_records.serialize(registry_url, {"type": "record", "name": "R", "fields": []}, name, {})
+    name = new_topic()
+    data = avro_serialize(registry_url, {"type": "record", "name": "R", "fields": []}, name, {})
     with pytest.raises(ConverterError, match="has type AVRO; this converter reads JSON schemas"):
         harness.to_connect(JSON_SCHEMA, {"schema.registry.url": registry_url}, name, data)

@@ -1,0 +1,82 @@
+"""What the Schema Registry converter tests share: Confluent's Python serializers, subjects, topics.
+
+The Avro and JSON Schema converter tests check our converters against confluent-kafka's own
+serializers and deserializers, so both need them wired to the platform's registry, the latest
+schema of a subject, a topic of their own, and the classic stations connector with a converter.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Any
+
+import requests
+from confluent_kafka.schema_registry import SchemaRegistryClient
+from confluent_kafka.schema_registry.avro import AvroDeserializer, AvroSerializer
+from confluent_kafka.schema_registry.json_schema import JSONDeserializer, JSONSerializer
+from confluent_kafka.serialization import MessageField, SerializationContext
+
+from producers import connector
+from tests.connect.conftest import Lab
+
+
+def registry(url: str) -> SchemaRegistryClient:
+    return SchemaRegistryClient({"url": url})
+
+
+def new_topic() -> str:
+    """A topic name of a test's own, so that the subjects named after it are the test's too."""
+    return f"t_{uuid.uuid4().hex[:10]}"
+
+
+def latest(url: str, subject: str) -> dict[str, Any]:
+    """The registry's answer for the latest version of ``subject`` (id, schema text, schemaType...)."""
+    response = requests.get(f"{url}/subjects/{subject}/versions/latest", timeout=10)
+    assert response.ok, response.text
+    return response.json()
+
+
+def classic_stations(lab: Lab, value_converter: str, url: str) -> str:
+    """The classic stations connector with ``value_converter`` on the registry; returns its topic.
+
+    The topic gets the test's prefix (the classic topic holds the project's JSON records), so the
+    subject is ``<prefix>org.chicago.cta.stations-value``: TopicNameStrategy's ``<topic>-value``.
+    """
+    config = {
+        **connector.jdbc_config(connector.postgres()),
+        "value.converter": value_converter,
+        "value.converter.schema.registry.url": url,
+        "topic.prefix": f"{lab.name}.org.chicago.cta.",
+    }
+    del config["value.converter.schemas.enable"]
+    lab.create(config)
+    return f"{lab.name}.org.chicago.cta.stations"
+
+
+def avro_serialize(url: str, schema: dict | str, topic: str, value: dict[str, Any], **conf: Any) -> bytes:
+    """``value`` as confluent-kafka's AvroSerializer writes it (registering ``schema``)."""
+    text = schema if isinstance(schema, str) else json.dumps(schema)
+    serializer = AvroSerializer(registry(url), text, conf=conf or None)
+    data = serializer(value, SerializationContext(topic, MessageField.VALUE))
+    assert data is not None
+    return data
+
+
+def avro_deserialize(url: str, topic: str, data: bytes | None) -> Any:
+    """``data`` as confluent-kafka's AvroDeserializer reads it, with the writer's schema."""
+    return AvroDeserializer(registry(url))(data, SerializationContext(topic, MessageField.VALUE))
+
+
+def json_serialize(url: str, schema: dict, topic: str, value: dict[str, Any]) -> bytes:
+    """``value`` as confluent-kafka's JSONSerializer writes it (registering ``schema``, validating ``value``)."""
+    serializer = JSONSerializer(json.dumps(schema), registry(url))
+    data = serializer(value, SerializationContext(topic, MessageField.VALUE))
+    assert data is not None
+    return data
+
+
+def json_deserialize(url: str, topic: str, data: bytes | None) -> Any:
+    """``data`` as confluent-kafka's JSONDeserializer reads it: checked against the writer's schema."""
+    deserializer = JSONDeserializer(None, schema_registry_client=registry(url))
+    return deserializer(data, SerializationContext(topic, MessageField.VALUE))
