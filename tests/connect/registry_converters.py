@@ -20,6 +20,44 @@ from confluent_kafka.serialization import MessageField, SerializationContext
 from producers import connector
 from tests.connect.conftest import Lab
 
+# A Connect schema with what each format maps its own way: INT8/INT16, a map with int keys (an array
+# of key/value entries in both), an optional named struct and a Decimal. The tests write it with a
+# converter and read it back with Confluent's deserializer and with the converter.
+SAMPLE_SCHEMA = {
+    "type": "struct",
+    "fields": [
+        {"type": "int8", "optional": False, "field": "tiny"},
+        {"type": "int16", "optional": True, "field": "small"},
+        {
+            "type": "map",
+            "keys": {"type": "int32", "optional": False},
+            "values": {"type": "string", "optional": False},
+            "optional": False,
+            "field": "names",
+        },
+        {
+            "type": "struct",
+            "fields": [{"type": "int32", "optional": False, "field": "x"}],
+            "optional": True,
+            "name": "org.chicago.cta.test.Point",
+            "field": "where",
+        },
+        {
+            "type": "bytes",
+            "optional": False,
+            "name": "org.apache.kafka.connect.data.Decimal",
+            "version": 1,
+            "parameters": {"scale": "1"},
+            "field": "amount",
+        },
+    ],
+    "optional": False,
+    "name": "org.chicago.cta.test.Sample",
+    "version": 2,
+    "doc": "a sample",
+}
+SAMPLE_PAYLOAD = {"tiny": -3, "small": None, "names": [[1, "one"]], "where": {"x": 5}, "amount": 1.5}
+
 
 def registry(url: str) -> SchemaRegistryClient:
     return SchemaRegistryClient({"url": url})

@@ -24,6 +24,8 @@ from stack.settings import Settings
 from tests.connect.conftest import WASHINGTON_WABASH_OUTER_LOOP, Lab, connect_url
 from tests.connect.converter_harness import AVRO, ConverterError, ConverterHarness
 from tests.connect.registry_converters import (
+    SAMPLE_PAYLOAD,
+    SAMPLE_SCHEMA,
     avro_deserialize,
     avro_serialize,
     classic_stations,
@@ -326,42 +328,8 @@ def test_records_read_and_written_again_keep_enums_unions_and_defaults(
 def test_connect_data_written_reads_back_in_confluents_deserializer_and_in_the_converter(
     harness: ConverterHarness, registry_url: str
 ) -> None:
-    """INT8/INT16, a map with int keys, an optional struct and a Decimal: written, read by both sides."""
-    point = {
-        "type": "struct",
-        "fields": [{"type": "int32", "optional": False, "field": "x"}],
-        "optional": True,
-        "name": "org.chicago.cta.test.Point",
-        "field": "where",
-    }
-    schema = {
-        "type": "struct",
-        "fields": [
-            {"type": "int8", "optional": False, "field": "tiny"},
-            {"type": "int16", "optional": True, "field": "small"},
-            {
-                "type": "map",
-                "keys": {"type": "int32", "optional": False},
-                "values": {"type": "string", "optional": False},
-                "optional": False,
-                "field": "names",
-            },
-            point,
-            {
-                "type": "bytes",
-                "optional": False,
-                "name": "org.apache.kafka.connect.data.Decimal",
-                "version": 1,
-                "parameters": {"scale": "1"},
-                "field": "amount",
-            },
-        ],
-        "optional": False,
-        "name": "org.chicago.cta.test.Sample",
-        "version": 2,
-        "doc": "a sample",
-    }
-    payload = {"tiny": -3, "small": None, "names": [[1, "one"]], "where": {"x": 5}, "amount": 1.5}
+    """SAMPLE_SCHEMA written, read by Confluent's deserializer and by the converter."""
+    schema, payload = SAMPLE_SCHEMA, SAMPLE_PAYLOAD
     name = new_topic()
     config = {"schema.registry.url": registry_url}
     data = harness.from_connect(AVRO, config, name, {"schema": schema, "payload": payload})

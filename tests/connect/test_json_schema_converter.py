@@ -17,6 +17,8 @@ import pytest
 from tests.connect.conftest import WASHINGTON_WABASH_OUTER_LOOP, Lab
 from tests.connect.converter_harness import JSON_SCHEMA, ConverterError, ConverterHarness
 from tests.connect.registry_converters import (
+    SAMPLE_PAYLOAD,
+    SAMPLE_SCHEMA,
     avro_serialize,
     classic_stations,
     json_deserialize,
@@ -153,64 +155,26 @@ def test_properties_not_required_are_optional_with_use_optional_for_nonrequired(
 def test_connect_data_round_trips_and_validates_in_confluents_deserializer(
     harness: ConverterHarness, registry_url: str
 ) -> None:
-    schema = {
-        "type": "struct",
-        "fields": [
-            {"type": "int8", "optional": False, "field": "tiny"},
-            {"type": "int16", "optional": True, "field": "small"},
-            {"type": "float", "optional": False, "field": "ratio"},
-            {
-                "type": "map",
-                "keys": {"type": "int32", "optional": False},
-                "values": {"type": "string", "optional": False},
-                "optional": False,
-                "field": "names",
-            },
-            {
-                "type": "map",
-                "keys": {"type": "string", "optional": False},
-                "values": {"type": "boolean", "optional": False},
-                "optional": False,
-                "field": "flags",
-            },
-            {
-                "type": "struct",
-                "fields": [{"type": "int32", "optional": False, "field": "x"}],
-                "optional": True,
-                "name": "org.chicago.cta.test.Point",
-                "field": "where",
-            },
-            {
-                "type": "bytes",
-                "optional": False,
-                "name": "org.apache.kafka.connect.data.Decimal",
-                "version": 1,
-                "parameters": {"scale": "1"},
-                "field": "amount",
-            },
-            {
-                "type": "int32",
-                "optional": False,
-                "name": "org.apache.kafka.connect.data.Date",
-                "version": 1,
-                "field": "day",
-            },
-        ],
-        "optional": False,
-        "name": "org.chicago.cta.test.Sample",
-        "version": 2,
-        "doc": "a sample",
-    }
-    payload = {
-        "tiny": -3,
-        "small": None,
-        "ratio": 0.5,
-        "names": [[1, "one"]],
-        "flags": {"a": True},
-        "where": {"x": 5},
-        "amount": 1.5,
-        "day": 10,
-    }
+    """SAMPLE_SCHEMA with a float, a map with string keys and a Date, written and read by both sides."""
+    more_fields = [
+        {"type": "float", "optional": False, "field": "ratio"},
+        {
+            "type": "map",
+            "keys": {"type": "string", "optional": False},
+            "values": {"type": "boolean", "optional": False},
+            "optional": False,
+            "field": "flags",
+        },
+        {
+            "type": "int32",
+            "optional": False,
+            "name": "org.apache.kafka.connect.data.Date",
+            "version": 1,
+            "field": "day",
+        },
+    ]
+    schema = {**SAMPLE_SCHEMA, "fields": [*SAMPLE_SCHEMA["fields"], *more_fields]}
+    payload = {**SAMPLE_PAYLOAD, "ratio": 0.5, "flags": {"a": True}, "day": 10}
     name = new_topic()
     config = {"schema.registry.url": registry_url, "decimal.format": "NUMERIC"}
     data = harness.from_connect(JSON_SCHEMA, config, name, {"schema": schema, "payload": payload})
