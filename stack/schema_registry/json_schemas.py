@@ -21,7 +21,7 @@ from jsonschema.protocols import Validator
 
 from stack.common.jsontext import dumps
 from stack.schema_registry.errors import ErrorCode, RegistryError
-from stack.schema_registry.schemas import ParsedSchema, Reference, Resolver, SchemaText
+from stack.schema_registry.schemas import ParsedSchema, Reference, Resolver, SchemaText, referenced_schema
 
 JSON = "JSON"
 
@@ -117,13 +117,7 @@ def resolve_pointer(document: Any, pointer: str) -> Any:
 
 def _check_references(references: tuple[Reference, ...], resolve: Resolver) -> None:
     for reference in references:
-        target = resolve(reference)
-        if target is None:
-            raise invalid(
-                f"reference {reference.name!r} to {reference.subject!r} version {reference.version} not found"
-            )
-        if target.schema_type != JSON:
-            raise invalid(f"reference {reference.name!r} is a {target.schema_type} schema")
+        referenced_schema(reference, resolve, JSON, invalid)
 
 
 def _sorted_keys(value: Any) -> Any:

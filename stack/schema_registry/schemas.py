@@ -106,6 +106,22 @@ def invalid(message: str) -> RegistryError:
     return RegistryError(ErrorCode.INVALID_SCHEMA, f"Invalid schema: {message}")
 
 
+def referenced_schema(
+    reference: Reference, resolve: Resolver, schema_type: str, refuse: Callable[[str], RegistryError]
+) -> SchemaText:
+    """The stored schema ``reference`` names, which must be of the referring schema's type.
+
+    Raises the 42201 that ``refuse`` (in the referring type's wording) makes when it does not exist or is
+    of another type: a reference is resolved the same way whatever the schema type.
+    """
+    target = resolve(reference)
+    if target is None:
+        raise refuse(f"reference {reference.name!r} to {reference.subject!r} version {reference.version} not found")
+    if target.schema_type != schema_type:
+        raise refuse(f"reference {reference.name!r} is a {target.schema_type} schema")
+    return target
+
+
 def parse(source: SchemaText, resolve: Resolver) -> ParsedSchema:
     """Validate ``source`` and build its canonical forms; raises 42201 when it is not a valid schema."""
     if source.schema_type != AVRO:
@@ -150,13 +166,7 @@ def _define_references(
         if reference in seen:
             continue
         seen.add(reference)
-        target = resolve(reference)
-        if target is None:
-            raise invalid(
-                f"reference {reference.name!r} to {reference.subject!r} version {reference.version} not found"
-            )
-        if target.schema_type != AVRO:
-            raise invalid(f"reference {reference.name!r} is a {target.schema_type} schema")
+        target = referenced_schema(reference, resolve, AVRO, invalid)
         _define_references(target.references, resolve, names, seen)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
