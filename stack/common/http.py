@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from tornado.httputil import responses
@@ -57,10 +58,30 @@ def _no_form_arguments() -> None:
     """Stands in for Tornado's form parsing of a request body, which our servers never use."""
 
 
-def first_accepted(accept: str | None) -> str:
-    """The media range an ``Accept`` header prefers: highest quality, then first written (``*/*`` when none)."""
+def media_type(header: str) -> str:
+    """The bare media type of a ``Content-Type`` header or an ``Accept`` part, lower case, parameters dropped."""
+    return header.split(";", 1)[0].strip().lower()
+
+
+@dataclass(frozen=True)
+class MediaRange:
+    """One media range of an ``Accept`` header, as written, with its quality (``q``, 1 by default)."""
+
+    media: str
+    params: tuple[str, ...]
+    quality: float
+
+    def __str__(self) -> str:
+        return ";".join([self.media, *self.params])
+
+
+def media_ranges(accept: str | None) -> list[MediaRange]:
+    """The ranges of an ``Accept`` header, most preferred first: highest quality, then first written.
+
+    A ``q`` that is no number counts as 0; empty parts are no ranges.
+    """
     ranges = []
-    for position, part in enumerate((accept or "").split(",")):
+    for part in (accept or "").split(","):
         media, *params = (piece.strip() for piece in part.split(";"))
         if not media:
             continue
@@ -72,8 +93,14 @@ def first_accepted(accept: str | None) -> str:
                     quality = float(value)
                 except ValueError:
                     quality = 0.0
-        ranges.append((-quality, position, ";".join([media, *params])))
-    return min(ranges)[2] if ranges else "*/*"
+        ranges.append(MediaRange(media, tuple(params), quality))
+    return sorted(ranges, key=lambda found: -found.quality)  # a stable sort: ties stay as written
+
+
+def first_accepted(accept: str | None) -> str:
+    """The media range an ``Accept`` header prefers, with its parameters (``*/*`` when none)."""
+    ranges = media_ranges(accept)
+    return str(ranges[0]) if ranges else "*/*"
 
 
 class JsonHandler(RequestHandler):

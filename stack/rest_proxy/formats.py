@@ -19,6 +19,7 @@ from typing import Any
 from confluent_kafka import Message
 
 from stack.common.codecs import BinaryCodec, CodecError, JsonCodec
+from stack.common.http import media_type
 
 from .errors import ErrorCode, RestProxyError
 
@@ -40,13 +41,9 @@ class EmbeddedFormat(Enum):
 _BY_CONTENT_TYPE = {f.content_type: f for f in EmbeddedFormat}
 
 
-def _media_type(header: str) -> str:
-    return header.split(";", 1)[0].strip().lower()
-
-
 def produce_format(content_type: str | None) -> EmbeddedFormat:
     """The embedded format a produce request declares (415 when it declares none we speak)."""
-    found = _BY_CONTENT_TYPE.get(_media_type(content_type or ""))
+    found = _BY_CONTENT_TYPE.get(media_type(content_type or ""))
     if found is None:
         raise RestProxyError(
             ErrorCode.UNSUPPORTED_MEDIA_TYPE,
@@ -60,8 +57,8 @@ def check_request_type(content_type: str | None) -> None:
     """Accepts the JSON types Confluent accepts on requests without records (none means JSON)."""
     if content_type is None:
         return
-    media_type = _media_type(content_type)
-    if media_type not in _GENERIC_JSON_TYPES and media_type not in _BY_CONTENT_TYPE:
+    requested = media_type(content_type)
+    if requested not in _GENERIC_JSON_TYPES and requested not in _BY_CONTENT_TYPE:
         raise RestProxyError(
             ErrorCode.UNSUPPORTED_MEDIA_TYPE, f"Content-Type {content_type} is not supported; use {KAFKA_V2_JSON}"
         )
@@ -69,7 +66,7 @@ def check_request_type(content_type: str | None) -> None:
 
 def response_type(accept: str | None) -> str:
     """Plain ``application/json`` for clients that ask only for it, Confluent's v2 type otherwise."""
-    wanted = {_media_type(part) for part in (accept or "").split(",")}
+    wanted = {media_type(part) for part in (accept or "").split(",")}
     if "application/json" in wanted and not wanted & {KAFKA_V2_JSON, "application/vnd.kafka+json"}:
         return "application/json"
     return KAFKA_V2_JSON
@@ -83,10 +80,10 @@ def records_format(accept: str | None, consumer_format: EmbeddedFormat) -> Embed
     would assume binary: no Confluent client depends on that refusal.
     """
     for part in (accept or "").split(","):
-        media_type = _media_type(part)
-        if media_type in _BY_CONTENT_TYPE:
-            return _BY_CONTENT_TYPE[media_type]
-        if media_type == KAFKA_V2_JSON:
+        accepted = media_type(part)
+        if accepted in _BY_CONTENT_TYPE:
+            return _BY_CONTENT_TYPE[accepted]
+        if accepted == KAFKA_V2_JSON:
             return EmbeddedFormat.BINARY
     return consumer_format
 

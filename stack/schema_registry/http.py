@@ -19,7 +19,7 @@ from typing import Any
 from tornado.web import Application
 
 from stack.common.errors import ApiError
-from stack.common.http import JAVA_INT, JsonHandler
+from stack.common.http import JAVA_INT, JsonHandler, media_ranges, media_type
 from stack.common.http import NotFoundHandler as CommonNotFound
 from stack.common.jsontext import dumps, escape_surrogates
 from stack.schema_registry.errors import ErrorCode, RegistryError
@@ -36,20 +36,10 @@ def negotiate(accept: str | None) -> str:
     """The response content type an ``Accept`` header asks for; 406 when it allows none of ours."""
     if not accept or not accept.strip():
         return V1_JSON
-    ranges = []
-    for position, part in enumerate(accept.split(",")):
-        media, *params = (piece.strip() for piece in part.split(";"))
-        quality = 1.0
-        for param in params:
-            name, _, value = param.partition("=")
-            if name.strip().lower() == "q":
-                try:
-                    quality = float(value)
-                except ValueError:
-                    quality = 0.0
-        if quality > 0:
-            ranges.append((-quality, position, media.lower()))
-    for _, _, media in sorted(ranges):
+    for accepted in media_ranges(accept):
+        if not accepted.quality > 0:  # q=0 refuses a type (and NaN is no quality)
+            continue
+        media = accepted.media.lower()
         if media in RESPONSE_TYPES:
             return media
         if media in ("*/*", "application/*"):
@@ -75,7 +65,7 @@ class Handler(JsonHandler):
             return  # Jersey answers OPTIONS itself, whatever Accept asks for
         self.response_type = negotiate(self.request.headers.get("Accept"))
         if self.request.method in ("POST", "PUT"):
-            content_type = self.request.headers.get("Content-Type", "").split(";")[0].strip().lower()
+            content_type = media_type(self.request.headers.get("Content-Type", ""))
             if content_type and content_type not in REQUEST_TYPES:
                 raise RegistryError(ErrorCode.UNSUPPORTED_MEDIA_TYPE, "HTTP 415 Unsupported Media Type")
 
