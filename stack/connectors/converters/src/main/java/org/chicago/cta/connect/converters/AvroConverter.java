@@ -13,7 +13,6 @@ import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigDef.Importance;
 import org.apache.kafka.common.config.ConfigDef.Type;
 import org.apache.kafka.connect.data.Schema;
-import org.apache.kafka.connect.data.SchemaAndValue;
 import org.apache.kafka.connect.errors.DataException;
 
 /**
@@ -22,7 +21,7 @@ import org.apache.kafka.connect.errors.DataException;
  * it writes decode with any Confluent Avro deserializer and records their serializers wrote read
  * here. The mapping between the two type systems is {@link AvroData}'s.
  */
-public class AvroConverter extends RegistryConverter<org.apache.avro.Schema> {
+public class AvroConverter extends RegistryConverter<org.apache.avro.Schema, Object> {
 
   public static final String CONNECT_META_DATA = "connect.meta.data";
   public static final String ENHANCED_AVRO_SCHEMA_SUPPORT = "enhanced.avro.schema.support";
@@ -54,12 +53,17 @@ public class AvroConverter extends RegistryConverter<org.apache.avro.Schema> {
   @Override
   protected void configureFormat(ConverterConfig config) {
     avroData = new AvroData(config.getBoolean(CONNECT_META_DATA),
-        config.getBoolean(ENHANCED_AVRO_SCHEMA_SUPPORT), config.cacheSize());
+        config.getBoolean(ENHANCED_AVRO_SCHEMA_SUPPORT));
   }
 
   @Override
   protected org.apache.avro.Schema fromConnectSchema(Schema schema) {
     return avroData.fromConnectSchema(schema);
+  }
+
+  @Override
+  protected Schema toConnectSchema(org.apache.avro.Schema schema, Integer version) {
+    return avroData.toConnectSchema(schema, version);
   }
 
   @Override
@@ -100,17 +104,18 @@ public class AvroConverter extends RegistryConverter<org.apache.avro.Schema> {
   }
 
   @Override
-  protected SchemaAndValue decode(org.apache.avro.Schema writerSchema, ByteBuffer payload,
-      Integer version) {
-    Object datum;
+  protected Object read(org.apache.avro.Schema writerSchema, ByteBuffer payload) {
     try {
-      datum = new GenericDatumReader<>(writerSchema, writerSchema, GenericData.get()).read(null,
+      return new GenericDatumReader<>(writerSchema, writerSchema, GenericData.get()).read(null,
           DecoderFactory.get().binaryDecoder(payload.array(),
               payload.arrayOffset() + payload.position(), payload.remaining(), null));
     } catch (IOException | RuntimeException e) {
       throw new DataException("Cannot read the data with its Avro schema: " + e, e);
     }
-    Schema schema = avroData.toConnectSchema(writerSchema, version);
-    return new SchemaAndValue(schema, avroData.toConnectData(schema, datum));
+  }
+
+  @Override
+  protected Object toConnectData(Schema schema, Object datum) {
+    return avroData.toConnectData(schema, datum);
   }
 }

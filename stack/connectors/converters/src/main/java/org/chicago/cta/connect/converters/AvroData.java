@@ -1,6 +1,12 @@
 package org.chicago.cta.connect.converters;
 
-import java.math.BigDecimal;
+import static org.chicago.cta.connect.converters.ConnectValues.KEY_FIELD;
+import static org.chicago.cta.connect.converters.ConnectValues.VALUE_FIELD;
+import static org.chicago.cta.connect.converters.ConnectValues.fromPlain;
+import static org.chicago.cta.connect.converters.ConnectValues.hasStringKeys;
+import static org.chicago.cta.connect.converters.ConnectValues.parameters;
+import static org.chicago.cta.connect.converters.ConnectValues.toPlain;
+
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -42,8 +48,6 @@ final class AvroData {
   static final String DEFAULT_SCHEMA_NAME = "ConnectDefault";
   static final String DEFAULT_SCHEMA_FULL_NAME = NAMESPACE + "." + DEFAULT_SCHEMA_NAME;
   static final String MAP_ENTRY_TYPE_NAME = "MapEntry";
-  static final String KEY_FIELD = "key";
-  static final String VALUE_FIELD = "value";
 
   static final String CONNECT_NAME_PROP = "connect.name";
   static final String CONNECT_DOC_PROP = "connect.doc";
@@ -67,35 +71,20 @@ final class AvroData {
 
   private final boolean connectMetaData;
   private final boolean enhancedSchemaSupport;
-  private final Map<Schema, org.apache.avro.Schema> fromConnectCache;
-  private final Map<VersionedSchema, Schema> toConnectCache;
-
-  private record VersionedSchema(org.apache.avro.Schema schema, Integer version) {}
 
   /**
    * connectMetaData: keep Connect's name, version, doc and parameters in "connect.*" properties;
    * enhancedSchemaSupport: write strings read from Avro enums as enums again.
    */
-  AvroData(boolean connectMetaData, boolean enhancedSchemaSupport, int cacheSize) {
+  AvroData(boolean connectMetaData, boolean enhancedSchemaSupport) {
     this.connectMetaData = connectMetaData;
     this.enhancedSchemaSupport = enhancedSchemaSupport;
-    this.fromConnectCache = Lru.create(cacheSize);
-    this.toConnectCache = Lru.create(cacheSize);
   }
 
   // --- Connect schema -> Avro schema ----------------------------------------------------------
 
   org.apache.avro.Schema fromConnectSchema(Schema schema) {
-    if (schema == null) {
-      throw new DataException("Schemaless data (no Connect schema) is not supported: use a "
-          + "converter with schemas, or the JsonConverter.");
-    }
-    org.apache.avro.Schema cached = fromConnectCache.get(schema);
-    if (cached == null) {
-      cached = new FromConnect().convert(schema, false);
-      fromConnectCache.put(schema, cached);
-    }
-    return cached;
+    return new FromConnect().convert(schema, false);
   }
 
   /** One conversion: a named type used twice must be defined once, and unnamed records numbered. */
@@ -168,7 +157,7 @@ final class AvroData {
     }
 
     private org.apache.avro.Schema map(Schema schema, String[] name) {
-      if (schema.keySchema().type() == Schema.Type.STRING && !schema.keySchema().isOptional()) {
+      if (hasStringKeys(schema)) {
         return org.apache.avro.Schema.createMap(convert(schema.valueSchema(), false));
       }
       // Avro maps have string keys: other maps are arrays of key/value records.
@@ -289,7 +278,7 @@ final class AvroData {
   /** A Connect default value as Avro's JSON default (bytes as ISO-8859-1 text, as Avro wants). */
   @SuppressWarnings("unchecked")
   private static Object defaultToAvro(Schema schema, Object value) {
-    Object plain = toAvroLogical(schema, value);
+    Object plain = toPlain(schema, value);
     try {
       return switch (schema.type()) {
         case INT8 -> ((Byte) plain).intValue();
@@ -355,7 +344,7 @@ final class AvroData {
       return null;
     }
     org.apache.avro.Schema target = memberFor(schema, avro);
-    Object plain = toAvroLogical(schema, value);
+    Object plain = toPlain(schema, value);
     try {
       return switch (schema.type()) {
         case INT8 -> ((Byte) plain).intValue();
@@ -458,34 +447,11 @@ final class AvroData {
     };
   }
 
-  private static Object toAvroLogical(Schema schema, Object value) {
-    if (schema.name() == null || value == null) {
-      return value;
-    }
-    try {
-      return switch (schema.name()) {
-        case Decimal.LOGICAL_NAME -> Decimal.fromLogical(schema, (BigDecimal) value);
-        case Date.LOGICAL_NAME -> Date.fromLogical(schema, (java.util.Date) value);
-        case Time.LOGICAL_NAME -> Time.fromLogical(schema, (java.util.Date) value);
-        case Timestamp.LOGICAL_NAME -> Timestamp.fromLogical(schema, (java.util.Date) value);
-        default -> value;
-      };
-    } catch (ClassCastException e) {
-      throw new DataException("Invalid type for " + schema.name() + ": " + value.getClass());
-    }
-  }
-
   // --- Avro schema -> Connect schema ----------------------------------------------------------
 
   /** version: the registry's version of the schema, for a top-level schema without connect.version. */
   Schema toConnectSchema(org.apache.avro.Schema avro, Integer version) {
-    VersionedSchema key = new VersionedSchema(avro, version);
-    Schema cached = toConnectCache.get(key);
-    if (cached == null) {
-      cached = toConnect(avro, false, null, version);
-      toConnectCache.put(key, cached);
-    }
-    return cached;
+    return toConnect(avro, false, null, version);
   }
 
   /**
@@ -727,7 +693,7 @@ final class AvroData {
           yield struct;
         }
       };
-      return toConnectLogical(schema, plain);
+      return fromPlain(schema, plain);
     } catch (ClassCastException e) {
       throw new DataException("Invalid default value for " + schema.type() + ": " + value);
     }
@@ -787,7 +753,7 @@ final class AvroData {
         case STRUCT -> AVRO_TYPE_UNION.equals(schema.name())
             ? unionToConnect(schema, value) : recordToConnect(schema, (IndexedRecord) value);
       };
-      return toConnectLogical(schema, converted);
+      return fromPlain(schema, converted);
     } catch (ClassCastException e) {
       throw new DataException("Invalid type for " + schema.type() + ": " + value.getClass());
     }
@@ -836,19 +802,6 @@ final class AvroData {
     };
   }
 
-  private static Object toConnectLogical(Schema schema, Object value) {
-    if (schema.name() == null || value == null) {
-      return value;
-    }
-    return switch (schema.name()) {
-      case Decimal.LOGICAL_NAME -> Decimal.toLogical(schema, bytes(value));
-      case Date.LOGICAL_NAME -> Date.toLogical(schema, (Integer) value);
-      case Time.LOGICAL_NAME -> Time.toLogical(schema, (Integer) value);
-      case Timestamp.LOGICAL_NAME -> Timestamp.toLogical(schema, (Long) value);
-      default -> value;
-    };
-  }
-
   // --- helpers --------------------------------------------------------------------------------
 
   /** The field name a union member gets in Connect's Union Struct: its name, or its type's. */
@@ -875,10 +828,6 @@ final class AvroData {
     return org.apache.avro.Schema.create(type);
   }
 
-  private static Map<String, String> parameters(Schema schema) {
-    return schema.parameters() == null ? Map.of() : schema.parameters();
-  }
-
   /** A namespace (null if none) and a simple name: Avro's two parts of a full name. */
   private static String[] splitName(String fullName) {
     if (fullName == null) {
@@ -889,18 +838,13 @@ final class AvroData {
         : new String[] {fullName.substring(0, dot), fullName.substring(dot + 1)};
   }
 
+  /** Connect's bytes, or Avro's fixed, as an array. */
   private static byte[] bytes(Object value) {
-    if (value instanceof byte[] array) {
-      return array;
-    }
-    if (value instanceof ByteBuffer buffer) {
-      ByteBuffer copy = buffer.duplicate();
-      byte[] array = new byte[copy.remaining()];
-      copy.get(array);
-      return array;
-    }
     if (value instanceof GenericFixed fixed) {
       return fixed.bytes();
+    }
+    if (value instanceof byte[] || value instanceof ByteBuffer) {
+      return ConnectValues.bytes(value);
     }
     throw new DataException("Invalid class for bytes type, expecting byte[] or ByteBuffer but "
         + "found " + value.getClass());

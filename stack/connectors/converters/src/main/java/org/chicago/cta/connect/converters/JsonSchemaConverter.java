@@ -6,13 +6,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.Locale;
-import java.util.Map;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigDef.Importance;
 import org.apache.kafka.common.config.ConfigDef.Type;
 import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.connect.data.Schema;
-import org.apache.kafka.connect.data.SchemaAndValue;
 import org.apache.kafka.connect.errors.DataException;
 import org.chicago.cta.connect.converters.JsonSchemaData.DecimalFormat;
 
@@ -22,7 +20,7 @@ import org.chicago.cta.connect.converters.JsonSchemaData.DecimalFormat;
  * JsonSchemaConverter writes and reads, so that confluent-kafka's JSONSerializer and
  * JSONDeserializer interoperate with it. The mapping is {@link JsonSchemaData}'s.
  */
-public class JsonSchemaConverter extends RegistryConverter<JsonNode> {
+public class JsonSchemaConverter extends RegistryConverter<JsonNode, JsonNode> {
 
   public static final String DECIMAL_FORMAT = "decimal.format";
   public static final String OBJECT_ADDITIONAL_PROPERTIES = "object.additional.properties";
@@ -43,10 +41,6 @@ public class JsonSchemaConverter extends RegistryConverter<JsonNode> {
       .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
 
   private JsonSchemaData jsonSchemaData;
-  private Map<Schema, JsonNode> fromConnectCache;
-  private Map<VersionedSchema, Schema> toConnectCache;
-
-  private record VersionedSchema(JsonNode schema, Integer version) {}
 
   private static DecimalFormat decimalFormat(String name, Object value) {
     try {
@@ -78,16 +72,16 @@ public class JsonSchemaConverter extends RegistryConverter<JsonNode> {
         decimalFormat(DECIMAL_FORMAT, config.getString(DECIMAL_FORMAT)),
         config.getBoolean(OBJECT_ADDITIONAL_PROPERTIES),
         config.getBoolean(USE_OPTIONAL_FOR_NON_REQUIRED));
-    fromConnectCache = Lru.create(config.cacheSize());
-    toConnectCache = Lru.create(config.cacheSize());
   }
 
   @Override
   protected JsonNode fromConnectSchema(Schema schema) {
-    if (schema == null) {
-      return jsonSchemaData.fromConnectSchema(null); // refused there, with the reason
-    }
-    return fromConnectCache.computeIfAbsent(schema, jsonSchemaData::fromConnectSchema);
+    return jsonSchemaData.fromConnectSchema(schema);
+  }
+
+  @Override
+  protected Schema toConnectSchema(JsonNode schema, Integer version) {
+    return jsonSchemaData.toConnectSchema(schema, version);
   }
 
   @Override
@@ -127,16 +121,17 @@ public class JsonSchemaConverter extends RegistryConverter<JsonNode> {
   }
 
   @Override
-  protected SchemaAndValue decode(JsonNode writerSchema, ByteBuffer payload, Integer version) {
-    JsonNode value;
+  protected JsonNode read(JsonNode writerSchema, ByteBuffer payload) {
     try {
-      value = MAPPER.readTree(payload.array(), payload.arrayOffset() + payload.position(),
+      return MAPPER.readTree(payload.array(), payload.arrayOffset() + payload.position(),
           payload.remaining());
     } catch (IOException e) {
       throw new DataException("The data is not JSON: " + e.getMessage(), e);
     }
-    Schema schema = toConnectCache.computeIfAbsent(new VersionedSchema(writerSchema, version),
-        key -> jsonSchemaData.toConnectSchema(key.schema(), key.version()));
-    return new SchemaAndValue(schema, jsonSchemaData.toConnectData(schema, value));
+  }
+
+  @Override
+  protected Object toConnectData(Schema schema, JsonNode value) {
+    return jsonSchemaData.toConnectData(schema, value);
   }
 }

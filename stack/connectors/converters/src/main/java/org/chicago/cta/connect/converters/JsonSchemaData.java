@@ -1,5 +1,13 @@
 package org.chicago.cta.connect.converters;
 
+import static org.chicago.cta.connect.converters.ConnectValues.KEY_FIELD;
+import static org.chicago.cta.connect.converters.ConnectValues.VALUE_FIELD;
+import static org.chicago.cta.connect.converters.ConnectValues.bytes;
+import static org.chicago.cta.connect.converters.ConnectValues.fromPlain;
+import static org.chicago.cta.connect.converters.ConnectValues.hasStringKeys;
+import static org.chicago.cta.connect.converters.ConnectValues.parameters;
+import static org.chicago.cta.connect.converters.ConnectValues.toPlain;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
@@ -16,14 +24,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
-import org.apache.kafka.connect.data.Date;
 import org.apache.kafka.connect.data.Decimal;
 import org.apache.kafka.connect.data.Field;
 import org.apache.kafka.connect.data.Schema;
 import org.apache.kafka.connect.data.SchemaBuilder;
 import org.apache.kafka.connect.data.Struct;
-import org.apache.kafka.connect.data.Time;
-import org.apache.kafka.connect.data.Timestamp;
 import org.apache.kafka.connect.errors.DataException;
 
 /**
@@ -44,8 +49,6 @@ final class JsonSchemaData {
   static final String CONNECT_VERSION = "connect.version";
   static final String CONNECT_PARAMETERS = "connect.parameters";
   static final String CONNECT_INDEX = "connect.index";
-  static final String KEY_FIELD = "key";
-  static final String VALUE_FIELD = "value";
   private static final JsonNodeFactory JSON = JsonNodeFactory.withExactBigDecimals(true);
 
   /** How Decimal values are written: Kafka's JsonConverter's two formats. */
@@ -68,10 +71,6 @@ final class JsonSchemaData {
   // --- Connect schema -> JSON Schema ----------------------------------------------------------
 
   ObjectNode fromConnectSchema(Schema schema) {
-    if (schema == null) {
-      throw new DataException("Schemaless data (no Connect schema) is not supported: use a "
-          + "converter with schemas, or the JsonConverter.");
-    }
     return fromConnectSchema(schema, null, false);
   }
 
@@ -139,7 +138,7 @@ final class JsonSchemaData {
         node.set("items", fromConnectSchema(schema.valueSchema(), null, false));
       }
       case MAP -> {
-        if (schema.keySchema().type() == Schema.Type.STRING && !schema.keySchema().isOptional()) {
+        if (hasStringKeys(schema)) {
           node.put("type", "object");
           node.set("additionalProperties", fromConnectSchema(schema.valueSchema(), null, false));
         } else {
@@ -208,47 +207,30 @@ final class JsonSchemaData {
           "Conversion error: null value for field that is required and has no default value");
     }
     try {
-      if (schema.name() != null) {
-        switch (schema.name()) {
-          case Decimal.LOGICAL_NAME -> {
-            BigDecimal decimal = (BigDecimal) value;
-            return decimalFormat == DecimalFormat.NUMERIC ? JSON.numberNode(decimal)
-                : JSON.binaryNode(Decimal.fromLogical(schema, decimal));
-          }
-          case Date.LOGICAL_NAME -> {
-            return JSON.numberNode(Date.fromLogical(schema, (java.util.Date) value));
-          }
-          case Time.LOGICAL_NAME -> {
-            return JSON.numberNode(Time.fromLogical(schema, (java.util.Date) value));
-          }
-          case Timestamp.LOGICAL_NAME -> {
-            return JSON.numberNode(Timestamp.fromLogical(schema, (java.util.Date) value));
-          }
-          default -> {
-            // not a logical type
-          }
-        }
+      if (Decimal.LOGICAL_NAME.equals(schema.name()) && decimalFormat == DecimalFormat.NUMERIC) {
+        return JSON.numberNode((BigDecimal) value);
       }
+      Object plain = toPlain(schema, value);
       return switch (schema.type()) {
-        case INT8 -> JSON.numberNode(((Byte) value).shortValue());
-        case INT16 -> JSON.numberNode((Short) value);
-        case INT32 -> JSON.numberNode((Integer) value);
-        case INT64 -> JSON.numberNode((Long) value);
-        case FLOAT32 -> JSON.numberNode((Float) value);
-        case FLOAT64 -> JSON.numberNode((Double) value);
-        case BOOLEAN -> JSON.booleanNode((Boolean) value);
-        case STRING -> JSON.textNode(value.toString());
-        case BYTES -> JSON.binaryNode(bytes(value));
+        case INT8 -> JSON.numberNode(((Byte) plain).shortValue());
+        case INT16 -> JSON.numberNode((Short) plain);
+        case INT32 -> JSON.numberNode((Integer) plain);
+        case INT64 -> JSON.numberNode((Long) plain);
+        case FLOAT32 -> JSON.numberNode((Float) plain);
+        case FLOAT64 -> JSON.numberNode((Double) plain);
+        case BOOLEAN -> JSON.booleanNode((Boolean) plain);
+        case STRING -> JSON.textNode(plain.toString());
+        case BYTES -> JSON.binaryNode(bytes(plain));
         case ARRAY -> {
           ArrayNode array = JSON.arrayNode();
-          for (Object element : (Collection<Object>) value) {
+          for (Object element : (Collection<Object>) plain) {
             array.add(fromConnectData(schema.valueSchema(), element));
           }
           yield array;
         }
-        case MAP -> mapFromConnect(schema, (Map<Object, Object>) value);
+        case MAP -> mapFromConnect(schema, (Map<Object, Object>) plain);
         case STRUCT -> {
-          Struct struct = (Struct) value;
+          Struct struct = (Struct) plain;
           if (JSON_TYPE_ONE_OF.equals(schema.name())) {
             for (Field field : schema.fields()) {
               Object member = struct.get(field);
@@ -271,7 +253,7 @@ final class JsonSchemaData {
   }
 
   private JsonNode mapFromConnect(Schema schema, Map<Object, Object> map) {
-    if (schema.keySchema().type() == Schema.Type.STRING && !schema.keySchema().isOptional()) {
+    if (hasStringKeys(schema)) {
       ObjectNode object = JSON.objectNode();
       map.forEach((k, v) -> object.set((String) k, fromConnectData(schema.valueSchema(), v)));
       return object;
@@ -472,27 +454,10 @@ final class JsonSchemaData {
       }
       throw new DataException("Invalid null value for required " + schema.type() + " field");
     }
-    if (schema.name() != null) {
-      switch (schema.name()) {
-        case Decimal.LOGICAL_NAME -> {
-          return value.isNumber() ? numericDecimal(schema, value)
-              : Decimal.toLogical(schema, binary(value));
-        }
-        case Date.LOGICAL_NAME -> {
-          return Date.toLogical(schema, integral(value).intValue());
-        }
-        case Time.LOGICAL_NAME -> {
-          return Time.toLogical(schema, integral(value).intValue());
-        }
-        case Timestamp.LOGICAL_NAME -> {
-          return Timestamp.toLogical(schema, integral(value).longValue());
-        }
-        default -> {
-          // not a logical type
-        }
-      }
+    if (Decimal.LOGICAL_NAME.equals(schema.name()) && value.isNumber()) {
+      return numericDecimal(schema, value); // decimal.format=NUMERIC; base64 bytes otherwise
     }
-    return switch (schema.type()) {
+    Object plain = switch (schema.type()) {
       case BOOLEAN -> value.booleanValue();
       case INT8 -> (byte) integral(value).shortValue();
       case INT16 -> integral(value).shortValue();
@@ -518,11 +483,12 @@ final class JsonSchemaData {
       case STRUCT -> JSON_TYPE_ONE_OF.equals(schema.name()) ? oneOfToConnect(schema, value)
           : structToConnect(schema, value);
     };
+    return fromPlain(schema, plain);
   }
 
   private Map<Object, Object> mapToConnect(Schema schema, JsonNode value) {
     Map<Object, Object> map = new LinkedHashMap<>();
-    if (schema.keySchema().type() == Schema.Type.STRING && !schema.keySchema().isOptional()) {
+    if (hasStringKeys(schema)) {
       if (!value.isObject()) {
         throw new DataException("Maps with string fields should be encoded as JSON objects, but "
             + "found " + value.getNodeType());
@@ -616,17 +582,4 @@ final class JsonSchemaData {
     }
   }
 
-  private static byte[] bytes(Object value) {
-    if (value instanceof byte[] array) {
-      return array;
-    }
-    ByteBuffer copy = ((ByteBuffer) value).duplicate();
-    byte[] array = new byte[copy.remaining()];
-    copy.get(array);
-    return array;
-  }
-
-  private static Map<String, String> parameters(Schema schema) {
-    return schema.parameters() == null ? Map.of() : schema.parameters();
-  }
 }

@@ -15,13 +15,15 @@ import org.chicago.cta.connect.converters.RegistryClient.Version;
 
 /**
  * What Confluent's Schema Registry converters share, whatever the format: which schema a record
- * is written with (registered, looked up, or the subject's latest), under which subject, and
- * Confluent's wire format around the encoded data. A format (Avro, JSON Schema) supplies the
- * conversions between Connect's schemas and data and its own.
+ * is written with (registered, looked up, or the subject's latest), under which subject,
+ * Confluent's wire format around the encoded data, and the caches of converted schemas
+ * (schemas.cache.config of each direction). A format (Avro, JSON Schema) supplies the conversions
+ * between Connect's schemas and data and its own.
  *
  * @param <S> the format's parsed schema
+ * @param <D> the format's data as its reader gives it (Avro's generic datum, a JSON tree)
  */
-public abstract class RegistryConverter<S> implements Converter, Versioned {
+public abstract class RegistryConverter<S, D> implements Converter, Versioned {
 
   /** The version Connect lists for our converters (GET /connector-plugins). */
   public static final String VERSION = "1.0.0";
@@ -34,6 +36,11 @@ public abstract class RegistryConverter<S> implements Converter, Versioned {
   private boolean autoRegister;
   private boolean useLatestVersion;
   private final Map<Integer, S> parsedById = new ConcurrentHashMap<>();
+  private Map<Schema, S> fromConnectCache;
+  private Map<VersionedSchema<S>, Schema> toConnectCache;
+
+  /** A format's schema and the registry's version of it: Connect's schema depends on both. */
+  private record VersionedSchema<S>(S schema, Integer version) {}
 
   /** The format's name in error messages, as Confluent's converters name it ("Avro"). */
   protected abstract String formatName();
@@ -44,7 +51,11 @@ public abstract class RegistryConverter<S> implements Converter, Versioned {
   /** The format's own keys are read from here; the common ones are already applied. */
   protected abstract void configureFormat(ConverterConfig config);
 
+  /** The format's schema for a Connect schema (never null); cached here. */
   protected abstract S fromConnectSchema(Schema schema);
+
+  /** Connect's schema for the format's; version: the registry's, where the schema has none of its own. */
+  protected abstract Schema toConnectSchema(S schema, Integer version);
 
   /** The schema's text as it is registered. */
   protected abstract String schemaText(S schema);
@@ -56,8 +67,10 @@ public abstract class RegistryConverter<S> implements Converter, Versioned {
 
   protected abstract byte[] encode(S writerSchema, Schema schema, Object value);
 
-  /** version: the schema's version under its subject, or null where it is not known. */
-  protected abstract SchemaAndValue decode(S writerSchema, ByteBuffer payload, Integer version);
+  /** The data after the wire format's header, read with the schema it was written with. */
+  protected abstract D read(S writerSchema, ByteBuffer payload);
+
+  protected abstract Object toConnectData(Schema schema, D data);
 
   @Override
   public abstract ConfigDef config();
@@ -75,6 +88,8 @@ public abstract class RegistryConverter<S> implements Converter, Versioned {
     subjectNames = config.subjectNameStrategy();
     autoRegister = config.autoRegister();
     useLatestVersion = config.useLatestVersion();
+    fromConnectCache = Lru.create(config.cacheSize());
+    toConnectCache = Lru.create(config.cacheSize());
     configureFormat(config);
   }
 
@@ -87,7 +102,11 @@ public abstract class RegistryConverter<S> implements Converter, Versioned {
         }
         return null; // a tombstone stays a tombstone
       }
-      S ours = fromConnectSchema(schema);
+      if (schema == null) {
+        throw new DataException("Schemaless data (no Connect schema) is not supported: use a "
+            + "converter with schemas, or the JsonConverter.");
+      }
+      S ours = fromConnectCache.computeIfAbsent(schema, this::fromConnectSchema);
       String subject = subjectNames.subject(topic, isKey, recordName(ours));
       S writer = ours;
       int id;
@@ -120,7 +139,11 @@ public abstract class RegistryConverter<S> implements Converter, Versioned {
             + "; this converter reads " + schemaType() + " schemas.");
       }
       S writer = parsed(stored);
-      return decode(writer, framed.payload(), version(topic, writer, stored));
+      Integer version = version(topic, writer, stored);
+      D data = read(writer, framed.payload());
+      Schema schema = toConnectCache.computeIfAbsent(new VersionedSchema<>(writer, version),
+          key -> toConnectSchema(key.schema(), key.version()));
+      return new SchemaAndValue(schema, toConnectData(schema, data));
     } catch (DataException e) {
       throw new DataException("Failed to deserialize data for topic " + topic + " to "
           + formatName() + ": " + e.getMessage(), e);
