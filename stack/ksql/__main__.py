@@ -99,7 +99,9 @@ async def ksql_server() -> AsyncIterator[Application]:
         retry_backoff_max=setting_ms("KSQL_QUERY_RETRY_BACKOFF_MAX_MS", RETRY_BACKOFF_MAX_MS) / 1000,
     )
     client_timeout = setting_ms("KSQL_PUSH_CLIENT_TIMEOUT_MS", PUSH_CLIENT_TIMEOUT_MS) / 1000
-    admin = AdminClient(client_config(bootstrap))
+    # librdkafka lets a producer-type client (an admin client is one) make the broker auto-create a topic it
+    # merely looks up: a sink would get the broker's default partitions, a missing source topic would appear.
+    admin = AdminClient(client_config(bootstrap, **{"allow.auto.create.topics": False}))
     engine = Engine(runtime, admin, server_properties(runtime, settings.schema_registry_url))
     commands = CommandStore(bootstrap, service_id, engine.apply)
     try:

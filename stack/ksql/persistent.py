@@ -437,7 +437,7 @@ class PersistentQuery(threading.Thread):
             elif row is not None:
                 if plan.accepts(row):
                     self._write_row(plan.project(row), timestamp)
-            elif plan.source.kind == "TABLE" or plan.where is None:
+            elif not plan.legacy and (plan.source.kind == "TABLE" or plan.where is None):
                 self._write_null_value(message)  # ksqlDB passes a stream's null value on, and a table's tombstone
         return partials
 

@@ -1,4 +1,4 @@
-"""A Kafka Connect distributed worker with our JDBC source connector on its plugin path.
+"""A Kafka Connect distributed worker with our JDBC source connector and converters on its plugin path.
 
 Distributed mode keeps connector configs, offsets and status in Kafka topics, so connectors and
 their progress survive restarts, exactly as on the Confluent images.

@@ -24,7 +24,7 @@ from stack.common.http import NotFoundHandler as CommonNotFound
 from stack.common.jsontext import dumps, escape_surrogates
 from stack.schema_registry.errors import ErrorCode, RegistryError
 from stack.schema_registry.registry import Registry
-from stack.schema_registry.schemas import SUPPORTED_TYPES
+from stack.schema_registry.schema_types import SUPPORTED_TYPES
 
 V1_JSON = "application/vnd.schemaregistry.v1+json"
 RESPONSE_TYPES = (V1_JSON, "application/vnd.schemaregistry+json", "application/json")
