@@ -53,17 +53,23 @@ def new_group(plan: QueryPlan, values: list[Any], timestamp: int) -> Group:
 
 
 def fold(plan: QueryPlan, groups: dict[str, Group], row: Row, timestamp: int, remove: bool = False) -> str | None:
-    """Adds ``row`` to (or removes it from) its group in ``groups``; returns the group's key, None if it has none."""
+    """Adds ``row`` to (or removes it from) its group in ``groups``, which it owns and changes in place;
+    returns the group's key, None if the row has no group."""
     if not plan.accepts(row):
         return None
     values = plan.group_key(row)
     if values is None:
         return None
     key = group_key_text(values)
-    group = groups.get(key) or new_group(plan, values, timestamp)
-    change = [a.remove if remove else a.add for a in plan.aggregates]
-    states = [step(s, row) for step, s in zip(change, group.states, strict=True)]
-    groups[key] = Group(values, states, max(group.timestamp, timestamp))
+    group = groups.get(key)
+    if group is None:
+        group = groups[key] = new_group(plan, values, timestamp)
+    elif timestamp > group.timestamp:
+        group.timestamp = timestamp
+    if remove:
+        group.states = [a.remove(s, row) for a, s in zip(plan.aggregates, group.states, strict=True)]
+    else:
+        group.states = [a.add(s, row) for a, s in zip(plan.aggregates, group.states, strict=True)]
     return key
 
 
