@@ -71,6 +71,8 @@ class Handler(JsonHandler):
         return self.response_type  # still V1_JSON when negotiation itself failed (406)
 
     def prepare(self) -> None:
+        if self.request.method == "OPTIONS":
+            return  # Jersey answers OPTIONS itself, whatever Accept asks for
         self.response_type = negotiate(self.request.headers.get("Accept"))
         if self.request.method in ("POST", "PUT"):
             content_type = self.request.headers.get("Content-Type", "").split(";")[0].strip().lower()
