@@ -17,7 +17,7 @@ from stack.common.http import JsonHandler, render_json
 from stack.common.http import NotFoundHandler as CommonNotFound
 
 from .consumers import ConsumerInstance, ConsumerRegistry
-from .errors import ErrorCode, RestProxyError
+from .errors import Errors, RestProxyError
 from .formats import (
     check_request_type,
     produce_format,
@@ -56,14 +56,10 @@ class BaseHandler(JsonHandler):
         check_request_type(self.request.headers.get("Content-Type"))
         return self.json_body()
 
-    def no_content(self) -> None:
-        self.set_status(204)
-        self.finish()
-
 
 def _partition(raw: str) -> int:
     if not raw.isdigit():
-        raise RestProxyError(ErrorCode.PARTITION_NOT_FOUND, "Partition not found.")
+        raise RestProxyError(Errors.PARTITION_NOT_FOUND)
     return int(raw)
 
 
@@ -150,10 +146,7 @@ class RecordsHandler(InstanceHandler):
         instance = self.instance(group, instance_id)
         fmt = records_format(self.request.headers.get("Accept"), instance.config.format)
         if fmt is not instance.config.format:
-            raise RestProxyError(
-                ErrorCode.CONSUMER_FORMAT_MISMATCH,
-                "The requested embedded data format does not match the deserializer for this consumer instance",
-            )
+            self.fail(Errors.CONSUMER_FORMAT_MISMATCH)
         avro_to_json = self.services.schemas.avro_to_json
         records = await self.services.consumers.read(
             instance,

@@ -12,7 +12,7 @@ from typing import Any
 
 from stack.common.codecs import AvroCodec, CodecError
 
-from .errors import ErrorCode, RestProxyError
+from .errors import Errors, RestProxyError
 from .formats import EmbeddedFormat, encode_plain
 from .metadata import ClusterMetadataReader
 from .producer import KafkaProducer, OutgoingRecord
@@ -20,7 +20,7 @@ from .schemas import Schemas
 
 
 def _invalid(message: str) -> RestProxyError:
-    return RestProxyError(ErrorCode.UNPROCESSABLE_ENTITY, message)
+    return RestProxyError(Errors.UNPROCESSABLE_ENTITY, message)
 
 
 @dataclass(frozen=True)
@@ -64,7 +64,7 @@ def _parse(body: Any, partition: int | None, partition_count: int) -> _Request:
         elif isinstance(target, bool) or not isinstance(target, int):
             raise _invalid(f"records[{index}].partition must be an integer")
         elif not 0 <= target < partition_count:
-            raise RestProxyError(ErrorCode.PARTITION_NOT_FOUND, f"Partition {target} not found.")
+            raise RestProxyError(Errors.PARTITION_NOT_FOUND, f"Partition {target} not found.")
         records.append(_Record(raw.get("key"), raw.get("value"), target))
     request = _Request(
         records=records,
@@ -91,7 +91,7 @@ class ProduceService:
         """Produces a v2 request body to a topic (or one of its partitions); returns the response."""
         partition_count = await self._metadata.partition_count(topic)
         if partition is not None and not 0 <= partition < partition_count:
-            raise RestProxyError(ErrorCode.PARTITION_NOT_FOUND, f"Partition {partition} not found.")
+            raise RestProxyError(Errors.PARTITION_NOT_FOUND, f"Partition {partition} not found.")
         request = _parse(body, partition, partition_count)
         key_schema_id = value_schema_id = None
         if fmt is EmbeddedFormat.AVRO:
@@ -131,8 +131,8 @@ def _serialize_avro(
     for index, record in enumerate(records):
         encoded: dict[str, bytes | None] = {}
         for side, value, schema, code in (
-            ("key", record.key, key_schema, ErrorCode.KEY_SCHEMA_MISSING),
-            ("value", record.value, value_schema, ErrorCode.VALUE_SCHEMA_MISSING),
+            ("key", record.key, key_schema, Errors.KEY_SCHEMA_MISSING),
+            ("value", record.value, value_schema, Errors.VALUE_SCHEMA_MISSING),
         ):
             if value is None:
                 encoded[side] = None
@@ -142,6 +142,6 @@ def _serialize_avro(
                 try:
                     encoded[side] = schema.encode(value)
                 except CodecError as exc:
-                    raise RestProxyError(ErrorCode.JSON_CONVERSION_FAILED, f"records[{index}].{side}: {exc}") from exc
+                    raise RestProxyError(Errors.JSON_CONVERSION_FAILED, f"records[{index}].{side}: {exc}") from exc
         outgoing.append(OutgoingRecord(encoded["key"], encoded["value"], record.partition))
     return outgoing

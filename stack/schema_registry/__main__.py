@@ -18,7 +18,7 @@ from tornado.web import Application
 from stack.common import serve
 from stack.common.hosts import server_endpoints
 from stack.schema_registry.http import MAX_BODY_BYTES, make_app
-from stack.schema_registry.registry import Registry, State
+from stack.schema_registry.registry import SchemaRegistryService, State
 from stack.schema_registry.storage import TOPIC, SchemasTopic
 from stack.settings import endpoints, port_of
 
@@ -36,7 +36,7 @@ async def schema_registry() -> AsyncIterator[Application]:
         raise serve.StartupError(str(error)) from error
     log.info("Read %d schemas from %s.", len(state.schemas), TOPIC)
     try:
-        yield make_app(Registry(state, topic))
+        yield make_app(SchemaRegistryService(state, topic))
     finally:
         await topic.close()
 

@@ -1,7 +1,7 @@
 """The Schema Registry's rules: subjects, versions, global ids, deletes, config and mode.
 
 :class:`State` is the in-memory picture of the ``_schemas`` topic and changes only by applying the
-topic's records, in order, so a restart rebuilds exactly the same ids and versions. :class:`Registry`
+topic's records, in order, so a restart rebuilds exactly the same ids and versions. :class:`SchemaRegistryService`
 answers every API operation from that state and turns each change into records for the topic; it
 decides what to write under one lock, so two registrations can never hand out the same id or
 version. Nothing here knows about HTTP: errors are :class:`~.errors.RegistryError` values.
@@ -25,7 +25,7 @@ from typing import Any, Protocol, TypeVar
 from stack.common.jsontext import dumps
 from stack.schema_registry import compatibility, json_compatibility, json_schemas, schema_types, schemas
 from stack.schema_registry.compatibility import Level
-from stack.schema_registry.errors import ErrorCode, RegistryError
+from stack.schema_registry.errors import Errors, RegistryError
 from stack.schema_registry.schemas import AVRO, ParsedSchema, Reference, Resolver, SchemaText
 from stack.schema_registry.storage import (
     ConfigRecord,
@@ -116,7 +116,7 @@ class Store(Protocol):
     async def write(self, *records: Record) -> None: ...
 
 
-class Registry:
+class SchemaRegistryService:
     """Every Schema Registry operation, over a :class:`State` kept current by a :class:`Store`."""
 
     def __init__(self, state: State, store: Store) -> None:
@@ -161,7 +161,7 @@ class Registry:
         parsed = await self._parse(_schema_request(body))
         match = await self._match(subject, parsed, normalize or self._normalizes(subject), deleted)
         if match is None:
-            raise RegistryError(ErrorCode.SCHEMA_NOT_FOUND, "Schema not found")
+            raise RegistryError(Errors.SCHEMA_NOT_FOUND)
         return self._describe(match)
 
     async def register(self, subject: str, body: object, normalize: bool) -> dict[str, Any]:
@@ -172,7 +172,7 @@ class Registry:
         async with self._lock:
             mode = self._mode(subject)
             if mode in _READ_ONLY_MODES:
-                raise RegistryError(ErrorCode.OPERATION_NOT_PERMITTED, f"Subject '{subject}' is in read-only mode")
+                raise RegistryError(Errors.OPERATION_NOT_PERMITTED, f"Subject '{subject}' is in read-only mode")
             parsed = await self._parse(source)
             normalize = normalize or self._normalizes(subject)
             existing = await self._match(subject, parsed, normalize, deleted=False)
@@ -186,13 +186,13 @@ class Registry:
                 schema_id = await self._id_for(parsed, normalize)
                 if requested_id not in (None, schema_id):
                     raise RegistryError(
-                        ErrorCode.OPERATION_NOT_PERMITTED,
+                        Errors.OPERATION_NOT_PERMITTED,
                         f"Subject '{subject}' is not in import mode, so the registry assigns schema ids",
                     )
                 problems = await self._problems(subject, parsed, self._level(subject))
                 if problems:
                     raise RegistryError(
-                        ErrorCode.INCOMPATIBLE_SCHEMA,
+                        Errors.INCOMPATIBLE_SCHEMA,
                         f"Schema being registered is incompatible with an earlier schema for subject "
                         f"'{subject}', details: {problems}",
                     )
@@ -221,13 +221,13 @@ class Registry:
                 raise _version_not_found(number)
             if found.deleted and not permanent:
                 raise RegistryError(
-                    ErrorCode.VERSION_SOFT_DELETED,
+                    Errors.VERSION_SOFT_DELETED,
                     f"Version {number} of subject '{subject}' was soft deleted; "
                     "set permanent=true to delete it for good",
                 )
             if permanent and not found.deleted:
                 raise RegistryError(
-                    ErrorCode.VERSION_NOT_SOFT_DELETED,
+                    Errors.VERSION_NOT_SOFT_DELETED,
                     f"Version {number} of subject '{subject}' must be soft deleted before it is deleted permanently",
                 )
             self._check_unreferenced(subject, [number])
@@ -256,7 +256,7 @@ class Registry:
             if permanent:
                 if live:
                     raise RegistryError(
-                        ErrorCode.SUBJECT_NOT_SOFT_DELETED,
+                        Errors.SUBJECT_NOT_SOFT_DELETED,
                         f"Subject '{subject}' must be soft deleted before it is deleted permanently",
                     )
                 numbers = [v.number for v in versions]
@@ -267,7 +267,7 @@ class Registry:
                 return numbers
             if not live:
                 raise RegistryError(
-                    ErrorCode.SUBJECT_SOFT_DELETED,
+                    Errors.SUBJECT_SOFT_DELETED,
                     f"Subject '{subject}' was soft deleted; set permanent=true to delete it for good",
                 )
             self._check_unreferenced(subject, live)
@@ -337,7 +337,7 @@ class Registry:
             return dict(self.state.configs[subject])
         if subject is not None and not default_to_global:
             raise RegistryError(
-                ErrorCode.SUBJECT_COMPATIBILITY_NOT_CONFIGURED,
+                Errors.SUBJECT_COMPATIBILITY_NOT_CONFIGURED,
                 f"Subject '{subject}' does not have subject-level compatibility configured",
             )
         return {"compatibilityLevel": compatibility.DEFAULT_LEVEL.value, **self.state.configs.get(None, {})}
@@ -353,7 +353,7 @@ class Registry:
             _check_subject(subject)
         normalize = body.get("normalize")
         if normalize is not None and not isinstance(normalize, bool):
-            raise RegistryError(ErrorCode.INVALID_COMPATIBILITY_LEVEL, "normalize must be true or false")
+            raise RegistryError(Errors.INVALID_COMPATIBILITY_LEVEL, "normalize must be true or false")
         async with self._lock:
             config = dict(self.state.configs.get(subject, {}))
             answer: dict[str, Any] = {}
@@ -379,7 +379,7 @@ class Registry:
             return {"mode": self.state.modes[subject]}
         if subject is not None and not default_to_global:
             raise RegistryError(
-                ErrorCode.SUBJECT_MODE_NOT_CONFIGURED,
+                Errors.SUBJECT_MODE_NOT_CONFIGURED,
                 f"Subject '{subject}' does not have subject-level mode configured",
             )
         return {"mode": self.state.modes.get(None, DEFAULT_MODE)}
@@ -396,13 +396,13 @@ class Registry:
             return {}
         mode = str(requested).upper()
         if isinstance(requested, (dict, list)) or mode not in MODES:
-            raise RegistryError(ErrorCode.INVALID_MODE, f"Invalid mode. Valid values are {', '.join(MODES)}")
+            raise RegistryError(Errors.INVALID_MODE, f"Invalid mode. Valid values are {', '.join(MODES)}")
         async with self._lock:
             if mode == "IMPORT" and not force:
                 holders = [subject] if subject is not None else list(self.state.subjects)
                 if any(self.state.visible(s, deleted=False) for s in holders):
                     raise RegistryError(
-                        ErrorCode.OPERATION_NOT_PERMITTED,
+                        Errors.OPERATION_NOT_PERMITTED,
                         "Cannot switch to IMPORT mode while schemas are registered; use force=true to do it anyway",
                     )
             await self.store.write(ModeRecord(subject, mode))
@@ -519,14 +519,14 @@ class Registry:
             stored = await self._stored_parsed(holder)
             if stored is None or stored.identity(normalize) != parsed.identity(normalize):
                 raise RegistryError(
-                    ErrorCode.ID_DOES_NOT_MATCH, f"Schema id {schema_id} is already used by a different schema"
+                    Errors.ID_DOES_NOT_MATCH, f"Schema id {schema_id} is already used by a different schema"
                 )
         versions = self.state.subjects.get(subject, {})
         if number is None:
             number = max(versions, default=0) + 1
         elif number in versions:
             raise RegistryError(
-                ErrorCode.OPERATION_NOT_PERMITTED, f"Version {number} of subject '{subject}' already exists"
+                Errors.OPERATION_NOT_PERMITTED, f"Version {number} of subject '{subject}' already exists"
             )
         return schema_id, number
 
@@ -567,7 +567,7 @@ class Registry:
 
     def _check_writable(self, subject: str) -> None:
         if self._mode(subject) in _READ_ONLY_MODES:
-            raise RegistryError(ErrorCode.OPERATION_NOT_PERMITTED, f"Subject '{subject}' is in read-only mode")
+            raise RegistryError(Errors.OPERATION_NOT_PERMITTED, f"Subject '{subject}' is in read-only mode")
 
     def _referrers(self, subject: str, number: int) -> list[int]:
         """Ids of live schemas whose references point at ``subject`` version ``number``."""
@@ -583,7 +583,7 @@ class Registry:
             referrers = self._referrers(subject, number)
             if referrers:
                 raise RegistryError(
-                    ErrorCode.REFERENCE_EXISTS,
+                    Errors.REFERENCE_EXISTS,
                     f"Version {number} of subject '{subject}' is referenced by schema(s) {referrers}",
                 )
 
@@ -598,12 +598,12 @@ class Registry:
     def _stored(self, schema_id: str) -> SchemaText:
         stored = self.state.schemas.get(self._id_number(schema_id))
         if stored is None:
-            raise RegistryError(ErrorCode.SCHEMA_NOT_FOUND, f"Schema {schema_id} not found")
+            raise RegistryError(Errors.SCHEMA_NOT_FOUND, f"Schema {schema_id} not found")
         return stored
 
     def _id_number(self, schema_id: str) -> int:
         if not _SIGNED_DIGITS.fullmatch(schema_id):
-            raise RegistryError(ErrorCode.SCHEMA_NOT_FOUND, f"Schema {schema_id} not found")
+            raise RegistryError(Errors.SCHEMA_NOT_FOUND, f"Schema {schema_id} not found")
         return int(schema_id)
 
 
@@ -636,7 +636,7 @@ def _type_and_references(stored: SchemaText) -> dict[str, Any]:
 def _request_object(body: object) -> dict[str, Any]:
     """A request body that must be there: a missing one is 422, as Java's @NotNull makes it."""
     if not isinstance(body, dict):
-        raise RegistryError(ErrorCode.UNPROCESSABLE_ENTITY, "The request body must be a JSON object")
+        raise RegistryError(Errors.UNPROCESSABLE_ENTITY, "The request body must be a JSON object")
     return body
 
 
@@ -677,7 +677,7 @@ def _optional_int(body: object, key: str) -> int | None:
     if value is None:
         return None
     if not isinstance(value, int) or isinstance(value, bool) or value > _MAX_INT:
-        raise RegistryError(ErrorCode.UNPROCESSABLE_ENTITY, f"'{key}' must be an integer")
+        raise RegistryError(Errors.UNPROCESSABLE_ENTITY, f"'{key}' must be an integer")
     return value if value > 0 else None
 
 
@@ -699,7 +699,7 @@ def _version_number(version_id: str) -> int | None:
     if 1 <= number <= _MAX_INT:
         return number
     raise RegistryError(
-        ErrorCode.INVALID_VERSION,
+        Errors.INVALID_VERSION,
         f"The specified version '{version_id}' is not a valid version id. "
         f'Allowed values are between [1, 2^31-1] and the string "latest"',
     )
@@ -709,7 +709,7 @@ def _check_subject(subject: str) -> None:
     """Refuse the subject names Confluent refuses (``QualifiedSubject``): control characters, ``__GLOBAL``."""
     if subject == "__GLOBAL" or any(_is_control(c) for c in subject):
         shown = "".join(f"\\u{ord(c):04x}" if _is_control(c) else c for c in subject)
-        raise RegistryError(ErrorCode.INVALID_SUBJECT, f"The specified subject '{shown}' is not a valid subject")
+        raise RegistryError(Errors.INVALID_SUBJECT, f"The specified subject '{shown}' is not a valid subject")
 
 
 def _is_control(char: str) -> bool:
@@ -718,15 +718,13 @@ def _is_control(char: str) -> bool:
 
 
 def _subject_not_found(subject: str) -> RegistryError:
-    return RegistryError(ErrorCode.SUBJECT_NOT_FOUND, f"Subject '{subject}' not found.")
+    return RegistryError(Errors.SUBJECT_NOT_FOUND, f"Subject '{subject}' not found.")
 
 
 def _version_not_found(number: int) -> RegistryError:
-    return RegistryError(ErrorCode.VERSION_NOT_FOUND, f"Version {number} not found.")
+    return RegistryError(Errors.VERSION_NOT_FOUND, f"Version {number} not found.")
 
 
 def _invalid_level() -> RegistryError:
     levels = ", ".join(level.value for level in Level)
-    return RegistryError(
-        ErrorCode.INVALID_COMPATIBILITY_LEVEL, f"Invalid compatibility level. Valid values are {levels}"
-    )
+    return RegistryError(Errors.INVALID_COMPATIBILITY_LEVEL, f"Invalid compatibility level. Valid values are {levels}")
