@@ -4,24 +4,23 @@ from __future__ import annotations
 
 import pytest
 
-from stack.common.errors import ErrorCode
 from stack.rest_proxy.consumers import InstanceConfig
 from stack.rest_proxy.errors import Errors, RestProxyError
 from stack.rest_proxy.formats import EmbeddedFormat, encode_plain, produce_format, records_format, response_type
 from stack.rest_proxy.produce import _parse
 
 
-def code_of(call: object) -> ErrorCode:
+def code_of(call: object) -> int:
     with pytest.raises(RestProxyError) as raised:
         call()  # type: ignore[operator]
-    return raised.value.code
+    return raised.value.error_code
 
 
 def test_the_content_type_names_the_embedded_format() -> None:
     assert produce_format("application/vnd.kafka.avro.v2+json; charset=utf-8") is EmbeddedFormat.AVRO
     assert produce_format("APPLICATION/VND.KAFKA.JSON.V2+JSON") is EmbeddedFormat.JSON
-    assert code_of(lambda: produce_format("application/json")) == Errors.UNSUPPORTED_MEDIA_TYPE
-    assert code_of(lambda: produce_format(None)) == Errors.UNSUPPORTED_MEDIA_TYPE
+    assert code_of(lambda: produce_format("application/json")) == Errors.UNSUPPORTED_MEDIA_TYPE.error_code
+    assert code_of(lambda: produce_format(None)) == Errors.UNSUPPORTED_MEDIA_TYPE.error_code
 
 
 def test_answers_are_in_confluents_type_unless_only_plain_json_is_accepted() -> None:
@@ -53,4 +52,4 @@ def test_consumer_configs_follow_confluents_rules() -> None:
     assert (config.name, config.format, config.auto_offset_reset) == ("c1", EmbeddedFormat.AVRO, "earliest")
     assert InstanceConfig.from_body(None).format is EmbeddedFormat.BINARY
     for bad in ({"format": "xml"}, {"auto.offset.reset": "sometime"}, {"auto.commit.enable": "maybe"}, []):
-        assert code_of(lambda bad=bad: InstanceConfig.from_body(bad)) == Errors.INVALID_CONSUMER_CONFIG
+        assert code_of(lambda bad=bad: InstanceConfig.from_body(bad)) == Errors.INVALID_CONSUMER_CONFIG.error_code
