@@ -1,7 +1,8 @@
 """The Schema Registry's HTTP API (Confluent's v1 routes), as thin Tornado handlers.
 
-Handlers only read the request (path, query, JSON body), call one
-:class:`~.registry.SchemaRegistryService` method and answer with ``reply``. Everything that can go
+Handlers only read the request (path, query, and the JSON body as a typed object from
+:mod:`~.requests`), call one :class:`~.registry.SchemaRegistryService` method and answer with
+``reply``. Everything that can go
 wrong becomes a :class:`~.errors.RegistryError` with a code from :class:`~.errors.Errors`, rendered
 as Confluent's ``{"error_code", "message"}`` body by the shared base handler
 (:class:`stack.common.http.JsonHandler`). Content types follow Confluent: request bodies in the
@@ -20,6 +21,7 @@ from stack.common.http import NotFoundHandler as CommonNotFound
 from stack.common.jsontext import dumps
 from stack.schema_registry.errors import Errors, RegistryError
 from stack.schema_registry.registry import SchemaRegistryService
+from stack.schema_registry.requests import ConfigRequest, ModeRequest, RegisterRequest, schema_of, version_number
 from stack.schema_registry.schema_types import SUPPORTED_TYPES
 
 V1_JSON = "application/vnd.schemaregistry.v1+json"
@@ -112,8 +114,9 @@ class SubjectsHandler(Handler):
 
 class SubjectHandler(Handler):
     async def post(self, subject: str) -> None:
-        body = self.json_body()
-        self.reply(await self.registry.lookup(subject, body, self.flag("normalize"), self.flag("deleted")))
+        body, deleted = self.json_body(), self.flag("deleted")
+        self.registry.require_subject(subject, deleted)  # an unknown subject is named before a bad body
+        self.reply(await self.registry.lookup(subject, schema_of(body), self.flag("normalize"), deleted))
 
     async def delete(self, subject: str) -> None:
         self.reply(await self.registry.delete_subject(subject, self.flag("permanent")))
@@ -125,7 +128,8 @@ class VersionsHandler(Handler):
         self.reply(self.page(versions))
 
     async def post(self, subject: str) -> None:
-        self.reply(await self.registry.register(subject, self.json_body(), self.flag("normalize")))
+        request = RegisterRequest.read(subject, self.json_body())
+        self.reply(await self.registry.register(request, self.flag("normalize")))
 
 
 class VersionHandler(Handler):
@@ -183,8 +187,11 @@ class SchemaVersionsHandler(Handler):
 
 class CompatibilityHandler(Handler):
     async def post(self, subject: str, version: str | None = None) -> None:
+        body = self.json_body()
+        if version is not None:
+            version_number(version)  # a bad version is named before a bad body
         answer = await self.registry.check_compatibility(
-            subject, version, self.json_body(), self.flag("normalize"), self.flag("verbose")
+            subject, version, schema_of(body), self.flag("normalize"), self.flag("verbose")
         )
         self.reply(answer)
 
@@ -194,7 +201,7 @@ class ConfigHandler(Handler):
         self.reply(self.registry.config(subject, self.flag("defaultToGlobal")))
 
     async def put(self, subject: str | None = None) -> None:
-        self.reply(await self.registry.set_config(subject, self.json_body()))
+        self.reply(await self.registry.set_config(ConfigRequest.read(subject, self.json_body())))
 
     async def delete(self, subject: str | None = None) -> None:
         self.reply(await self.registry.delete_config(subject))
@@ -205,7 +212,7 @@ class ModeHandler(Handler):
         self.reply(self.registry.mode(subject, self.flag("defaultToGlobal")))
 
     async def put(self, subject: str | None = None) -> None:
-        self.reply(await self.registry.set_mode(subject, self.json_body(), self.flag("force")))
+        self.reply(await self.registry.set_mode(ModeRequest.read(subject, self.json_body()), self.flag("force")))
 
     async def delete(self, subject: str | None = None) -> None:
         self.reply(await self.registry.delete_mode(subject, self.flag("recursive")))
