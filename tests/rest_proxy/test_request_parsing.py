@@ -7,7 +7,7 @@ import pytest
 from stack.rest_proxy.consumers import InstanceConfig
 from stack.rest_proxy.errors import Errors, RestProxyError
 from stack.rest_proxy.formats import EmbeddedFormat, encode_plain, produce_format, records_format, response_type
-from stack.rest_proxy.produce import _parse
+from stack.rest_proxy.requests import produce_request
 
 
 def code_of(call: object) -> int:
@@ -32,12 +32,12 @@ def test_answers_are_in_confluents_type_unless_only_plain_json_is_accepted() -> 
 
 
 def test_a_produce_body_is_checked_record_by_record() -> None:
-    request = _parse({"records": [{"value": 1}, {"key": "k", "value": 2, "partition": 1}]}, None, 3)
+    request = produce_request({"records": [{"value": 1}, {"key": "k", "value": 2, "partition": 1}]}, None, 3)
     assert [(r.key, r.value, r.partition) for r in request.records] == [(None, 1, -1), ("k", 2, 1)]
-    assert code_of(lambda: _parse({"records": [{"value": 1, "partition": 3}]}, None, 3)) == 40402
-    assert code_of(lambda: _parse({"records": "x"}, None, 1)) == 422
-    assert code_of(lambda: _parse([], None, 1)) == 422
-    assert code_of(lambda: _parse({"records": [], "value_schema": "s", "value_schema_id": 1}, None, 1)) == 422
+    assert code_of(lambda: produce_request({"records": [{"value": 1, "partition": 3}]}, None, 3)) == 40402
+    assert code_of(lambda: produce_request({"records": "x"}, None, 1)) == 422
+    assert code_of(lambda: produce_request([], None, 1)) == 422
+    assert code_of(lambda: produce_request({"records": [], "value_schema": "s", "value_schema_id": 1}, None, 1)) == 422
 
 
 def test_plain_values_are_encoded_or_refused_with_their_place_in_the_batch() -> None:
