@@ -41,7 +41,7 @@ import requests
 
 from bench.soak_orders import provenance
 from bench.svg_chart import line_chart
-from stack.settings import PROJECT_ROOT
+from clients.endpoints import PROJECT_ROOT
 from tests.start_orders import Filled, NotFull, Run, page_status, private_env, wait_full
 
 HERE = Path(__file__).resolve().parent

@@ -1,6 +1,7 @@
 """The ``stations`` table in PostgreSQL, loaded from the CTA's stations file: what Kafka Connect reads.
 
-The local platform calls :func:`load` once PostgreSQL is up. The Docker platform runs
+The local platform calls :func:`seed` once PostgreSQL is up: ``pyproject.toml`` names it as the
+platform's ``postgres-seed`` hook, and ``run.py`` passes it to ``up``. The Docker platform runs
 ``docker/postgres/stations.sql`` when its database is created: the same table and rows as plain
 SQL, written by :func:`init_sql` (``python -m cta.stations_table`` rewrites the file after the CSV
 changes; a test checks that it is current). Loading twice changes nothing (rows are keyed by ``stop_id``).
@@ -9,10 +10,11 @@ changes; a test checks that it is current). Loading twice changes nothing (rows 
 from __future__ import annotations
 
 import csv
+from urllib.parse import urlsplit
 
 import psycopg2
 
-from stack.settings import PROJECT_ROOT
+from clients.endpoints import PROJECT_ROOT
 
 STATIONS_CSV = PROJECT_ROOT / "producers" / "data" / "cta_stations.csv"
 INIT_SQL = PROJECT_ROOT / "docker" / "postgres" / "stations.sql"
@@ -31,6 +33,13 @@ CREATE TABLE IF NOT EXISTS stations (
     green BOOLEAN NOT NULL
 )
 """
+
+
+def seed(postgres_url: str) -> str:
+    """The platform's seeding hook: loads the table, and says how many rows it holds."""
+    rows = load(postgres_url)
+    database = urlsplit(postgres_url).path.lstrip("/")
+    return f"PostgreSQL database {database!r} has {rows} rows in table stations."
 
 
 def load(postgres_url: str) -> int:

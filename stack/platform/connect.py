@@ -18,11 +18,12 @@ from pathlib import Path
 
 import requests
 
+from clients.endpoints import LISTEN_HOST
 from stack.common.hosts import COMPOSE_HOSTS
 from stack.platform.java import java_command
 from stack.platform.kafka import replication
 from stack.platform.supervisor import Launch
-from stack.settings import LISTEN_HOST, Settings
+from stack.settings import Settings
 
 JDBC_SOURCE = "org.chicago.cta.connect.jdbc.JdbcSourceConnector"
 REQUIRED_PLUGIN = JDBC_SOURCE

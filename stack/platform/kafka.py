@@ -16,11 +16,12 @@ from pathlib import Path
 
 from confluent_kafka.admin import AdminClient
 
+from clients.endpoints import LISTEN_HOST
 from stack.common.errors import StackError
 from stack.platform.java import java_command
 from stack.platform.prerequisites import port_in_use, require_free_port
 from stack.platform.supervisor import Launch
-from stack.settings import LISTEN_HOST, Settings
+from stack.settings import Settings
 
 
 def cluster_dir(settings: Settings, brokers: int) -> Path:

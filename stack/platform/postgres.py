@@ -29,9 +29,10 @@ from pathlib import Path
 import psutil
 import psycopg2
 
+from clients.endpoints import LISTEN_HOST
 from stack.common.errors import StackError
 from stack.platform.supervisor import Launch
-from stack.settings import LISTEN_HOST, Settings
+from stack.settings import Settings
 
 NOBODY = 65534
 CRASHED_CLUSTER_WAIT = 60.0

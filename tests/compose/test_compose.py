@@ -17,9 +17,10 @@ import psycopg2
 import pytest
 import yaml
 
+from clients.endpoints import DEFAULTS, PROJECT_ROOT, port_of
 from cta import stations_table
 from producers.connector import JDBC
-from stack.settings import DEFAULTS, PROJECT_ROOT, Settings, port_of
+from stack.settings import Settings
 
 COMPOSE_FILE = PROJECT_ROOT / "docker-compose.yaml"
 BROKERS = ["kafka-1", "kafka-2", "kafka-3"]

@@ -25,7 +25,7 @@ from tornado.httpserver import HTTPServer
 from tornado.netutil import bind_sockets
 from tornado.web import Application
 
-from stack.settings import LISTEN_HOST
+from clients.endpoints import LISTEN_HOST
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +35,7 @@ QUIET_LOGGERS = {
     "tornado.access": logging.ERROR,  # one line per request would drown the useful messages
     "httpx2": logging.WARNING,  # the Schema Registry client logs every request it makes
     "httpx": logging.WARNING,
-    "kafka": logging.WARNING,  # librdkafka's own messages (stack.common.kafka.kafka_log)
+    "kafka": logging.WARNING,  # librdkafka's own messages (clients.kafka.kafka_log)
 }
 
 
