@@ -1,6 +1,6 @@
-"""Runs one of our servers as a process: logging, listen address, signals and a clean shutdown.
+"""Runs a Tornado application as a process: logging, listen address, signals and a clean shutdown.
 
-``python -m stack.<server>`` calls :func:`run` with a title, a port and a ``build`` async context
+The status page (``consumers/server.py``) and each of our servers (``python -m stack.<server>``) call :func:`run` with a title, a port and a ``build`` async context
 manager: on entry it connects to Kafka and returns the Tornado application, on exit it closes what
 it opened. The port is bound *before* that start-up work, so a busy port is reported at once in
 one line (exit code 1) instead of after a minute of start-up or as a traceback. The server starts
