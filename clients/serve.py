@@ -1,11 +1,12 @@
 """Runs a Tornado application as a process: logging, listen address, signals and a clean shutdown.
 
-The status page (``consumers/server.py``) and each of our servers (``python -m stack.<server>``) call :func:`run` with a title, a port and a ``build`` async context
-manager: on entry it connects to Kafka and returns the Tornado application, on exit it closes what
-it opened. The port is bound *before* that start-up work, so a busy port is reported at once in
-one line (exit code 1) instead of after a minute of start-up or as a traceback. The server starts
-answering only after ``build`` has entered, so a health check that gets an answer sees a ready
-server. SIGINT or SIGTERM stops it: the listener first, then ``build``'s exit.
+The status page (``consumers/server.py``) and each of our servers (``python -m stack.<server>``)
+call :func:`run` with a title, a port and a ``build`` async context manager: on entry it connects
+to Kafka and returns the Tornado application, on exit it closes what it opened. The port is bound
+*before* that start-up work, so a busy port is reported at once in one line (exit code 1) instead
+of after a minute of start-up or as a traceback. The server starts answering only after ``build``
+has entered, so a health check that gets an answer sees a ready server. SIGINT or SIGTERM stops
+it: the listener first, then ``build``'s exit.
 """
 
 from __future__ import annotations
