@@ -4,11 +4,17 @@ Runs ``run.py --sleep 1`` (what ``make run`` runs, the simulation five times fas
 default of one step every 5 s) on a private platform of its own, with every piece on: the
 stations connector, KSQL's table, the Faust worker, the status server with a page holding its
 event stream open (a browser's), the simulation with all three lines and the weather. Every
-``--every`` seconds it samples the resident memory (RSS) of each process: the Kafka and Connect
-JVMs, PostgreSQL with its children, our Schema Registry, REST Proxy and KSQL servers, the Faust
-worker, the status server and the simulation. After the warm-up, each process's RSS must stay
-within 10 % (its highest sample against its lowest): a process whose memory grows with the run
-would, left running for days, take the machine.
+``--every`` seconds it samples the memory of each process: the Kafka and Connect JVMs,
+PostgreSQL with its children, our Schema Registry, REST Proxy and KSQL servers, the Faust worker,
+the status server and the simulation. After the warm-up, each process's memory must stay within
+10 % (its highest sample against its lowest): a process whose memory grows with the run would,
+left running for days, take the machine.
+
+The memory checked is the proportional set size (PSS): a resident page shared by n processes
+counts 1/n in each, so the processes' values add up to the memory the system uses. The resident
+set size (RSS) counts a shared page in full in every process that maps it: summed over
+PostgreSQL's seven processes it counted its program's pages seven times and its shared buffers
+once per process that had touched them, a sum that grew as they touched more. Both are recorded.
 
 A 30-minute run writes ``bench/soak_memory.json`` (date, machine, commit, every sample) and
 ``images/soak_memory.svg`` (MiB over minutes, a line per process); a shorter one (``--minutes 3``
@@ -67,15 +73,35 @@ APPLICATION = {"faust": "Faust worker", "server.py": "status server", "simulatio
 PROCESSES = [*PLATFORM.values(), *APPLICATION.values()]
 
 
+@dataclass(frozen=True)
+class Memory:
+    """MiB of a process with its children."""
+
+    rss: float
+    pss: float
+
+
+def _series() -> dict[str, list[float | None]]:
+    return {name: [] for name in PROCESSES}
+
+
 @dataclass
 class Samples:
     minutes: list[float] = field(default_factory=list)
-    rss_mib: dict[str, list[float | None]] = field(default_factory=lambda: {name: [] for name in PROCESSES})
+    pss_mib: dict[str, list[float | None]] = field(default_factory=_series)
+    rss_mib: dict[str, list[float | None]] = field(default_factory=_series)
 
-    def add(self, minute: float, rss: dict[str, float | None]) -> None:
+    def add(self, minute: float, memory: dict[str, Memory | None]) -> None:
         self.minutes.append(round(minute, 2))
         for name in PROCESSES:
-            self.rss_mib[name].append(rss.get(name))
+            seen = memory.get(name)
+            self.pss_mib[name].append(seen.pss if seen else None)
+            self.rss_mib[name].append(seen.rss if seen else None)
+
+    def totals(self, series: dict[str, list[float | None]]) -> list[float | None]:
+        """The sum over the processes at each sample, None where one was missing."""
+        columns = zip(*series.values(), strict=True)
+        return [None if None in column else round(sum(v for v in column if v is not None), 1) for column in columns]
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -91,37 +117,39 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return args
 
 
-def _tree_rss(pid: int) -> float | None:
-    """MiB of a process and its children, or None when it is not running."""
+def tree_memory(pid: int) -> Memory | None:
+    """RSS and PSS of a process and its children, or None when it is not running."""
     try:
         root = psutil.Process(pid)
         processes = [root, *root.children(recursive=True)]
     except psutil.Error:
         return None
-    total = 0
+    rss = pss = 0
     for process in processes:
         with contextlib.suppress(psutil.Error):  # a child that ended between the listing and the reading
-            total += process.memory_info().rss
-    return total / 2**20
+            info = process.memory_full_info()
+            rss += info.rss
+            pss += info.pss
+    return Memory(rss / 2**20, pss / 2**20)
 
 
-def sample(data_dir: Path, run_py: int) -> dict[str, float | None]:
-    """Each process's RSS in MiB: the platform's from its services file, the application's among run.py's children."""
+def sample(data_dir: Path, run_py: int) -> dict[str, Memory | None]:
+    """Each process's memory: the platform's from its services file, the application's among run.py's children."""
     services = (
         json.loads((data_dir / "services.json").read_text())["services"]
         if (data_dir / "services.json").exists()
         else {}
     )
-    rss: dict[str, float | None] = {
-        title: _tree_rss(services[name]["pid"]) for name, title in PLATFORM.items() if name in services
+    memory: dict[str, Memory | None] = {
+        title: tree_memory(services[name]["pid"]) for name, title in PLATFORM.items() if name in services
     }
     with contextlib.suppress(psutil.Error):
         for child in psutil.Process(run_py).children():
             command = " ".join(child.cmdline())
             for word, title in APPLICATION.items():
                 if word in command:
-                    rss[title] = _tree_rss(child.pid)
-    return rss
+                    memory[title] = tree_memory(child.pid)
+    return memory
 
 
 class EventStream(threading.Thread):
@@ -203,35 +231,42 @@ def soak(env: dict[str, str], folder: Path, args: argparse.Namespace) -> tuple[S
     return samples, seen
 
 
+TOTAL = "all processes"
+
+
 def verdicts(samples: Samples, warmup: float) -> dict[str, dict[str, Any]]:
-    """Per process: min, max and growth after the warm-up, a trend in MiB per hour, and whether it stays flat.
+    """Per process and for their sum: PSS's min, max and growth after the warm-up, a trend in MiB per hour,
+    whether it stays flat, and the first and last RSS after the warm-up.
 
     The growth over the run's second half tells a longer warm-up (a JVM growing its heap to its
     maximum, then flat) from a leak (growing still).
     """
-    after = [i for i, minute in enumerate(samples.minutes) if minute >= warmup]
-    second_half = [i for i, minute in enumerate(samples.minutes) if minute >= samples.minutes[-1] / 2]
-    result = {}
-    for name, values in samples.rss_mib.items():
-        kept = [(samples.minutes[i], values[i]) for i in after if values[i] is not None]
-        if not kept:
-            result[name] = {"flat": False, "problem": "never seen after the warm-up"}
-            continue
-        low, high = min(v for _, v in kept), max(v for _, v in kept)
-        gaps = len(after) - len(kept)
-        late = [values[i] for i in second_half if values[i] is not None] or [low]
-        result[name] = {
-            "min_mib": round(low, 1),
-            "max_mib": round(high, 1),
-            "growth": round((high - low) / low, 3),
-            "trend_mib_per_hour": round(_slope(kept) * 60, 1),
-            "second_half_growth": round((max(late) - min(late)) / min(late), 3),
-            "first_mib": round(kept[0][1], 1),
-            "last_mib": round(kept[-1][1], 1),
-            "flat": (high - low) / low <= TOLERANCE and gaps == 0,
-            "problem": f"missing in {gaps} samples" if gaps else None,
-        }
-    return result
+    series = {name: (samples.pss_mib[name], samples.rss_mib[name]) for name in PROCESSES}
+    series[TOTAL] = (samples.totals(samples.pss_mib), samples.totals(samples.rss_mib))
+    return {name: _check(samples.minutes, pss, rss, warmup) for name, (pss, rss) in series.items()}
+
+
+def _check(minutes: list[float], pss: list[float | None], rss: list[float | None], warmup: float) -> dict[str, Any]:
+    after = [i for i, minute in enumerate(minutes) if minute >= warmup and pss[i] is not None]
+    if not after:
+        return {"flat": False, "problem": "never seen after the warm-up"}
+    gaps = sum(1 for minute in minutes if minute >= warmup) - len(after)
+    kept = [(minutes[i], pss[i]) for i in after]
+    low, high = min(v for _, v in kept), max(v for _, v in kept)
+    late = [v for minute, v in kept if minute >= minutes[-1] / 2] or [low]
+    return {
+        "min_mib": round(low, 1),
+        "max_mib": round(high, 1),
+        "growth": round((high - low) / low, 3),
+        "trend_mib_per_hour": round(_slope(kept) * 60, 1),
+        "second_half_growth": round((max(late) - min(late)) / min(late), 3),
+        "first_mib": round(kept[0][1], 1),
+        "last_mib": round(kept[-1][1], 1),
+        "first_rss_mib": round(rss[after[0]] or 0, 1),
+        "last_rss_mib": round(rss[after[-1]] or 0, 1),
+        "flat": (high - low) / low <= TOLERANCE and gaps == 0,
+        "problem": f"missing in {gaps} samples" if gaps else None,
+    }
 
 
 def _slope(points: list[tuple[float, float]]) -> float:
@@ -245,11 +280,11 @@ def _slope(points: list[tuple[float, float]]) -> float:
 
 
 def report(checks: dict[str, dict[str, Any]]) -> str:
-    """A Markdown table of the checks, one row per process."""
+    """A Markdown table of the checks, one row per process and one for their sum: PSS, then RSS."""
     lines = [
-        f"| {'process':16} | {'min MiB':>8} | {'max MiB':>8} | {'growth':>7} | {'trend MiB/h':>11} "
-        f"| {'2nd half':>8} | flat |",
-        f"| {'-' * 16} | {'-' * 8}:| {'-' * 8}:| {'-' * 7}:| {'-' * 11}:| {'-' * 8}:| ---- |",
+        f"| {'process':16} | {'PSS min':>8} | {'PSS max':>8} | {'growth':>7} | {'trend MiB/h':>11} "
+        f"| {'2nd half':>8} | {'RSS first, last':>15} | flat |",
+        f"| {'-' * 16} | {'-' * 8}:| {'-' * 8}:| {'-' * 7}:| {'-' * 11}:| {'-' * 8}:| {'-' * 15}:| ---- |",
     ]
     for name, check in checks.items():
         if "min_mib" not in check:
@@ -260,7 +295,8 @@ def report(checks: dict[str, dict[str, Any]]) -> str:
             flat += f" ({check['problem']})"
         lines.append(
             f"| {name:16} | {check['min_mib']:8,.1f} | {check['max_mib']:8,.1f} | {check['growth']:7.1%} "
-            f"| {check['trend_mib_per_hour']:+11,.1f} | {check['second_half_growth']:8.1%} | {flat} |"
+            f"| {check['trend_mib_per_hour']:+11,.1f} | {check['second_half_growth']:8.1%} "
+            f"| {check['first_rss_mib']:6,.0f}, {check['last_rss_mib']:6,.0f} | {flat} |"
         )
     return "\n".join(lines)
 
@@ -295,16 +331,17 @@ def main(argv: list[str] | None = None) -> int:
         "processes": checks,
         "samples": {
             "minutes": samples.minutes,
-            "rss_mib": {k: [None if v is None else round(v, 1) for v in vs] for k, vs in samples.rss_mib.items()},
+            "pss_mib": _rounded(samples.pss_mib),
+            "rss_mib": _rounded(samples.rss_mib),
         },
     }
     json_path, svg_path = outputs(args, folder)
     json_path.write_text(json.dumps(record, indent=1) + "\n")
     svg_path.write_text(
         line_chart(
-            f"RSS of each process, make run at five times its pace ({origin['date'][:10]})",
+            f"PSS of each process, make run at five times its pace ({origin['date'][:10]})",
             samples.minutes,
-            samples.rss_mib,
+            samples.pss_mib,
             "minutes since run.py started",
             "MiB (log scale)",
             shade_until=args.warmup,
@@ -319,6 +356,10 @@ def main(argv: list[str] | None = None) -> int:
     else:
         print(f"The platform's data and logs are kept in {folder}.")
     return 0 if passed else 1
+
+
+def _rounded(series: dict[str, list[float | None]]) -> dict[str, list[float | None]]:
+    return {name: [None if v is None else round(v, 1) for v in values] for name, values in series.items()}
 
 
 def outputs(args: argparse.Namespace, folder: Path) -> tuple[Path, Path]:
