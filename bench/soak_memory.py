@@ -4,17 +4,17 @@ Runs ``run.py --sleep 1`` (what ``make run`` runs, the simulation five times fas
 default of one step every 5 s) on a private platform of its own, with every piece on: the
 stations connector, KSQL's table, the Faust worker, the status server with a page holding its
 event stream open (a browser's), the simulation with all three lines and the weather. Every
-``--every`` seconds it samples the memory of each process: the Kafka and Connect JVMs,
-PostgreSQL with its children, our Schema Registry, REST Proxy and KSQL servers, the Faust worker,
-the status server and the simulation. After the warm-up, each process's memory must stay within
-10 % (its highest sample against its lowest): a process whose memory grows with the run would,
-left running for days, take the machine.
+``--every`` seconds it samples the resident memory (RSS) of each process: the Kafka and Connect
+JVMs, PostgreSQL with its children, our Schema Registry, REST Proxy and KSQL servers, the Faust
+worker, the status server and the simulation, and of all of them together. After the warm-up,
+each one's RSS must stay within 10 % (its highest sample against its lowest): a process whose
+memory grows with the run would, left running for days, take the machine.
 
-The memory checked is the proportional set size (PSS): a resident page shared by n processes
-counts 1/n in each, so the processes' values add up to the memory the system uses. The resident
-set size (RSS) counts a shared page in full in every process that maps it: summed over
-PostgreSQL's seven processes it counted its program's pages seven times and its shared buffers
-once per process that had touched them, a sum that grew as they touched more. Both are recorded.
+A page that several processes map counts once: in PostgreSQL's seven processes, which share
+their program and their shared buffers, and in the total (the Python processes share the
+interpreter's pages). Summing each process's RSS counted such a page once per process that had
+touched it, a sum that grew as they touched more. Counting each page once needs root (the
+physical page numbers in ``/proc/PID/pagemap``); otherwise the RSS of a group's processes are summed.
 
 A 30-minute run writes ``bench/soak_memory.json`` (date, machine, commit, every sample) and
 ``images/soak_memory.svg`` (MiB over minutes, a line per process); a shorter one (``--minutes 3``
@@ -36,6 +36,7 @@ import sys
 import tempfile
 import threading
 import time
+from array import array
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -71,37 +72,23 @@ PLATFORM = {
 APPLICATION = {"faust": "Faust worker", "server.py": "status server", "simulation.py": "simulation"}
 """The application's processes (a word of their command line) and how the results call them."""
 PROCESSES = [*PLATFORM.values(), *APPLICATION.values()]
-
-
-@dataclass(frozen=True)
-class Memory:
-    """MiB of a process with its children."""
-
-    rss: float
-    pss: float
-
-
-def _series() -> dict[str, list[float | None]]:
-    return {name: [] for name in PROCESSES}
+TOTAL = "all processes"
+SERIES = [*PROCESSES, TOTAL]
+PAGE = os.sysconf("SC_PAGE_SIZE")
+PRESENT = 1 << 63
+FRAME = (1 << 55) - 1
+"""Bits of a /proc/PID/pagemap entry: the page is resident; its physical page number."""
 
 
 @dataclass
 class Samples:
     minutes: list[float] = field(default_factory=list)
-    pss_mib: dict[str, list[float | None]] = field(default_factory=_series)
-    rss_mib: dict[str, list[float | None]] = field(default_factory=_series)
+    rss_mib: dict[str, list[float | None]] = field(default_factory=lambda: {name: [] for name in SERIES})
 
-    def add(self, minute: float, memory: dict[str, Memory | None]) -> None:
+    def add(self, minute: float, rss: dict[str, float | None]) -> None:
         self.minutes.append(round(minute, 2))
-        for name in PROCESSES:
-            seen = memory.get(name)
-            self.pss_mib[name].append(seen.pss if seen else None)
-            self.rss_mib[name].append(seen.rss if seen else None)
-
-    def totals(self, series: dict[str, list[float | None]]) -> list[float | None]:
-        """The sum over the processes at each sample, None where one was missing."""
-        columns = zip(*series.values(), strict=True)
-        return [None if None in column else round(sum(v for v in column if v is not None), 1) for column in columns]
+        for name in SERIES:
+            self.rss_mib[name].append(rss.get(name))
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -117,39 +104,66 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return args
 
 
-def tree_memory(pid: int) -> Memory | None:
-    """RSS and PSS of a process and its children, or None when it is not running."""
+def resident_pages(pid: int) -> set[int]:
+    """The physical page numbers of the pages of a process that are resident (each 0 unless root)."""
+    found: set[int] = set()
+    with open(f"/proc/{pid}/maps") as maps, open(f"/proc/{pid}/pagemap", "rb") as pagemap:
+        for line in maps:
+            start, end = (int(address, 16) // PAGE for address in line.split(maxsplit=1)[0].split("-"))
+            try:
+                pagemap.seek(start * 8)  # one 64-bit entry per page
+                entries = array("Q", pagemap.read((end - start) * 8))
+            except (OSError, ValueError):  # [vsyscall], beyond what pagemap serves
+                continue
+            found.update(entry & FRAME for entry in entries if entry & PRESENT)
+    return found
+
+
+def tree_pages(pid: int) -> list[set[int]] | None:
+    """The resident pages of a process and of each of its children, or None when it is not running."""
     try:
         root = psutil.Process(pid)
         processes = [root, *root.children(recursive=True)]
     except psutil.Error:
         return None
-    rss = pss = 0
+    pages = []
     for process in processes:
-        with contextlib.suppress(psutil.Error):  # a child that ended between the listing and the reading
-            info = process.memory_full_info()
-            rss += info.rss
-            pss += info.pss
-    return Memory(rss / 2**20, pss / 2**20)
+        with contextlib.suppress(psutil.Error, OSError):  # a child that ended between the listing and the reading
+            pages.append(resident_pages(process.pid))
+    return pages
 
 
-def sample(data_dir: Path, run_py: int) -> dict[str, Memory | None]:
-    """Each process's memory: the platform's from its services file, the application's among run.py's children."""
+def resident_mib(groups: list[list[set[int]]]) -> float | None:
+    """MiB resident in the processes of ``groups``, a page mapped by several counted once.
+
+    Without root every page number reads as 0: then each process's RSS is summed instead.
+    """
+    processes = [pages for group in groups for pages in group]
+    if not processes:
+        return None
+    if any(0 in pages for pages in processes):
+        return sum(len(pages) for pages in processes) * PAGE / 2**20
+    return len(set().union(*processes)) * PAGE / 2**20
+
+
+def sample(data_dir: Path, run_py: int) -> dict[str, float | None]:
+    """Each process's RSS in MiB, and all of them together's: the platform's processes from its services file,
+    the application's among run.py's children."""
     services = (
         json.loads((data_dir / "services.json").read_text())["services"]
         if (data_dir / "services.json").exists()
         else {}
     )
-    memory: dict[str, Memory | None] = {
-        title: tree_memory(services[name]["pid"]) for name, title in PLATFORM.items() if name in services
-    }
+    pages = {title: tree_pages(services[name]["pid"]) for name, title in PLATFORM.items() if name in services}
     with contextlib.suppress(psutil.Error):
         for child in psutil.Process(run_py).children():
             command = " ".join(child.cmdline())
             for word, title in APPLICATION.items():
                 if word in command:
-                    memory[title] = tree_memory(child.pid)
-    return memory
+                    pages[title] = tree_pages(child.pid)
+    rss = {title: resident_mib([group]) if group is not None else None for title, group in pages.items()}
+    rss[TOTAL] = resident_mib([group for group in pages.values() if group is not None])
+    return rss
 
 
 class EventStream(threading.Thread):
@@ -231,27 +245,22 @@ def soak(env: dict[str, str], folder: Path, args: argparse.Namespace) -> tuple[S
     return samples, seen
 
 
-TOTAL = "all processes"
-
-
 def verdicts(samples: Samples, warmup: float) -> dict[str, dict[str, Any]]:
-    """Per process and for their sum: PSS's min, max and growth after the warm-up, a trend in MiB per hour,
-    whether it stays flat, and the first and last RSS after the warm-up.
+    """Per process and for all of them: min, max and growth after the warm-up, a trend in MiB per hour,
+    and whether it stays flat.
 
     The growth over the run's second half tells a longer warm-up (a JVM growing its heap to its
     maximum, then flat) from a leak (growing still).
     """
-    series = {name: (samples.pss_mib[name], samples.rss_mib[name]) for name in PROCESSES}
-    series[TOTAL] = (samples.totals(samples.pss_mib), samples.totals(samples.rss_mib))
-    return {name: _check(samples.minutes, pss, rss, warmup) for name, (pss, rss) in series.items()}
+    return {name: _check(samples.minutes, values, warmup) for name, values in samples.rss_mib.items()}
 
 
-def _check(minutes: list[float], pss: list[float | None], rss: list[float | None], warmup: float) -> dict[str, Any]:
-    after = [i for i, minute in enumerate(minutes) if minute >= warmup and pss[i] is not None]
-    if not after:
+def _check(minutes: list[float], values: list[float | None], warmup: float) -> dict[str, Any]:
+    after = [i for i, minute in enumerate(minutes) if minute >= warmup]
+    kept = [(minutes[i], value) for i in after if (value := values[i]) is not None]
+    if not kept:
         return {"flat": False, "problem": "never seen after the warm-up"}
-    gaps = sum(1 for minute in minutes if minute >= warmup) - len(after)
-    kept = [(minutes[i], pss[i]) for i in after]
+    gaps = len(after) - len(kept)
     low, high = min(v for _, v in kept), max(v for _, v in kept)
     late = [v for minute, v in kept if minute >= minutes[-1] / 2] or [low]
     return {
@@ -262,8 +271,6 @@ def _check(minutes: list[float], pss: list[float | None], rss: list[float | None
         "second_half_growth": round((max(late) - min(late)) / min(late), 3),
         "first_mib": round(kept[0][1], 1),
         "last_mib": round(kept[-1][1], 1),
-        "first_rss_mib": round(rss[after[0]] or 0, 1),
-        "last_rss_mib": round(rss[after[-1]] or 0, 1),
         "flat": (high - low) / low <= TOLERANCE and gaps == 0,
         "problem": f"missing in {gaps} samples" if gaps else None,
     }
@@ -280,11 +287,11 @@ def _slope(points: list[tuple[float, float]]) -> float:
 
 
 def report(checks: dict[str, dict[str, Any]]) -> str:
-    """A Markdown table of the checks, one row per process and one for their sum: PSS, then RSS."""
+    """A Markdown table of the checks, one row per process and one for all of them."""
     lines = [
-        f"| {'process':16} | {'PSS min':>8} | {'PSS max':>8} | {'growth':>7} | {'trend MiB/h':>11} "
-        f"| {'2nd half':>8} | {'RSS first, last':>15} | flat |",
-        f"| {'-' * 16} | {'-' * 8}:| {'-' * 8}:| {'-' * 7}:| {'-' * 11}:| {'-' * 8}:| {'-' * 15}:| ---- |",
+        f"| {'process':16} | {'min MiB':>8} | {'max MiB':>8} | {'growth':>7} | {'trend MiB/h':>11} "
+        f"| {'2nd half':>8} | flat |",
+        f"| {'-' * 16} | {'-' * 8}:| {'-' * 8}:| {'-' * 7}:| {'-' * 11}:| {'-' * 8}:| ---- |",
     ]
     for name, check in checks.items():
         if "min_mib" not in check:
@@ -295,8 +302,7 @@ def report(checks: dict[str, dict[str, Any]]) -> str:
             flat += f" ({check['problem']})"
         lines.append(
             f"| {name:16} | {check['min_mib']:8,.1f} | {check['max_mib']:8,.1f} | {check['growth']:7.1%} "
-            f"| {check['trend_mib_per_hour']:+11,.1f} | {check['second_half_growth']:8.1%} "
-            f"| {check['first_rss_mib']:6,.0f}, {check['last_rss_mib']:6,.0f} | {flat} |"
+            f"| {check['trend_mib_per_hour']:+11,.1f} | {check['second_half_growth']:8.1%} | {flat} |"
         )
     return "\n".join(lines)
 
@@ -331,17 +337,16 @@ def main(argv: list[str] | None = None) -> int:
         "processes": checks,
         "samples": {
             "minutes": samples.minutes,
-            "pss_mib": _rounded(samples.pss_mib),
-            "rss_mib": _rounded(samples.rss_mib),
+            "rss_mib": {k: [None if v is None else round(v, 1) for v in vs] for k, vs in samples.rss_mib.items()},
         },
     }
     json_path, svg_path = outputs(args, folder)
     json_path.write_text(json.dumps(record, indent=1) + "\n")
     svg_path.write_text(
         line_chart(
-            f"PSS of each process, make run at five times its pace ({origin['date'][:10]})",
+            f"RSS of each process, make run at five times its pace ({origin['date'][:10]})",
             samples.minutes,
-            samples.pss_mib,
+            {name: values for name, values in samples.rss_mib.items() if name != TOTAL},
             "minutes since run.py started",
             "MiB (log scale)",
             shade_until=args.warmup,
@@ -356,10 +361,6 @@ def main(argv: list[str] | None = None) -> int:
     else:
         print(f"The platform's data and logs are kept in {folder}.")
     return 0 if passed else 1
-
-
-def _rounded(series: dict[str, list[float | None]]) -> dict[str, list[float | None]]:
-    return {name: [None if v is None else round(v, 1) for v in values] for name, values in series.items()}
 
 
 def outputs(args: argparse.Namespace, folder: Path) -> tuple[Path, Path]:

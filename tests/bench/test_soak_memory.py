@@ -1,11 +1,13 @@
-"""What ``make soak-memory`` measures for a process with children: shared pages counted once."""
+"""What ``make soak-memory`` measures for a process with children: a page they share counted once."""
 
 from __future__ import annotations
 
 import subprocess
 import sys
 
-from bench.soak_memory import tree_memory
+import psutil
+
+from bench.soak_memory import resident_mib, tree_pages
 
 SHARED_MIB = 128
 CHILDREN = 3
@@ -27,16 +29,19 @@ sys.stdin.read()
 
 
 def test_memory_shared_by_a_process_and_its_children_is_counted_once() -> None:
-    """RSS summed over PostgreSQL's processes counted its shared buffers once per process that touched them."""
+    """Summing the RSS of PostgreSQL's processes counted its shared buffers once per process that touched them."""
     process = subprocess.Popen(
         [sys.executable, "-c", PROGRAM], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
     )
     try:
         for _ in range(CHILDREN + 1):
             assert process.stdout is not None and process.stdout.readline()  # every process has mapped every page
-        memory = tree_memory(process.pid)
+        pages = tree_pages(process.pid)
+        summed = sum(
+            p.memory_info().rss for p in [psutil.Process(process.pid), *psutil.Process(process.pid).children()]
+        )
     finally:
         process.communicate("")
-    assert memory is not None
-    assert memory.rss >= (CHILDREN + 1) * SHARED_MIB  # the resident set: the shared pages in full in each process
-    assert SHARED_MIB <= memory.pss < 1.4 * SHARED_MIB  # proportional: the shared pages once, plus the interpreters
+    assert pages is not None and len(pages) == CHILDREN + 1
+    assert summed >= (CHILDREN + 1) * SHARED_MIB * 2**20  # each process's RSS holds the shared pages in full
+    assert SHARED_MIB <= (resident_mib([pages]) or 0) < 1.4 * SHARED_MIB  # once, plus the interpreters' own pages
