@@ -17,7 +17,7 @@ from stack.settings import LISTEN_HOST, Settings
 
 JDBC_SOURCE = "org.chicago.cta.connect.jdbc.JdbcSourceConnector"
 WORKER_HEAP = "96m"
-"""Measured at five times make run's pace: 20 MB live after a full GC; G1 needs room beyond it."""
+"""At five times make run's pace the worker holds 19 MB after a full GC, and its task's producer may buffer 32 MB."""
 REQUIRED_PLUGIN = JDBC_SOURCE
 """Our connector (stack/connectors/jdbc): Connect is ready once it lists it."""
 
