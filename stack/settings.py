@@ -17,6 +17,8 @@ from urllib.parse import urlsplit
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 LISTEN_HOST = "127.0.0.1"
 MAX_BROKERS = 3
+CLASSIC_INTERNAL_PORT = 19092
+"""The classic project's compose file: ``kafka0:19092`` (``kafka1:19093``, ``kafka2:19094``) inside Docker."""
 
 DEFAULTS = {
     "KAFKA_BOOTSTRAP_SERVERS": "PLAINTEXT://localhost:9092",
@@ -80,6 +82,8 @@ class Settings:
     endpoints: Endpoints
     data_dir: Path
     cache_dir: Path
+    internal_port: int = 0
+    """Broker 1's listener for configurations naming compose hosts (``kafka0:19092``); 0: none."""
 
     @property
     def kafka_port(self) -> int:
@@ -117,6 +121,10 @@ class Settings:
         """Client port of broker ``node_id`` (1-based): 9092, 9093, 9094 by default."""
         return self.kafka_port + node_id - 1
 
+    def internal_broker_port(self, node_id: int) -> int | None:
+        """Broker ``node_id``'s port for the classic compose file's internal listener (19092, 19093, 19094)."""
+        return self.internal_port + node_id - 1 if self.internal_port else None
+
     def controller_port(self, node_id: int) -> int:
         """KRaft controller port of node ``node_id``, kept clear of the client ports."""
         return self.kafka_port + 1000 + node_id - 1
@@ -126,9 +134,18 @@ class Settings:
 
 
 def load() -> Settings:
+    """The environment's settings; ``STACK_KAFKA_INTERNAL_PORT`` defaults to 19092 only with Kafka on 9092.
+
+    A platform moved to other ports gets no internal listener unless asked for one: the classic
+    ports would belong to the default platform, and an offset from its own ports could land on
+    another platform's.
+    """
     env = os.environ
+    where = Endpoints.from_env(env)
+    classic = port_of(where.kafka_bootstrap_servers) == port_of(DEFAULTS["KAFKA_BOOTSTRAP_SERVERS"])
     return Settings(
-        endpoints=Endpoints.from_env(env),
+        endpoints=where,
         data_dir=Path(env.get("STACK_DATA_DIR") or PROJECT_ROOT / ".data").resolve(),
         cache_dir=Path(env.get("STACK_CACHE_DIR") or PROJECT_ROOT / ".cache").resolve(),
+        internal_port=int(env.get("STACK_KAFKA_INTERNAL_PORT") or (CLASSIC_INTERNAL_PORT if classic else 0)),
     )

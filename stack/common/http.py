@@ -5,6 +5,12 @@ a handler raises :class:`~stack.common.errors.ApiError` (or a server's subclass)
 :meth:`JsonHandler.write_error` renders it. Anything unexpected is logged with its traceback and
 answered with a generic 500 whose body never shows the exception's text. HEAD is answered like GET
 without a body, and a 405 names the allowed methods in ``Allow``, as HTTP requires.
+
+OPTIONS gets Jersey's own answer, which Confluent's Schema Registry and REST Proxy give (see
+:meth:`JsonHandler.options`). Tornado's form parsing is off: our servers read JSON bodies and query
+arguments only, and Tornado would refuse a ``multipart/form-data`` body without a boundary with its
+own 400 before any route ran. Such a request now meets each server's Content-Type check like any
+other type (Confluent's resources consume JSON only: 415).
 """
 
 from __future__ import annotations
@@ -47,11 +53,38 @@ def render_json(body: Any) -> str:
     return dumps(body, compact=True)
 
 
+def _no_form_arguments() -> None:
+    """Stands in for Tornado's form parsing of a request body, which our servers never use."""
+
+
+def first_accepted(accept: str | None) -> str:
+    """The media range an ``Accept`` header prefers: highest quality, then first written (``*/*`` when none)."""
+    ranges = []
+    for position, part in enumerate((accept or "").split(",")):
+        media, *params = (piece.strip() for piece in part.split(";"))
+        if not media:
+            continue
+        quality = 1.0
+        for param in params:
+            name, _, value = param.partition("=")
+            if name.strip().lower() == "q":
+                try:
+                    quality = float(value)
+                except ValueError:
+                    quality = 0.0
+        ranges.append((-quality, position, ";".join([media, *params])))
+    return min(ranges)[2] if ranges else "*/*"
+
+
 class JsonHandler(RequestHandler):
     """Request parsing and error rendering shared by every route of every server."""
 
     internal_error_code: ClassVar[int] = 500
     """The ``error_code`` of an unexpected failure (the Schema Registry says 50001)."""
+
+    def __init__(self, application: Any, request: Any, **kwargs: Any) -> None:
+        request._parse_body = _no_form_arguments  # see the module's docstring
+        super().__init__(application, request, **kwargs)
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -92,8 +125,28 @@ class JsonHandler(RequestHandler):
         """A boolean query argument: true only for ``true`` in any letter case, as Java parses it."""
         return any((self.get_query_argument(name, None) or "").strip().lower() == "true" for name in names)
 
+    def options(self, *_args: str) -> None:
+        """Jersey's automatic OPTIONS answer: 200 with the route's methods in ``Allow``.
+
+        Confluent's rest-utils turns Jersey's WADL off (confluentinc/rest-utils#115), as Kafka
+        Connect does (KAFKA-7759); Jersey's ``OptionsMethodProcessor`` then answers: the methods
+        again as a ``text/plain`` body when the preferred ``Accept`` range admits text/plain (or
+        there is none), else an empty body typed as that range. CORS headers come only with
+        ``access.control.allow.origin``, empty by default. tests/common/test_http_edges.py compares
+        this answer with the Jersey of the platform's Kafka Connect.
+        """
+        allowed = self.allowed_methods()
+        self.set_header("Allow", ",".join(allowed))
+        preferred = first_accepted(self.request.headers.get("Accept"))
+        if preferred.split(";")[0].lower() in ("*/*", "text/*", "text/plain"):
+            self.set_header("Content-Type", "text/plain")
+            self.finish(", ".join(allowed))
+        else:
+            self.set_header("Content-Type", preferred)
+            self.finish()
+
     def allowed_methods(self) -> list[str]:
-        """The methods this route implements (HEAD wherever GET is), for ``Allow`` on a 405."""
+        """The methods this route implements (HEAD wherever GET is), for ``Allow`` on a 405 and OPTIONS."""
         return [m for m in METHODS if getattr(type(self), m.lower()) is not getattr(RequestHandler, m.lower())]
 
     def write_error(self, status_code: int, **kwargs: Any) -> None:

@@ -2,9 +2,10 @@
 
 Configuration comes from the environment: ``KAFKA_BOOTSTRAP_SERVERS``, ``SCHEMA_REGISTRY_URL``,
 ``KSQL_URL`` (whose port it listens on) and ``KSQL_SERVICE_ID`` (default ``default_``, as
-ksqlDB's). Servers with the same service id form a cluster: they share the command topic and
-each persistent query's work. The server answers only once it has replayed the command topic, so
-a health check that gets an answer sees every stream, table and query.
+ksqlDB's); Docker Compose host names in the endpoints mean this machine. Servers with the same
+service id form a cluster: they share the command topic and each persistent query's work. The
+server answers only once it has replayed the command topic, so a health check that gets an answer
+sees every stream, table and query.
 
 Tuning, also from the environment: ``KSQL_QUERY_RETRY_BACKOFF_INITIAL_MS`` and
 ``KSQL_QUERY_RETRY_BACKOFF_MAX_MS`` (ksqlDB's ``ksql.query.retry.backoff.*`` settings: how long a
@@ -27,6 +28,7 @@ from tornado.ioloop import PeriodicCallback
 from tornado.web import Application
 
 from stack.common import serve
+from stack.common.hosts import server_endpoints
 from stack.common.kafka import client_config, error_text, off_loop
 from stack.ksql.commands import CommandStore
 from stack.ksql.engine import Engine
@@ -86,7 +88,7 @@ def server_properties(runtime: Runtime, registry_url: str) -> dict[str, str]:
 @asynccontextmanager
 async def ksql_server() -> AsyncIterator[Application]:
     """Replays the command topic, starts the persistent queries, serves; stops the queries on the way out."""
-    settings = endpoints()
+    settings = server_endpoints()
     bootstrap = settings.kafka_bootstrap_servers
     service_id = os.environ.get("KSQL_SERVICE_ID", DEFAULT_SERVICE_ID)
     port = port_of(settings.ksql_url)
@@ -99,7 +101,9 @@ async def ksql_server() -> AsyncIterator[Application]:
         retry_backoff_max=setting_ms("KSQL_QUERY_RETRY_BACKOFF_MAX_MS", RETRY_BACKOFF_MAX_MS) / 1000,
     )
     client_timeout = setting_ms("KSQL_PUSH_CLIENT_TIMEOUT_MS", PUSH_CLIENT_TIMEOUT_MS) / 1000
-    admin = AdminClient(client_config(bootstrap))
+    # librdkafka lets a producer-type client (an admin client is one) make the broker auto-create a topic it
+    # merely looks up: a sink would get the broker's default partitions, a missing source topic would appear.
+    admin = AdminClient(client_config(bootstrap, **{"allow.auto.create.topics": False}))
     engine = Engine(runtime, admin, server_properties(runtime, settings.schema_registry_url))
     commands = CommandStore(bootstrap, service_id, engine.apply)
     try:

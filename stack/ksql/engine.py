@@ -29,7 +29,7 @@ from stack.ksql.metastore import Metastore, PersistentQuery, Source
 from stack.ksql.parser import parse
 from stack.ksql.persistent import PersistentQuery as QueryThread
 from stack.ksql.persistent import Runtime, internal_topics
-from stack.ksql.plan import QueryPlan, plan_query
+from stack.ksql.plan import QueryPlan, ksql5_columns, plan_query
 from stack.ksql.schema import Column, LogicalSchema, columns_from_avro, type_text
 from stack.ksql.statements import (
     CreateAsSelect,
@@ -251,7 +251,7 @@ class Engine:
             raise StatementError('Missing required property "KAFKA_TOPIC" which has no default value.')
         topic = str(topic)
         key_format, value_format = self._formats(props, default_value=None)
-        legacy = "KEY" in props or (statement.kind == "TABLE" and not any(c.key for c in statement.columns))
+        legacy = is_ksql5(statement)
         if statement.kind == "TABLE" and not legacy and not any(c.key for c in statement.columns):
             raise StatementError("Tables require a PRIMARY KEY. Please define the PRIMARY KEY.")
         columns = tuple(Column(c.name, c.type, c.key) for c in statement.columns)
@@ -269,6 +269,8 @@ class Engine:
                     f"Subject: {subject_of(topic, False)}"
                 )
             columns = tuple(c for c in columns if c.key) + columns_from_avro(schema_text)
+        if legacy:
+            columns = ksql5_columns(columns)
         names = [c.name for c in columns]
         duplicates = sorted({n for n in names if names.count(n) > 1})
         if duplicates:
@@ -399,7 +401,7 @@ class Engine:
             name=statement.name,
             kind=statement.kind,
             topic=topic,
-            schema=plan.output,
+            schema=plan.sink_schema,
             key_format=key_format,
             value_format=value_format,
             statement=statement.text,
@@ -456,17 +458,21 @@ class Engine:
         props = statement.properties
         described = self._describe_topic(str(props["KAFKA_TOPIC"])) or (int(props.get("PARTITIONS", 1)), 1)
         key_format, value_format = self._formats(props, default_value=None)
+        legacy = bool(command.get("legacy"))
+        columns = tuple(Column(c.name, c.type, c.key) for c in statement.columns)
+        if legacy:  # commands written before KSQL 5 sources had ROWKEY lack it
+            columns = ksql5_columns(columns)
         source = Source(
             name=statement.name,
             kind=statement.kind,
             topic=str(props["KAFKA_TOPIC"]),
-            schema=LogicalSchema(tuple(Column(c.name, c.type, c.key) for c in statement.columns)),
+            schema=LogicalSchema(columns),
             key_format=key_format,
             value_format=value_format,
             statement=statement.text,
             partitions=described[0],
             replicas=described[1],
-            legacy=bool(command.get("legacy")),
+            legacy=legacy,
             wrap_single_value=bool(props.get("WRAP_SINGLE_VALUE", True)),
             timestamp=str(props["TIMESTAMP"]).upper() if "TIMESTAMP" in props else None,
         )
@@ -633,6 +639,13 @@ class Engine:
             statistics,
             error_stats,
         )
+
+
+def is_ksql5(statement: CreateSource) -> bool:
+    """Whether a CREATE STREAM/TABLE is in KSQL 5's dialect: only KSQL 5 had ``WITH (KEY='col')`` and tables
+    without a PRIMARY KEY. Anything else reads as ksqlDB's, as ksqlDB reads it: a stream without KEY= or key
+    columns has no key, and the queries over it write ksqlDB's layout."""
+    return "KEY" in statement.properties or (statement.kind == "TABLE" and not any(c.key for c in statement.columns))
 
 
 def _positive(value: Any, name: str, allow_default: bool = False) -> int:

@@ -150,7 +150,8 @@ class KafkaSerde(Serde):
         if packer:
             (value,) = struct.unpack(packer, data)
         else:
-            value = data if column.type.base == "BYTES" else data.decode("utf-8")
+            # Kafka's StringDeserializer replaces bytes that are not UTF-8 (an Avro key read as KSQL 5's ROWKEY).
+            value = data if column.type.base == "BYTES" else data.decode("utf-8", errors="replace")
         return {column.name: value}
 
     def _encode(self, row: Row) -> bytes | None:

@@ -15,7 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from tornado.iostream import StreamClosedError
-from tornado.web import Application, RequestHandler
+from tornado.web import Application, HTTPError
 
 from stack.common.errors import ApiError
 from stack.common.http import JsonHandler, NotFoundHandler, render_json
@@ -81,6 +81,27 @@ class KsqlHandler(JsonHandler):
 
     def initialize(self, services: Services) -> None:
         self.services = services
+
+    def options(self, *_args: str) -> None:
+        """ksqlDB has no OPTIONS routes: its Vert.x router answers 405, as for any method a path lacks.
+
+        Its CORS handler, which would answer a preflight, is installed only when
+        ``access.control.allow.origin`` is set (ksqlDB's ``KsqlCorsHandler``); it is empty by default.
+        """
+        raise HTTPError(405)
+
+    def allowed_methods(self) -> list[str]:
+        return [method for method in super().allowed_methods() if method != "OPTIONS"]
+
+    def write_error(self, status_code: int, **kwargs: Any) -> None:
+        """A method the path lacks gets Vert.x's 405: ``Allow`` and an empty body; other errors ksqlDB's JSON."""
+        error = kwargs.get("exc_info", (None, None, None))[1]
+        if status_code == 405 and not isinstance(error, ApiError):
+            self.set_header("Allow", ",".join(self.allowed_methods()))
+            self.clear_header("Content-Type")
+            self.finish()
+            return
+        super().write_error(status_code, **kwargs)
 
     def content_type(self) -> str:
         return "application/json" if "application/json" in self.request.headers.get("Accept", "") else KSQL_JSON
@@ -359,9 +380,9 @@ class HealthcheckHandler(KsqlHandler):
         )
 
 
-class RootHandler(RequestHandler):
+class RootHandler(KsqlHandler):
     def get(self) -> None:
-        self.redirect("/info", permanent=False)
+        self.redirect("/info", status=307)  # ksqlDB's ServerVerticle answers / with 307 Temporary Redirect
 
 
 class KsqlNotFound(NotFoundHandler, KsqlHandler):
@@ -379,7 +400,7 @@ def make_app(services: Services) -> Application:
             (r"/close-query", CloseQueryHandler, options),
             (r"/info", InfoHandler, options),
             (r"/healthcheck", HealthcheckHandler, options),
-            (r"/", RootHandler),
+            (r"/", RootHandler, options),
         ],
         default_handler_class=KsqlNotFound,
         default_handler_args=options,

@@ -303,6 +303,10 @@ class _StatementBuilder(Transformer):
     def source(self, name: str, alias: str | None) -> tuple[str, str | None]:
         return name, alias
 
+    def source_name(self, *parts: str) -> str:
+        """KSQL 5 named ``com.udacity.turnstile_summary`` by its last part, ``TURNSTILE_SUMMARY``."""
+        return parts[-1]
+
     def where(self, expression):
         return expression
 

@@ -4,17 +4,20 @@ The same plan drives persistent queries (CSAS/CTAS), push queries and pull queri
 can be wrong with a query (unknown columns, a format that cannot hold the key, an aggregate
 without GROUP BY) is found here, before anything runs.
 
-Two dialects meet in :class:`QueryPlan`'s output schema. Modern ksqlDB makes the GROUP BY
-columns the key and leaves them out of the value unless ``AS_VALUE`` copies them in. KSQL 5 (a
-source declared with ``KEY='col'`` or a table without PRIMARY KEY) wrote a STRING key, the group
-values joined by ``|+|``, and every projected column in the value, the group columns included.
+Two dialects meet here; a query speaks its source's (``Source.legacy``, decided when the source was
+created: see ``engine.py``). Modern ksqlDB makes the GROUP BY columns the key and leaves them out
+of the value unless ``AS_VALUE`` copies them in. KSQL 5 gave every source an implicit ``ROWKEY
+STRING`` column, the record's key, and wrote a sink's key as ROWKEY: a plain query's source key, an
+aggregate's group values joined by ``|+|``. Every other projected column went into the value, the
+group columns included; ROWKEY and ROWTIME never did (:attr:`QueryPlan.sink_schema`). ``*``
+included ROWTIME and ROWKEY, and an unnamed expression was ``KSQL_COL_<its position>``.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from stack.ksql.aggregates import Aggregate, make_aggregate
@@ -28,6 +31,15 @@ Row = dict[str, Any]
 LEGACY_KEY_SEPARATOR = "|+|"
 ROWTIME = Column("ROWTIME", BIGINT)
 PSEUDO_COLUMNS = (ROWTIME, Column("ROWPARTITION", BIGINT), Column("ROWOFFSET", BIGINT))
+ROWKEY = Column("ROWKEY", STRING, key=True)
+KSQL5_IMPLICIT = ("ROWTIME", "ROWKEY")
+
+
+def ksql5_columns(columns: tuple[Column, ...]) -> tuple[Column, ...]:
+    """A KSQL 5 source's columns: its record key as ``ROWKEY STRING`` (unless it declares key columns), then
+    the declared value columns, of which KSQL 5 ignored any named ROWTIME or ROWKEY."""
+    declared = tuple(c for c in columns if c.name not in KSQL5_IMPLICIT)
+    return declared if any(c.key for c in declared) else (ROWKEY, *declared)
 
 
 @dataclass
@@ -91,8 +103,21 @@ class QueryPlan:
     def accepts(self, row: Row) -> bool:
         return self.where is None or self.where(row) is True
 
+    @property
+    def sink_schema(self) -> LogicalSchema:
+        """The columns a CSAS/CTAS writes: the output, or in KSQL 5 ROWKEY as the key and no ROWKEY or ROWTIME
+        in the value, even when selected (KSQL 5 wrote them as the record's key and timestamp)."""
+        if not self.legacy:
+            return self.output
+        values = tuple(replace(c, key=False) for c in self.output.columns if c.name not in KSQL5_IMPLICIT)
+        return LogicalSchema((ROWKEY, *values))
+
     def project(self, row: Row) -> Row:
-        return {p.name: p.compiled.evaluate(row) for p in self.projections}
+        """The projected row; in KSQL 5 with the source's ROWKEY, which a plain query keeps as its key."""
+        projected = {p.name: p.compiled.evaluate(row) for p in self.projections}
+        if self.legacy:
+            projected.setdefault("ROWKEY", row.get("ROWKEY"))
+        return projected
 
     def group_key(self, row: Row) -> list[Any]:
         return [g.evaluate(row) for g in self.group_by]
@@ -120,9 +145,9 @@ def group_key_text(group: list[Any]) -> str:
     return json.dumps(group, separators=(",", ":"), default=str)
 
 
-def plan_query(select: Select, source: Source, legacy_output: bool | None = None) -> QueryPlan:
-    """Compiles ``select`` over ``source``. ``legacy_output`` defaults to the source's dialect."""
-    legacy = source.legacy if legacy_output is None else legacy_output
+def plan_query(select: Select, source: Source) -> QueryPlan:
+    """Compiles ``select`` over ``source``, in the source's dialect."""
+    legacy = source.legacy
     schema = LogicalSchema(source.schema.columns + PSEUDO_COLUMNS)
 
     def compile_(expression: Any) -> Compiled:
@@ -145,17 +170,23 @@ def plan_query(select: Select, source: Source, legacy_output: bool | None = None
             )
         if select.having is not None:
             raise StatementError("HAVING requires a GROUP BY clause.")
-        return _plain_plan(select, source, compile_, where)
+        return _plain_plan(select, source, compile_, where, legacy)
     return _aggregate_plan(select, source, compile_, where, legacy)
 
 
-def _names(select: Select, source: Source) -> list[tuple[str, Any]]:
-    """(output name, expression) of every projected item, ``*`` expanded, unnamed ones as KSQL_COL_n."""
+def _names(select: Select, source: Source, legacy: bool) -> list[tuple[str, Any]]:
+    """(output name, expression) of every projected item, ``*`` expanded, unnamed ones as KSQL_COL_n.
+
+    ksqlDB numbers the unnamed expressions among themselves; KSQL 5 numbered each by its position among
+    the select items (``*`` aside), so ``SELECT station_id, COUNT(*)`` names the count KSQL_COL_0 in
+    ksqlDB and KSQL_COL_1 in KSQL 5.
+    """
     named: list[tuple[str, Any]] = []
-    generated = 0
+    position = generated = 0
     for item in select.items:
         if isinstance(item, AllColumns):
-            named.extend((c.name, ColumnRef(c.name)) for c in source.schema.columns)
+            columns = ((ROWTIME,) if legacy else ()) + source.schema.columns
+            named.extend((c.name, ColumnRef(c.name)) for c in columns)
             continue
         expression = item.expression
         if item.alias is not None:
@@ -163,8 +194,9 @@ def _names(select: Select, source: Source) -> list[tuple[str, Any]]:
         elif isinstance(expression, ColumnRef):
             named.append((expression.name, expression))
         else:
-            named.append((f"KSQL_COL_{generated}", expression))
+            named.append((f"KSQL_COL_{position if legacy else generated}", expression))
             generated += 1
+        position += 1
     seen: set[str] = set()
     for name, _ in named:
         if name in seen:
@@ -174,15 +206,16 @@ def _names(select: Select, source: Source) -> list[tuple[str, Any]]:
 
 
 def _plain_plan(
-    select: Select, source: Source, compile_: Callable[[Any], Compiled], where: Evaluate | None
+    select: Select, source: Source, compile_: Callable[[Any], Compiled], where: Evaluate | None, legacy: bool
 ) -> QueryPlan:
-    projections = [Projection(name, compile_(expression)) for name, expression in _names(select, source)]
+    names = _names(select, source, legacy)
+    projections = [Projection(name, compile_(expression)) for name, expression in names]
     key_names = {c.name for c in source.schema.key}
     columns = tuple(
         Column(p.name, p.compiled.type, key=isinstance(e, ColumnRef) and e.name in key_names and p.name == e.name)
-        for p, (_, e) in zip(projections, _names(select, source), strict=True)
+        for p, (_, e) in zip(projections, names, strict=True)
     )
-    return QueryPlan(source, LogicalSchema(columns), where, projections, legacy=source.legacy, limit=select.limit)
+    return QueryPlan(source, LogicalSchema(columns), where, projections, legacy=legacy, limit=select.limit)
 
 
 def _aggregate_plan(
@@ -197,7 +230,7 @@ def _aggregate_plan(
     aggregates: list[Aggregate] = []
     # Each output column: ("group", index) | ("aggregate", index)
     outputs: list[tuple[str, str, int, Column]] = []
-    for name, expression in _names(select, source):
+    for name, expression in _names(select, source, legacy):
         target = expression
         as_value = isinstance(target, FunctionCall) and target.name == "AS_VALUE"
         if as_value:
@@ -213,8 +246,8 @@ def _aggregate_plan(
                 f"Non-aggregate SELECT expression(s) not part of GROUP BY: {name}. "
                 "Either add the column to the GROUP BY or remove it from the SELECT."
             )
-    if legacy:
-        key_columns: tuple[Column, ...] = (Column("ROWKEY", STRING, key=True),)
+    if legacy:  # the key is ROWKEY (sink_schema), made of the group values
+        key_columns: tuple[Column, ...] = ()
         value_columns = tuple(column for _, _, _, column in outputs)
     else:
         key_columns = tuple(
@@ -228,14 +261,12 @@ def _aggregate_plan(
     key_names = [c.name for c in key_columns]
 
     def build_row(group: list[Any], results: list[Any]) -> Row:
-        row: Row = {}
-        if legacy:
-            row["ROWKEY"] = LEGACY_KEY_SEPARATOR.join("null" if v is None else str(v) for v in group)
-        else:
-            row.update(zip(key_names, group, strict=True))
+        row: Row = {} if legacy else dict(zip(key_names, group, strict=True))
         for name, kind, index, column in outputs:
             if not column.key:
                 row[name] = group[index] if kind == "group" else results[index]
+        if legacy:
+            row["ROWKEY"] = LEGACY_KEY_SEPARATOR.join("null" if v is None else str(v) for v in group)
         return row
 
     having = None

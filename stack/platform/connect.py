@@ -1,15 +1,24 @@
-"""A Kafka Connect distributed worker with our JDBC source connector on its plugin path.
+"""A Kafka Connect distributed worker with our JDBC source connector and converters on its plugin path.
 
 Distributed mode keeps connector configs, offsets and status in Kafka topics, so connectors and
 their progress survive restarts, exactly as on the Confluent images.
+
+The worker's JVM resolves host names from a hosts file of its own (``jdk.net.hosts.file``), written
+at each start: the Docker Compose host names (``postgres``, ``kafka0``, ``schema-registry``, ...)
+mean this machine, so a connector configuration written for the classic project's Docker setup
+(``jdbc:postgresql://postgres:5432/cta``) works unmodified. With that option the JVM resolves *only*
+from the file: it also lists ``localhost`` and this machine's own name, and a name in no entry
+(a database on another host) does not resolve; use its IP address.
 """
 
 from __future__ import annotations
 
+import socket
 from pathlib import Path
 
 import requests
 
+from stack.common.hosts import COMPOSE_HOSTS
 from stack.platform.java import service_command
 from stack.platform.kafka import replication
 from stack.platform.supervisor import Launch
@@ -52,15 +61,42 @@ def worker_properties(settings: Settings, brokers: int, plugins: Path) -> str:
     )
 
 
+def hosts_file() -> str:
+    """The names Connect's JVM resolves: localhost and the compose host names as loopback, this machine's own name.
+
+    Lower-case only: Java looks names up in the file case-sensitively.
+    """
+    own_name = socket.gethostname()
+    try:
+        own_address = socket.gethostbyname(own_name)
+    except OSError:
+        own_address = LISTEN_HOST
+    lines = [
+        "# Written by `python -m stack up` for Kafka Connect's JVM (-Djdk.net.hosts.file); rewritten at each start.",
+        f"{LISTEN_HOST} localhost {' '.join(COMPOSE_HOSTS)}",
+        f"{own_address} {own_name}",
+        "",
+    ]
+    return "\n".join(lines)
+
+
 def launch(settings: Settings, java: str, classpath: str, brokers: int, plugins: Path) -> Launch:
-    config = settings.data_dir / "connect" / "worker.properties"
-    config.parent.mkdir(parents=True, exist_ok=True)
+    folder = settings.data_dir / "connect"
+    folder.mkdir(parents=True, exist_ok=True)
+    config = folder / "worker.properties"
     config.write_text(worker_properties(settings, brokers, plugins))
+    hosts = folder / "hosts"
+    hosts.write_text(hosts_file())
     return Launch(
         name="connect",
         port=settings.connect_port,
         command=service_command(
-            java, classpath, "org.apache.kafka.connect.cli.ConnectDistributed", str(config), heap=WORKER_HEAP
+            java,
+            classpath,
+            "org.apache.kafka.connect.cli.ConnectDistributed",
+            str(config),
+            heap=WORKER_HEAP,
+            options=[f"-Djdk.net.hosts.file={hosts}"],
         ),
         stop_timeout=30,
     )

@@ -76,8 +76,8 @@ def ensure(cache_dir: Path) -> Jars:
     staging = jars.root.with_name(jars.root.name + ".partial")
     shutil.rmtree(staging, ignore_errors=True)
     print(
-        "Fetching the Kafka and Kafka Connect jars and building our JDBC connector with Maven "
-        "(first run only, about 55 MB)...",
+        "Fetching the Kafka and Kafka Connect jars and building our JDBC connector and converters with Maven "
+        "(first run only, about 60 MB)...",
         flush=True,
     )
     started = time.monotonic()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import os
 import subprocess
+from collections.abc import Sequence
 from pathlib import Path
 
 LOG4J_CONFIG = Path(__file__).resolve().parent / "config" / "log4j2.properties"
@@ -17,9 +18,9 @@ in the Kafka broker peaked at 315 MB, and the broker's RSS stayed 275 MB above w
 
 
 def java_command(
-    java: str, classpath: str, main_class: str, *args: str, heap: str, options: tuple[str, ...] = ()
+    java: str, classpath: str, main_class: str, *args: str, heap: str, options: Sequence[str] = ()
 ) -> list[str]:
-    """``java`` with a laptop-sized heap (``heap`` like ``"256m:512m"`` = initial:max).
+    """``java`` with a laptop-sized heap (``heap`` like ``"256m:512m"`` = initial:max) and the service's ``options``.
 
     ``options`` come before STACK_JVM_OPTS, which adds options (for example to enlarge heaps on a
     big machine) and, coming last, overrides them.
@@ -43,15 +44,17 @@ def java_command(
     ]
 
 
-def service_command(java: str, classpath: str, main_class: str, *args: str, heap: str) -> list[str]:
+def service_command(
+    java: str, classpath: str, main_class: str, *args: str, heap: str, options: Sequence[str] = ()
+) -> list[str]:
     """A long-running JVM whose memory is flat from the start: a fixed ``heap`` (like ``"256m"``), resident at once.
 
     A heap that starts small grows to its maximum over a quarter of an hour of work, and the
     pages it touches stay resident: ``-Xms`` = ``-Xmx`` with ``AlwaysPreTouch`` makes the whole
     heap resident at start instead. The heap sizes come from a measurement (README, "Soaks").
     """
-    options = ("-XX:+AlwaysPreTouch", *(TRIM_NATIVE_HEAP if accepts(java, TRIM_NATIVE_HEAP) else ()))
-    return java_command(java, classpath, main_class, *args, heap=f"{heap}:{heap}", options=options)
+    memory = ("-XX:+AlwaysPreTouch", *(TRIM_NATIVE_HEAP if accepts(java, TRIM_NATIVE_HEAP) else ()))
+    return java_command(java, classpath, main_class, *args, heap=f"{heap}:{heap}", options=[*memory, *options])
 
 
 @functools.cache

@@ -2,6 +2,8 @@
 
 One node by default; three (9092/9093/9094) for the classic cluster, with replication factor 3
 and min.insync.replicas 2 so that one broker can fail without losing acknowledged writes. Each
+broker also listens where the classic compose file's brokers listened inside Docker (19092,
+19093, 19094: ``INTERNAL``), for configurations that name them as ``kafka0:19092``. Each
 cluster size keeps its own data folder, so switching between them loses nothing.
 """
 
@@ -16,7 +18,7 @@ from confluent_kafka.admin import AdminClient
 
 from stack.common.errors import StackError
 from stack.platform.java import java_command, service_command
-from stack.platform.prerequisites import port_in_use
+from stack.platform.prerequisites import port_in_use, require_free_port
 from stack.platform.supervisor import Launch
 from stack.settings import LISTEN_HOST, Settings
 
@@ -38,16 +40,23 @@ def broker_properties(settings: Settings, brokers: int, node_id: int) -> str:
     factor, min_isr = replication(brokers)
     voters = ",".join(f"{n}@{LISTEN_HOST}:{settings.controller_port(n)}" for n in range(1, brokers + 1))
     port = settings.broker_port(node_id)
+    listeners = {"PLAINTEXT": port, "CONTROLLER": settings.controller_port(node_id)}
+    internal = settings.internal_broker_port(node_id)
+    if internal:
+        # Where a configuration written for the classic compose file (kafka0:19092) lands once the
+        # compose host name means this machine; it advertises localhost, as the PLAINTEXT one does.
+        listeners["INTERNAL"] = internal
+    advertised = {name: number for name, number in listeners.items() if name != "CONTROLLER"}
     return "\n".join(
         [
             "process.roles=broker,controller",
             f"node.id={node_id}",
             f"controller.quorum.voters={voters}",
-            f"listeners=PLAINTEXT://{LISTEN_HOST}:{port},CONTROLLER://{LISTEN_HOST}:{settings.controller_port(node_id)}",
-            f"advertised.listeners=PLAINTEXT://localhost:{port}",
+            "listeners=" + ",".join(f"{name}://{LISTEN_HOST}:{number}" for name, number in listeners.items()),
+            "advertised.listeners=" + ",".join(f"{name}://localhost:{number}" for name, number in advertised.items()),
             "controller.listener.names=CONTROLLER",
             "inter.broker.listener.name=PLAINTEXT",
-            "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
+            "listener.security.protocol.map=" + ",".join(f"{name}:PLAINTEXT" for name in listeners),
             f"log.dirs={cluster_dir(settings, brokers) / f'broker-{node_id}'}",
             f"default.replication.factor={factor}",
             f"min.insync.replicas={min_isr}",
@@ -121,11 +130,17 @@ def launches(settings: Settings, java: str, classpath: str, brokers: int) -> lis
 
     def launch(node_id: int, config: Path) -> Launch:
         port = settings.broker_port(node_id)
+        internal = settings.internal_broker_port(node_id)
         return Launch(
             name=f"kafka-{node_id}",
             port=port,
             command=service_command(java, classpath, "kafka.Kafka", str(config), heap=BROKER_HEAP),
             stop_timeout=60,
+            before_start=(
+                (lambda: require_free_port(internal, f"Kafka broker {node_id}'s INTERNAL listener"))
+                if internal
+                else None
+            ),
         )
 
     configs = prepare(settings, java, classpath, brokers)

@@ -1,8 +1,9 @@
 """Runs the REST Proxy: ``python -m stack.rest_proxy``.
 
 Reads its endpoints from the environment (``KAFKA_BOOTSTRAP_SERVERS``, ``SCHEMA_REGISTRY_URL``,
-``REST_PROXY_URL`` whose port it listens on) and shuts down cleanly on SIGINT/SIGTERM: in-flight
-records are flushed and consumer instances leave their groups.
+``REST_PROXY_URL`` whose port it listens on; Docker Compose host names in them mean this machine)
+and shuts down cleanly on SIGINT/SIGTERM: in-flight records are flushed and consumer instances
+leave their groups.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import tornado.ioloop
 from tornado.web import Application
 
 from stack.common import serve
+from stack.common.hosts import server_endpoints
 from stack.common.kafka import client_config, off_loop
 from stack.settings import endpoints, port_of
 
@@ -34,7 +36,7 @@ EXPIRY_CHECK_MS = 10_000
 
 @asynccontextmanager
 async def rest_proxy() -> AsyncIterator[Application]:
-    where = endpoints()
+    where = server_endpoints()
     kafka = client_config(where.kafka_bootstrap_servers)
     executor = ThreadPoolExecutor(max_workers=POOL_THREADS, thread_name_prefix="rest-proxy")
     producer = KafkaProducer(kafka)

@@ -1,8 +1,9 @@
 """Runs the Schema Registry: ``python -m stack.schema_registry``.
 
-Configuration comes from the environment only: ``KAFKA_BOOTSTRAP_SERVERS`` and
-``SCHEMA_REGISTRY_URL``, whose port the server listens on. The server starts answering only once
-it has read the whole ``_schemas`` topic, so a health check that gets an answer sees every schema.
+Configuration comes from the environment only: ``KAFKA_BOOTSTRAP_SERVERS`` (Docker Compose host
+names in it mean this machine: ``stack/common/hosts.py``) and ``SCHEMA_REGISTRY_URL``, whose port
+the server listens on. The server starts answering only once it has read the whole ``_schemas``
+topic, so a health check that gets an answer sees every schema.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from contextlib import asynccontextmanager
 from tornado.web import Application
 
 from stack.common import serve
+from stack.common.hosts import server_endpoints
 from stack.schema_registry.http import MAX_BODY_BYTES, make_app
 from stack.schema_registry.registry import Registry, State
 from stack.schema_registry.storage import TOPIC, SchemasTopic
@@ -27,7 +29,7 @@ log = logging.getLogger("schema-registry")
 async def schema_registry() -> AsyncIterator[Application]:
     """Reads ``_schemas`` to its end, serves the registry, closes the topic's clients on the way out."""
     state = State()
-    topic = SchemasTopic(endpoints().kafka_bootstrap_servers, state.apply)
+    topic = SchemasTopic(server_endpoints().kafka_bootstrap_servers, state.apply)
     try:
         await topic.start()
     except RuntimeError as error:

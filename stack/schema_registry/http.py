@@ -24,7 +24,7 @@ from stack.common.http import NotFoundHandler as CommonNotFound
 from stack.common.jsontext import dumps, escape_surrogates
 from stack.schema_registry.errors import ErrorCode, RegistryError
 from stack.schema_registry.registry import Registry
-from stack.schema_registry.schemas import SUPPORTED_TYPES
+from stack.schema_registry.schema_types import SUPPORTED_TYPES
 
 V1_JSON = "application/vnd.schemaregistry.v1+json"
 RESPONSE_TYPES = (V1_JSON, "application/vnd.schemaregistry+json", "application/json")
@@ -71,6 +71,8 @@ class Handler(JsonHandler):
         return self.response_type  # still V1_JSON when negotiation itself failed (406)
 
     def prepare(self) -> None:
+        if self.request.method == "OPTIONS":
+            return  # Jersey answers OPTIONS itself, whatever Accept asks for
         self.response_type = negotiate(self.request.headers.get("Accept"))
         if self.request.method in ("POST", "PUT"):
             content_type = self.request.headers.get("Content-Type", "").split(";")[0].strip().lower()

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
 from stack.common.jsontext import dumps
-from stack.schema_registry import compatibility, schemas
+from stack.schema_registry import compatibility, json_compatibility, json_schemas, schema_types, schemas
 from stack.schema_registry.compatibility import Level
 from stack.schema_registry.errors import ErrorCode, RegistryError
 from stack.schema_registry.schemas import AVRO, ParsedSchema, Reference, Resolver, SchemaText
@@ -47,6 +47,8 @@ _JAVA_INT = re.compile(r"[+-]?\d+")
 # Java's String.trim() removes every character up to U+0020, control characters included.
 _JAVA_BLANKS = "".join(chr(code) for code in range(0x21))
 T = TypeVar("T")
+# What Confluent answers when a new schema's type differs from an earlier version's.
+_DIFFERENT_TYPES = "Incompatible because of different schema type"
 
 
 @dataclass(frozen=True)
@@ -469,7 +471,7 @@ class Registry:
         known = self._parsed.get(pinned)  # a client often sends back the very text it was given
         if known is not None:
             return known
-        return await self._off_loop(schemas.parse, pinned, self._resolver(pinned.references))
+        return await self._off_loop(schema_types.parse, pinned, self._resolver(pinned.references))
 
     def _pin(self, reference: Reference) -> Reference:
         """A reference to "latest" (-1) becomes one to the version that is latest now, as Confluent stores it."""
@@ -482,7 +484,7 @@ class Registry:
         """A stored schema, parsed once; None for one this registry cannot parse (another type)."""
         if stored not in self._parsed:
             try:
-                parsed = await self._off_loop(schemas.parse, stored, self._resolver(stored.references))
+                parsed = await self._off_loop(schema_types.parse, stored, self._resolver(stored.references))
             except RegistryError:
                 parsed = None
             self._parsed[stored] = parsed
@@ -541,7 +543,7 @@ class Registry:
         for version in versions:
             old = await self._stored_parsed(self.state.schemas[version.schema_id])
             if old is None or old.schema_type != parsed.schema_type:
-                problems.append(f"version {version.number} is not an {parsed.schema_type} schema")
+                problems.append(_DIFFERENT_TYPES)
             else:
                 problems += await self._off_loop(_compatibility_problems, level, parsed, old, version.number)
         return problems
@@ -608,12 +610,18 @@ class Registry:
 def _compatibility_problems(level: Level, new: ParsedSchema, old: ParsedSchema, number: int) -> list[str]:
     """Check ``new`` against version ``number`` (``old``); runs in a worker thread, as building the
     avro objects parses both schemas again. An invalid new schema raises 42201."""
+    if new.schema_type == json_schemas.JSON:
+        return json_compatibility.pair_problems(level, _json_document(new), _json_document(old), number, old.canonical)
     new_schema = new.avro
     try:
         old_schema = old.avro
     except RegistryError:
         return [f"version {number} cannot be parsed for a compatibility check"]
     return compatibility.check(level, new_schema, [old_schema])
+
+
+def _json_document(parsed: ParsedSchema) -> json_compatibility.Document:
+    return json_compatibility.Document(json_schemas.document_of(parsed), json_schemas.referenced_documents(parsed))
 
 
 def _type_and_references(stored: SchemaText) -> dict[str, Any]:

@@ -11,7 +11,7 @@ This module turns a client's text into a :class:`ParsedSchema` carrying
 * ``avro``: the ``avro`` package's schema object that :mod:`.compatibility` checks, built only when
   a check needs it: it costs a second parse, and most registrations and lookups check nothing.
 
-Only Avro is supported; ``/schemas/types`` says so, and other types are refused as invalid.
+JSON Schema is parsed by :mod:`.json_schemas`; :mod:`.schema_types` picks the parser for a type.
 A lone surrogate in the text stays an escape (``\\ud800``) in both forms, as Confluent keeps it.
 """
 
@@ -34,7 +34,6 @@ from stack.schema_registry import avro_speedups
 from stack.schema_registry.errors import ErrorCode, RegistryError
 
 AVRO = "AVRO"
-SUPPORTED_TYPES = (AVRO,)
 
 _PRIMITIVES = frozenset({"null", "boolean", "int", "long", "float", "double", "bytes", "string"})
 _NAMED = frozenset({"record", "error", "enum", "fixed"})
@@ -109,7 +108,7 @@ def invalid(message: str) -> RegistryError:
 
 def parse(source: SchemaText, resolve: Resolver) -> ParsedSchema:
     """Validate ``source`` and build its canonical forms; raises 42201 when it is not a valid schema."""
-    if source.schema_type not in SUPPORTED_TYPES:
+    if source.schema_type != AVRO:
         raise invalid(f"schema type '{source.schema_type}' is not supported here (only AVRO)")
     try:
         data = json.loads(source.text)

@@ -91,6 +91,22 @@ def test_errors_have_ksqldb_codes(ksql_url: str) -> None:
     assert unknown.status_code == 404 and unknown.json()["error_code"] == 40400
 
 
+def test_asking_kafka_about_a_topic_never_creates_it(ksql_url: str, admin: AdminClient) -> None:
+    """The server's admin client once made the broker auto-create every topic it looked up (librdkafka's
+    default for a producer-type client): a CTAS sink got the broker's default of one partition, not its
+    source's three, and a CREATE STREAM refused for a missing topic left that topic behind."""
+    absent = f"absent_{suffix()}"
+    refused = ksql(ksql_url, f"CREATE STREAM x_{suffix()} (a INT) WITH (KAFKA_TOPIC='{absent}', VALUE_FORMAT='JSON');")
+    assert refused.status_code == 400 and "does not exist" in refused.json()["message"]
+    assert absent not in admin.list_topics(timeout=30).topics
+
+    topic = turnstile_topic(admin, partitions=3)
+    name = f"T_{suffix()}".upper()
+    ok(ksql_url, f"CREATE STREAM {name} (a INT) WITH (KAFKA_TOPIC='{topic}', VALUE_FORMAT='JSON');")
+    ok(ksql_url, f"CREATE STREAM {name}_COPY AS SELECT a FROM {name};")
+    assert len(admin.list_topics(timeout=30).topics[f"{name}_COPY"].partitions) == 3
+
+
 def test_if_not_exists_and_or_replace(ksql_url: str, admin: AdminClient) -> None:
     topic = turnstile_topic(admin, partitions=1)
     name = f"s_{suffix()}".upper()

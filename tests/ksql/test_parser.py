@@ -126,6 +126,44 @@ WITH (VALUE_FORMAT='JSON') AS
     assert statements[1].query.items[1].alias == "COUNT"
 
 
+def test_ksql5_dotted_names_name_the_source_by_their_last_part():
+    """A classic solution named its summary table after its topic, unquoted: KSQL 5 named it TURNSTILE_SUMMARY."""
+    text = """
+CREATE TABLE com.udacity.turnstile_summary
+WITH (
+    KAFKA_TOPIC='com.udacity.turnstile_summary',
+    VALUE_FORMAT='JSON'
+) AS
+    SELECT station_id, count(*) as count FROM turnstile GROUP BY station_id;
+"""
+    (statement,) = parse(text)
+    assert (statement.name, statement.properties["KAFKA_TOPIC"]) == (
+        "TURNSTILE_SUMMARY",
+        "com.udacity.turnstile_summary",
+    )
+    assert statement.text == text.strip()
+    assert one("SELECT * FROM com.udacity.turnstile_summary s;").select == Select(
+        (AllColumns(),), "TURNSTILE_SUMMARY", alias="S"
+    )
+    assert one("DROP TABLE com.udacity.turnstile_summary;") == Drop(
+        "DROP TABLE com.udacity.turnstile_summary;", "TABLE", "TURNSTILE_SUMMARY"
+    )
+    assert one("DESCRIBE EXTENDED a.b;") == Describe("DESCRIBE EXTENDED a.b;", "B", True)
+    assert one("CREATE STREAM \"com.udacity.x\" WITH (KAFKA_TOPIC='x', VALUE_FORMAT='AVRO');").name == "com.udacity.x"
+
+
+def test_group_by_columns_in_parentheses():
+    """A classic solution grouped by ``(station_id,station_name)``, which KSQL 5's grammar and ksqlDB's both take."""
+    (statement,) = parse(
+        "CREATE TABLE turnstile_summary\n AS\n    select station_id,station_name,COUNT(station_id) AS COUNT "
+        "from turnstile group by (station_id,station_name);"
+    )
+    assert statement.query.group_by == (col("STATION_ID"), col("STATION_NAME"))
+    assert select_of("SELECT a FROM t GROUP BY (a + 1) * 2;").group_by == (
+        BinaryOp("*", BinaryOp("+", col("A"), lit(1)), lit(2)),
+    )
+
+
 def test_modern_turnstile_stream_and_counting_table():
     stream, table = parse(
         "CREATE STREAM turnstile (station_id INT KEY, station_name STRING, line STRING)\n"

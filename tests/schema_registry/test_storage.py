@@ -103,6 +103,27 @@ def test_ids_versions_deletes_and_config_survive_a_crash(server: Server) -> None
     assert api.request("GET", f"/subjects/{subject}/versions").json() == [2, 3]
 
 
+def test_json_schemas_keep_their_type_across_a_crash(server: Server) -> None:
+    api = server.start()
+    subject = f"test-restart-json-{uuid.uuid4().hex[:8]}"
+    text = json.dumps({"type": "object", "properties": {"a": {"type": "string"}}, "additionalProperties": False})
+    schema_id = api.register(subject, text, schemaType="JSON").json()["id"]
+    before = api.request("GET", f"/subjects/{subject}/versions/1").json()
+    assert before["schemaType"] == "JSON"
+
+    assert server.stop(signal.SIGKILL) != 0
+    api = server.start()
+
+    assert api.request("GET", f"/subjects/{subject}/versions/1").json() == before
+    assert api.request("GET", f"/schemas/ids/{schema_id}").json()["schemaType"] == "JSON"
+    assert api.register(subject, text, schemaType="JSON").json() == {"id": schema_id}  # still the same schema
+    widened = json.dumps({"type": "object", "properties": {"a": {"type": "string"}, "b": {"type": "integer"}}})
+    check = {"schema": widened, "schemaType": "JSON"}
+    assert api.request("POST", f"/compatibility/subjects/{subject}/versions/latest", check).json() == {
+        "is_compatible": True
+    }
+
+
 def test_graceful_stop_exits_cleanly_and_restarts(server: Server) -> None:
     server.start()
     assert server.stop(signal.SIGTERM) == 0
@@ -122,6 +143,8 @@ def test_records_use_confluents_key_and_value_layout(api: Api, bootstrap: str, s
     schema_id = api.register(subject, schema("Layout", "x")).json()["id"]
     api.request("PUT", f"/config/{subject}", {"compatibility": "NONE"})
     api.request("DELETE", f"/subjects/{subject}")
+    json_subject = subject + "-json"
+    json_id = api.register(json_subject, '{ "type": "object" }', schemaType="JSON").json()["id"]
 
     consumer = Consumer(
         {"bootstrap.servers": bootstrap, "group.id": f"test-{uuid.uuid4()}", "enable.auto.commit": False}
@@ -149,6 +172,18 @@ def test_records_use_confluents_key_and_value_layout(api: Api, bootstrap: str, s
     assert json.loads(records[config_key.encode()]) == {"compatibilityLevel": "NONE"}
     delete_key = json.dumps({"keytype": "DELETE_SUBJECT", "subject": subject, "magic": 0}, separators=(",", ":"))
     assert json.loads(records[delete_key.encode()]) == {"subject": subject, "version": 1}
+    json_key = json.dumps(
+        {"keytype": "SCHEMA", "subject": json_subject, "version": 1, "magic": 1}, separators=(",", ":")
+    )
+    json_value = json.loads(records[json_key.encode()])
+    assert json_value == {
+        "subject": json_subject,
+        "version": 1,
+        "id": json_id,
+        "schema": '{"type":"object"}',
+        "deleted": False,
+        "schemaType": "JSON",
+    }
 
 
 def test_schemas_topic_is_compacted_with_one_partition(bootstrap: str, sr_url: str) -> None:
