@@ -17,6 +17,8 @@ from stack.ksql.schema import BIGINT, DOUBLE, coerce, type_text
 from stack.ksql.statements import SqlType, StatementError
 
 NOT_SET = "__not_set__"  # LATEST/EARLIEST_BY_OFFSET before any non-null value (null is a valid result)
+# ksqlDB's table aggregate functions: the ones that can take a value back out when a table row changes.
+TABLE_FUNCTIONS = ("COUNT", "SUM", "AVG")
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,19 @@ class Aggregate:
         if value is None:
             return state  # every aggregate skips nulls (LATEST_BY_OFFSET's ignoreNulls default)
         return self.merge(state, self._single(value))
+
+    def remove(self, state: Any, row: dict[str, Any]) -> Any:
+        """Takes a replaced or deleted table row back out of the state (the undo of ksqlDB's table aggregation)."""
+        if self.argument is None:
+            return state - 1  # COUNT(*)
+        value = self.argument(row)
+        if value is None:
+            return state
+        if self.function == "COUNT":
+            return state - 1
+        if self.function == "AVG":
+            return [state[0] - value, state[1] - 1]
+        return state - value  # SUM: TABLE_FUNCTIONS has no other
 
     def _single(self, value: Any) -> Any:
         if self.function == "COUNT":

@@ -28,8 +28,8 @@ from stack.ksql.formats import FORMATS, serde
 from stack.ksql.metastore import Metastore, PersistentQuery, Source
 from stack.ksql.parser import parse
 from stack.ksql.persistent import PersistentQuery as QueryThread
-from stack.ksql.persistent import Runtime, internal_topics
-from stack.ksql.plan import QueryPlan, ksql5_columns, plan_query
+from stack.ksql.persistent import Runtime, internal_topics, table_changelog
+from stack.ksql.plan import QueryPlan, check_sink_key, ksql5_columns, plan_query
 from stack.ksql.schema import Column, LogicalSchema, columns_from_avro, type_text
 from stack.ksql.statements import (
     CreateAsSelect,
@@ -387,12 +387,10 @@ class Engine:
                 "Invalid result type. Your SELECT query produces a STREAM. "
                 "Please use CREATE STREAM AS SELECT statement instead."
             )
-        if plan.is_aggregate and source.kind == "TABLE" and not source.legacy:
-            raise StatementError(
-                "Aggregating a TABLE is not supported by this server: "
-                "declare the events as a STREAM and aggregate that."
-            )
-        default_key = "KAFKA" if plan.legacy else source.key_format  # KSQL 5 always wrote a STRING key
+        check_sink_key(plan, statement.name)
+        # KSQL 5 always wrote a STRING key; a key NONE cannot hold gets ksqlDB's default key format, KAFKA.
+        inherits_key = not plan.legacy and (source.key_format != "NONE" or not plan.output.key)
+        default_key = source.key_format if inherits_key else "KAFKA"
         key_format, value_format = self._formats(props, default_value=source.value_format, default_key=default_key)
         topic = str(props.get("KAFKA_TOPIC", statement.name))
         partitions = _positive(props.get("PARTITIONS", source.partitions), "PARTITIONS")
@@ -517,6 +515,10 @@ class Engine:
         self._create_topic(repartition, partitions, {"cleanup.policy": "delete"})
         self._create_topic(changelog, partitions, {"cleanup.policy": "compact", "segment.ms": "60000"})
         wait_until_usable(self.admin, changelog)
+        if plan.undoes:
+            rows = table_changelog(self.runtime, query_id)
+            self._create_topic(rows, partitions, {"cleanup.policy": "compact", "segment.ms": "60000"})
+            wait_until_usable(self.admin, rows)
 
     def _apply_drop(self, statement: Drop, offset: int) -> dict[str, Any]:
         source = self.metastore.source(statement.name)

@@ -101,7 +101,7 @@ def literal_type(value: Any) -> SqlType:
 def _numeric_result(left: SqlType, right: SqlType) -> SqlType:
     bases = {left.base, right.base}
     if "DOUBLE" in bases:
-        return DOUBLE
+        return DOUBLE  # a DOUBLE with a DECIMAL too: Java turns the decimal into a double
     if "DECIMAL" in bases:
         scale = max(left.scale or 0, right.scale or 0)
         return SqlType("DECIMAL", max(left.precision or 10, right.precision or 10) + 1, scale)
@@ -208,7 +208,8 @@ class _Compiler:
         if op in COMPARISONS:
             self._comparable(left.type, right.type, op)
             compare = COMPARISONS[op]
-            lf, rf = left.evaluate, right.evaluate
+            kind = _compared_as(left.type, right.type)
+            lf, rf = _as(left, kind), _as(right, kind)
 
             def evaluate(row: Row) -> Any:
                 a, b = lf(row), rf(row)
@@ -219,7 +220,8 @@ class _Compiler:
             return Compiled(_binary(operator.add, left.evaluate, right.evaluate), STRING)
         self._require(left.type, NUMERIC, op)
         self._require(right.type, NUMERIC, op)
-        return Compiled(_binary(ARITHMETIC[op], left.evaluate, right.evaluate), _numeric_result(left.type, right.type))
+        result = _numeric_result(left.type, right.type)
+        return Compiled(_binary(ARITHMETIC[op], _as(left, result.base), _as(right, result.base)), result)
 
     def _Not(self, expression: Not) -> Compiled:
         inner = self.compile(expression.operand)
@@ -243,12 +245,12 @@ class _Compiler:
         for item in items:
             self._comparable(operand.type, item.type, "IN")
         negated = expression.negated
+        pairs = [(_as(operand, k), _as(item, k)) for item in items for k in [_compared_as(operand.type, item.type)]]
 
         def evaluate(row: Row) -> Any:
-            value = operand.evaluate(row)
-            if value is None:
+            if operand.evaluate(row) is None:
                 return None
-            found = any(value == item.evaluate(row) for item in items)
+            found = any(left(row) == right(row) for left, right in pairs)
             return found != negated
 
         return Compiled(evaluate, BOOLEAN)
@@ -258,9 +260,11 @@ class _Compiler:
         self._comparable(operand.type, low.type, "BETWEEN")
         self._comparable(operand.type, high.type, "BETWEEN")
         negated = expression.negated
+        kind = _compared_as(operand.type, low.type, high.type)
+        value_of, low_of, high_of = (_as(e, kind) for e in (operand, low, high))
 
         def evaluate(row: Row) -> Any:
-            value, lo, hi = operand.evaluate(row), low.evaluate(row), high.evaluate(row)
+            value, lo, hi = value_of(row), low_of(row), high_of(row)
             if value is None or lo is None or hi is None:
                 return None
             return (lo <= value <= hi) != negated
@@ -330,6 +334,36 @@ class _Compiler:
             return
         if left.base != right.base:
             raise StatementError(f"Cannot compare {type_text(left)} to {type_text(right)} with {op}.")
+
+
+def _compared_as(*types: SqlType) -> str | None:
+    """The kind of number ksqlDB compares these as: DECIMAL if one is, else DOUBLE if one is (None: as they are)."""
+    bases = {t.base for t in types}
+    if not bases <= NUMERIC:
+        return None
+    return "DECIMAL" if "DECIMAL" in bases else "DOUBLE" if "DOUBLE" in bases else None
+
+
+def _as(side: Compiled, base: str | None) -> Evaluate:
+    """``side``'s value as a ``base`` number, as Java converts it for a comparison or an arithmetic operator.
+
+    A DOUBLE becomes a DECIMAL as BigDecimal.valueOf(double) makes it, from the double's shortest decimal
+    text: ``d > 0.1`` is false for the double 0.1 (Python's exact float/Decimal comparison calls it greater).
+    """
+    evaluate = side.evaluate
+    if base is None or side.type.base == base or base not in ("DECIMAL", "DOUBLE"):
+        return evaluate
+    convert: Callable[[Any], Any] = _to_decimal if base == "DECIMAL" else float
+
+    def converted(row: Row) -> Any:
+        value = evaluate(row)
+        return None if value is None else convert(value)
+
+    return converted
+
+
+def _to_decimal(value: Any) -> Decimal:
+    return Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
 
 
 def _binary(function: Callable[[Any, Any], Any], left: Evaluate, right: Evaluate) -> Evaluate:

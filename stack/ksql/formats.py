@@ -11,7 +11,8 @@ What ksqlDB writes, and so what this writes:
     single key column is the bare JSON value;
   * AVRO: Confluent's wire format with a ``KsqlDataSourceSchema`` record registered under
     ``<topic>-value`` (or ``-key``); a single key column is a bare Avro primitive;
-  * DELIMITED: the columns' values joined by commas.
+  * DELIMITED: the columns' values joined by commas;
+  * NONE: no columns at all (a keyless stream's key): read as nothing, written as a null key.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from stack.common.registry_client import subject_of
 from stack.ksql.schema import BadValue, Column, avro_schema, coerce, to_json, type_text
 from stack.ksql.statements import StatementError
 
-FORMATS = ("KAFKA", "JSON", "AVRO", "DELIMITED")
+FORMATS = ("KAFKA", "JSON", "AVRO", "DELIMITED", "NONE")
 Row = dict[str, Any]
 
 
@@ -190,6 +191,16 @@ class DelimitedSerde(Serde):
         return out.getvalue().encode()
 
 
+class NoneSerde(Serde):
+    """ksqlDB's NONE format: a side of the record that holds no columns, whatever bytes it has."""
+
+    def __init__(self, columns: tuple[Column, ...], is_key: bool) -> None:
+        super().__init__(columns)
+        if columns:
+            described = ", ".join(f"`{c.name}` {type_text(c.type)}{' KEY' if is_key else ''}" for c in columns)
+            raise StatementError(f"The 'NONE' format can only be used when no columns are defined. Got: [{described}]")
+
+
 class AvroSerde(Serde):
     """Reads any writer schema by the id in the record; writes with the schema it registered for the columns."""
 
@@ -241,4 +252,6 @@ def serde(
         return AvroSerde(columns, registry, topic, is_key)
     if format_name == "DELIMITED":
         return DelimitedSerde(columns)
+    if format_name == "NONE":
+        return NoneSerde(columns, is_key)
     raise StatementError(f"Unknown format: {format_name}")

@@ -26,7 +26,7 @@ from stack.ksql.parser import parse
 from stack.ksql.plan import plan_query
 from stack.ksql.schema import to_json, type_text
 from stack.ksql.statements import Query, StatementError
-from stack.ksql.transient import TransientQuery, check_pull
+from stack.ksql.transient import Tombstone, TransientQuery, check_pull
 
 log = logging.getLogger("ksql.http")
 
@@ -36,6 +36,7 @@ KEEP_ALIVE_SECONDS = 1.0
 MAX_BODY_BYTES = 4 * 1024 * 1024
 COMMAND_WAIT_SECONDS = 5.0
 ROW_BUFFER = 500  # rows waiting between a SELECT's thread and its response (ksqlDB's push queries hold 500 too)
+LOGGED_STATEMENT_CHARS = 1000  # a refused statement's text is logged up to this length
 HAND_OVER_CHECK_SECONDS = 0.5  # how often a query thread waiting for room looks whether its query was stopped
 
 
@@ -105,6 +106,21 @@ class KsqlHandler(JsonHandler):
 
     def content_type(self) -> str:
         return "application/json" if "application/json" in self.request.headers.get("Accept", "") else KSQL_JSON
+
+    def log_exception(self, typ: Any, value: Any, tb: Any) -> None:
+        """A refused statement is logged with its reason: the operator sees why a client's statement failed."""
+        if isinstance(value, KsqlError) and "statementText" in value.extra:
+            text = " ".join(str(value.extra["statementText"]).split())
+            log.warning(
+                "%s refused a statement (%d %d): %s. Statement: %s",
+                self.request.path,
+                value.status,
+                value.error_code,
+                value.message,
+                text if len(text) <= LOGGED_STATEMENT_CHARS else text[:LOGGED_STATEMENT_CHARS] + "...",
+            )
+            return
+        super().log_exception(typ, value, tb)
 
     def request_body(self) -> dict[str, Any]:
         try:
@@ -183,7 +199,8 @@ class StreamingHandler(KsqlHandler):
         if self.query is not None:
             self.query.stop()
 
-    def start_query(self, text: str, properties: dict[str, Any]) -> TransientQuery:
+    def start_query(self, text: str, properties: dict[str, Any], tombstones: bool) -> TransientQuery:
+        """The query of a request; ``tombstones``: whether a push query over a table sends deleted rows."""
         try:
             statements = parse(text)
         except StatementError as error:
@@ -206,7 +223,8 @@ class StreamingHandler(KsqlHandler):
             if not select.emit_changes:
                 check_pull(plan)
             session = Session(properties)
-            return TransientQuery(plan, engine.runtime, push=select.emit_changes, offset_reset=session.offset_reset())
+            push, offset_reset = select.emit_changes, session.offset_reset()
+            return TransientQuery(plan, engine.runtime, push, offset_reset, tombstones)
         except StatementError as error:
             raise statement_error(error, statement.text) from None
 
@@ -259,7 +277,8 @@ class StreamingHandler(KsqlHandler):
                         await self.send(query)
                     continue
                 while item is not done:
-                    write_row([to_json(v) for v in item])
+                    tombstone = isinstance(item, Tombstone)
+                    write_row([to_json(v) for v in (item.values if tombstone else item)], tombstone)
                     if rows.empty():
                         break
                     item = rows.get_nowait()
@@ -298,7 +317,9 @@ class QueryHandler(StreamingHandler):
         await self.wait_for_sequence(body)
         query = await off_loop(
             self.services.executor,
-            lambda: self.start_query(self.statements_text(body, "ksql"), self.properties(body, "streamsProperties")),
+            lambda: self.start_query(
+                self.statements_text(body, "ksql"), self.properties(body, "streamsProperties"), tombstones=True
+            ),
         )
         self.set_header("Content-Type", self.content_type())
         schema = query.plan.output.header_text(mark_keys=not query.push)
@@ -307,8 +328,9 @@ class QueryHandler(StreamingHandler):
         def write_header() -> None:
             self.write("[" + render_json(header) + (",\n" if query.push else ""))
 
-        def write_row(values: list[Any]) -> None:
-            element = render_json({"row": {"columns": values}})
+        def write_row(values: list[Any], tombstone: bool) -> None:
+            row: dict[str, Any] = {"columns": values, "tombstone": True} if tombstone else {"columns": values}
+            element = render_json({"row": row})
             self.write(element + ",\n" if query.push else ",\n" + element)
 
         def finish() -> None:
@@ -328,7 +350,9 @@ class QueryStreamHandler(StreamingHandler):
         body = self.request_body()
         query = await off_loop(
             self.services.executor,
-            lambda: self.start_query(self.statements_text(body, "sql"), self.properties(body, "properties")),
+            lambda: self.start_query(  # ksqlDB's /query-stream leaves deleted rows out
+                self.statements_text(body, "sql"), self.properties(body, "properties"), tombstones=False
+            ),
         )
         as_array = "application/json" in self.request.headers.get("Accept", "")
         self.set_header("Content-Type", "application/json" if as_array else DELIMITED)
@@ -342,7 +366,7 @@ class QueryStreamHandler(StreamingHandler):
         def write_header() -> None:
             self.write(("[" if as_array else "") + render_json(metadata) + ("" if as_array else "\n"))
 
-        def write_row(values: list[Any]) -> None:
+        def write_row(values: list[Any], tombstone: bool) -> None:
             self.write(("," if as_array else "") + render_json(values) + ("" if as_array else "\n"))
 
         def finish() -> None:

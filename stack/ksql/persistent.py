@@ -35,7 +35,6 @@ the backoff.
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
 import time
@@ -57,8 +56,9 @@ from confluent_kafka import (
 
 from stack.common.kafka import client_config, consume_ready, error_text
 from stack.ksql.formats import RecordError, Registry, RegistryUnavailable, serde
+from stack.ksql.grouping import Group, TableRows, fold, new_group
 from stack.ksql.metastore import Source
-from stack.ksql.plan import QueryPlan, group_key_text, reader_for
+from stack.ksql.plan import QueryPlan, reader_for
 
 log = logging.getLogger("ksql.query")
 
@@ -120,6 +120,11 @@ def internal_topics(runtime: Runtime, query_id: str) -> tuple[str, str]:
     return f"{app}-Aggregate-GroupBy-repartition", f"{app}-Aggregate-Aggregate-Materialize-changelog"
 
 
+def table_changelog(runtime: Runtime, query_id: str) -> str:
+    """The compacted topic keeping the rows of an aggregated TABLE (partitioned as its topic), named as ksqlDB's."""
+    return f"{runtime.application_id(query_id)}-KsqlTopic-Reduce-changelog"
+
+
 class PersistentQuery(threading.Thread):
     """Runs one CSAS/CTAS until :meth:`stop`."""
 
@@ -133,6 +138,7 @@ class PersistentQuery(threading.Thread):
         self.stats = QueryStats()
         self.app_id = runtime.application_id(query_id)
         self.repartition, self.changelog = internal_topics(runtime, query_id)
+        self.table_changelog = table_changelog(runtime, query_id)
         self.reader = reader_for(plan.source, runtime.registry)
         self.sink_key = serde(sink.key_format, sink.schema.key, runtime.registry, sink.topic, is_key=True)
         self.sink_value = serde(
@@ -144,8 +150,9 @@ class PersistentQuery(threading.Thread):
             wrap_single=sink.wrap_single_value,
         )
         self.repartition_partitions = plan.source.partitions
-        # Aggregate state per repartition partition: group key text -> (group values, aggregate states).
-        self.state: dict[int, dict[str, tuple[list[Any], list[Any]]]] = {}
+        # Aggregate state per repartition partition: group key text -> group.
+        self.state: dict[int, dict[str, Group]] = {}
+        self.table = TableRows.empty()  # an aggregated table's current rows, per source partition
         self.status = "RUNNING"  # what SHOW QUERIES reports: ERROR from a failure until the restart after it
         self.errors: deque[QueryError] = deque(maxlen=MAX_QUERY_ERRORS)
         self._failures = 0  # failures since the last committed batch: the next restart's backoff
@@ -212,7 +219,8 @@ class PersistentQuery(threading.Thread):
             log.debug("Query %s: %s", self.query_id, error)
 
     def _run(self) -> None:
-        self.state = {}  # a restart reads it back from the changelog as partitions are assigned
+        self.state = {}  # a restart reads it back from the changelogs as partitions are assigned
+        self.table = TableRows.empty()
         self._producer = self._new_producer()
         consumer = self._consumer = Consumer(
             client_config(
@@ -277,14 +285,16 @@ class PersistentQuery(threading.Thread):
 
     def _assigned(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
         gained = [p.partition for p in partitions if p.topic == self.repartition]
-        if gained:
+        rows = [p.partition for p in partitions if p.topic == self.plan.source.topic and self.plan.undoes]
+        if gained or rows:
             began = time.monotonic()
-            count = self._restore(gained)
+            count = self._restore(gained, rows)
             log.info(
-                "Query %s restored %d groups of partition(s) %s from its changelog (%.1f s).",
+                "Query %s restored %d groups of partition(s) %s and table rows of %s from its changelogs (%.1f s).",
                 self.query_id,
                 count,
                 gained,
+                rows,
                 time.monotonic() - began,
             )
 
@@ -292,9 +302,37 @@ class PersistentQuery(threading.Thread):
         for p in partitions:
             if p.topic == self.repartition:
                 self.state.pop(p.partition, None)
+            elif p.topic == self.plan.source.topic:
+                self.table.rows.pop(p.partition, None)
 
-    def _restore(self, partitions: list[int]) -> int:
-        """Reads the changelog's partitions to their end (committed records only) into ``state``."""
+    def _restore(self, groups: list[int], rows: list[int]) -> int:
+        """Reads changelog partitions to their end (committed records only): groups into ``state``, an
+        aggregated table's rows into ``table``. Returns the number of groups."""
+        for p in groups:
+            self.state[p] = {}
+        for p in rows:
+            self.table.rows[p] = {}
+        changelogs = [TopicPartition(self.changelog, p) for p in groups]
+        changelogs += [TopicPartition(self.table_changelog, p) for p in rows]
+        for message in self._read_to_end(changelogs):
+            partition, key, value = message.partition(), message.key(), message.value()
+            if message.topic() == self.changelog:
+                if value is None:
+                    self.state[partition].pop(key.decode(), None)
+                else:
+                    self.state[partition][key.decode()] = Group.load(self.plan, value)
+                continue
+            row = self.reader.row(key, value, message.timestamp()[1], partition, message.offset())
+            if row is None:
+                self.table.rows[partition].pop(key, None)
+            else:
+                self.table.rows[partition][key] = row
+        return sum(len(self.state[p]) for p in groups)
+
+    def _read_to_end(self, partitions: list[TopicPartition]) -> list[Message]:
+        """Every committed record of these partitions, from the start to their current end."""
+        if not partitions:
+            return []
         reader = Consumer(
             client_config(
                 self.runtime.bootstrap_servers,
@@ -306,26 +344,18 @@ class PersistentQuery(threading.Thread):
                 },
             )
         )
+        read: list[Message] = []
         try:
-            for p in partitions:
-                self.state[p] = {}
-            reader.assign([TopicPartition(self.changelog, p, OFFSET_BEGINNING) for p in partitions])
-            pending = set(partitions)
-            while pending:
+            reader.assign([TopicPartition(tp.topic, tp.partition, OFFSET_BEGINNING) for tp in partitions])
+            open_partitions = {(tp.topic, tp.partition) for tp in partitions}
+            while open_partitions:
                 for message in consume_ready(reader, 10_000, 0.05):
                     error = message.error()
-                    if error is not None:
-                        if error.code() == KafkaError._PARTITION_EOF:
-                            pending.discard(message.partition())
-                        continue
-                    key = message.key().decode()
-                    if message.value() is None:
-                        self.state[message.partition()].pop(key, None)
-                        continue
-                    stored = json.loads(message.value())
-                    states = [a.from_json(s) for a, s in zip(self.plan.aggregates, stored["s"], strict=True)]
-                    self.state[message.partition()][key] = (stored["g"], states)
-            return sum(len(self.state[p]) for p in partitions)
+                    if error is None:
+                        read.append(message)
+                    elif error.code() == KafkaError._PARTITION_EOF:
+                        open_partitions.discard((message.topic(), message.partition()))
+            return read
         finally:
             reader.close()
 
@@ -335,10 +365,12 @@ class PersistentQuery(threading.Thread):
         producer = self._producer
         assert producer is not None and self._consumer is not None
         producer.begin_transaction()
-        pending: dict[tuple[int, str], tuple[list[Any], list[Any]]] = {}
+        pending: dict[tuple[int, str], Group] = {}
+        self.table.pending = {}  # a batch read again starts over
         try:
             partials = self._read_source(records, pending)
             self._write_partials(partials)
+            self._write_table_rows()
             self._write_changes(pending)
             positions = self._positions(records)
             producer.send_offsets_to_transaction(positions, self._consumer.consumer_group_metadata(), 30)
@@ -356,6 +388,7 @@ class PersistentQuery(threading.Thread):
             return
         for (partition, key), value in pending.items():
             self.state.setdefault(partition, {})[key] = value
+        self.table.apply()
         self._failures = 0
 
     def _commit(self) -> None:
@@ -380,79 +413,100 @@ class PersistentQuery(threading.Thread):
                     "Query %s: commit attempt %d failed (%s); trying again.", self.query_id, attempt, error_text(error)
                 )
 
-    def _read_source(
-        self, records: list[Message], pending: dict[tuple[int, str], tuple[list[Any], list[Any]]]
-    ) -> dict[str, tuple[list[Any], list[Any]]]:
+    def _read_source(self, records: list[Message], pending: dict[tuple[int, str], Group]) -> dict[str, Group]:
         """Applies each record; returns the batch's partial aggregates by group (aggregations only)."""
         plan = self.plan
-        partials: dict[str, tuple[list[Any], list[Any]]] = {}
+        partials: dict[str, Group] = {}
         source_topic = plan.source.topic
         for message in records:
             if message.topic() != source_topic:
                 self._merge_partial(message, pending)
                 continue
+            timestamp = message.timestamp()[1]
             try:
-                row = self.reader.row(
-                    message.key(), message.value(), message.timestamp()[1], message.partition(), message.offset()
-                )
+                row = self.reader.row(message.key(), message.value(), timestamp, message.partition(), message.offset())
             except RecordError as error:
                 self._skip(message, error)
                 continue
             self.stats.processed += 1
-            if row is None or not plan.accepts(row):
-                continue
-            if plan.is_aggregate:
-                group = plan.group_key(row)
-                key = group_key_text(group)
-                found = partials.get(key)
-                states = found[1] if found else [a.initial() for a in plan.aggregates]
-                partials[key] = (group, [a.add(s, row) for a, s in zip(plan.aggregates, states, strict=True)])
-            else:
-                self._write_row(plan.project(row), message.timestamp()[1])
+            if plan.undoes:
+                self._change_table_row(message, row, partials)
+            elif plan.is_aggregate:
+                if row is not None:
+                    fold(plan, partials, row, timestamp)
+            elif row is not None:
+                if plan.accepts(row):
+                    self._write_row(plan.project(row), timestamp)
+            elif not plan.legacy and (plan.source.kind == "TABLE" or plan.where is None):
+                self._write_null_value(message)  # ksqlDB passes a stream's null value on, and a table's tombstone
         return partials
 
-    def _merge_partial(self, message: Message, pending: dict[tuple[int, str], tuple[list[Any], list[Any]]]) -> None:
+    def _change_table_row(self, message: Message, row: dict[str, Any] | None, partials: dict[str, Group]) -> None:
+        """A table row replaced or deleted: its old value leaves its group, then its new value joins one."""
+        key = message.key()
+        if key is None:  # a table row has a key; ksqlDB drops one without
+            return
+        timestamp = message.timestamp()[1]
+        old = self.table.replace(message.partition(), key, row, message.value(), timestamp)
+        if old is not None:
+            fold(self.plan, partials, old, timestamp, remove=True)
+        if row is not None:
+            fold(self.plan, partials, row, timestamp)
+
+    def _write_null_value(self, message: Message) -> None:
+        """A record with a null value: its key, projected, with a null value (as ksqlDB writes it)."""
+        assert self._producer is not None
+        try:
+            keys = self.reader.key.decode(message.key()) or {}
+            key = self.sink_key.encode(self.plan.project_key(keys))
+        except (RecordError, ValueError, TypeError, OverflowError) as error:
+            self._skip(message, error)
+            return
+        self._producer.produce(self.sink.topic, key=key, value=None, timestamp=message.timestamp()[1])
+
+    def _merge_partial(self, message: Message, pending: dict[tuple[int, str], Group]) -> None:
         key = message.key().decode()
-        partial = json.loads(message.value())
+        partial = Group.load(self.plan, message.value())
         slot = (message.partition(), key)
         current = pending.get(slot) or self.state.get(message.partition(), {}).get(key)
-        states = current[1] if current else [a.initial() for a in self.plan.aggregates]
-        merged = [
-            a.merge(s, a.from_json(p)) for a, s, p in zip(self.plan.aggregates, states, partial["s"], strict=True)
-        ]
-        pending[slot] = (partial["g"], merged)
+        pending[slot] = (current or new_group(self.plan, partial.values, partial.timestamp)).merged(self.plan, partial)
 
-    def _write_partials(self, partials: dict[str, tuple[list[Any], list[Any]]]) -> None:
+    def _write_partials(self, partials: dict[str, Group]) -> None:
         assert self._producer is not None
-        for key, (group, states) in partials.items():
+        for key, group in partials.items():
             self._producer.produce(
                 self.repartition,
                 key=key.encode(),
-                value=self._stored(group, states),
+                value=group.stored(self.plan),
                 partition=zlib.crc32(key.encode()) % self.repartition_partitions,
+                timestamp=group.timestamp,
             )
 
-    def _write_changes(self, pending: dict[tuple[int, str], tuple[list[Any], list[Any]]]) -> None:
+    def _write_table_rows(self) -> None:
+        """The batch's changed rows of an aggregated table, to the changelog it is restored from."""
         assert self._producer is not None
-        for (partition, key), (group, states) in pending.items():
-            self._producer.produce(
-                self.changelog,
-                key=key.encode(),
-                value=self._stored(group, states),
-                partition=partition,
-            )
-            row = self.plan.output_row(group, states)
-            if row is None:  # HAVING no longer holds: the row leaves the table
-                self._producer.produce(self.sink.topic, key=self.sink_key.encode(self.plan.key_row(group)), value=None)
-            else:
-                self._write_row(row, None)
+        for (partition, key), (_, value, timestamp) in self.table.pending.items():
+            self._producer.produce(self.table_changelog, key=key, value=value, partition=partition, timestamp=timestamp)
 
-    def _stored(self, group: list[Any], states: list[Any]) -> bytes:
-        """A group and its aggregate states as repartition and changelog records carry them."""
-        value = {"g": group, "s": [a.to_json(s) for a, s in zip(self.plan.aggregates, states, strict=True)]}
-        return json.dumps(value, separators=(",", ":"), default=str).encode()
+    def _write_changes(self, pending: dict[tuple[int, str], Group]) -> None:
+        """Each changed group to the changelog and, as the table's row, to the sink, stamped with its timestamp.
 
-    def _write_row(self, row: dict[str, Any], timestamp: int | None) -> None:
+        A group HAVING drops is deleted from the sink (a tombstone) only if it was in it: ksqlDB sends
+        no tombstone for a row that was never there.
+        """
+        assert self._producer is not None
+        for (partition, key), group in pending.items():
+            self._producer.produce(self.changelog, key=key.encode(), value=group.stored(self.plan), partition=partition)
+            row = self.plan.output_row(group.values, group.states)
+            if row is not None:
+                self._write_row(row, group.timestamp)
+                continue
+            before = self.state.get(partition, {}).get(key)
+            if before is not None and self.plan.output_row(before.values, before.states) is not None:
+                key_bytes = self.sink_key.encode(self.plan.key_row(group.values))
+                self._producer.produce(self.sink.topic, key=key_bytes, value=None, timestamp=group.timestamp)
+
+    def _write_row(self, row: dict[str, Any], timestamp: int) -> None:
         assert self._producer is not None
         try:
             key, value = self.sink_key.encode(row), self.sink_value.encode(row)
@@ -460,10 +514,7 @@ class PersistentQuery(threading.Thread):
             self.stats.skipped += 1
             log.warning("Query %s could not write a row to %s: %s", self.query_id, self.sink.topic, error)
             return
-        if timestamp is None:
-            self._producer.produce(self.sink.topic, key=key, value=value)
-        else:
-            self._producer.produce(self.sink.topic, key=key, value=value, timestamp=timestamp)
+        self._producer.produce(self.sink.topic, key=key, value=value, timestamp=timestamp)
         self._producer.poll(0)
 
     def _skip(self, message: Message, error: Exception) -> None:
@@ -513,8 +564,9 @@ class PersistentQuery(threading.Thread):
         self._replace_producer()
         assignment = self._consumer.assignment()
         owned = sorted(tp.partition for tp in assignment if tp.topic == self.repartition)
-        if owned:
-            count = self._restore(owned)
+        rows = sorted(tp.partition for tp in assignment if tp.topic == self.plan.source.topic and self.plan.undoes)
+        if owned or rows:
+            count = self._restore(owned, rows)
             log.info("Query %s restored %d groups of partition(s) %s.", self.query_id, count, owned)
         self._rewind()
 

@@ -20,12 +20,22 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from stack.ksql.aggregates import Aggregate, make_aggregate
+from stack.ksql.aggregates import TABLE_FUNCTIONS, Aggregate, make_aggregate
 from stack.ksql.expressions import Compiled, Evaluate, compile_expression, contains_aggregate
 from stack.ksql.formats import Registry, Serde, serde
 from stack.ksql.metastore import Source
 from stack.ksql.schema import BIGINT, STRING, Column, LogicalSchema
-from stack.ksql.statements import AllColumns, BinaryOp, ColumnRef, FunctionCall, Not, Select, SelectItem, StatementError
+from stack.ksql.statements import (
+    AllColumns,
+    BinaryOp,
+    ColumnRef,
+    FunctionCall,
+    Literal,
+    Not,
+    Select,
+    SelectItem,
+    StatementError,
+)
 
 Row = dict[str, Any]
 LEGACY_KEY_SEPARATOR = "|+|"
@@ -95,10 +105,18 @@ class QueryPlan:
     having: Evaluate | None = None
     legacy: bool = False
     limit: int | None = None
+    # The output names each key column (plain query) or grouping expression (aggregation) is projected as,
+    # by its source text: ksqlDB's checks of a persistent query's key (check_sink_key) read them.
+    key_aliases: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def is_aggregate(self) -> bool:
         return bool(self.group_by)
+
+    @property
+    def undoes(self) -> bool:
+        """Whether a changed or deleted source row is taken back out of its group: aggregating a (modern) TABLE."""
+        return self.is_aggregate and self.source.kind == "TABLE" and not self.source.legacy
 
     def accepts(self, row: Row) -> bool:
         return self.where is None or self.where(row) is True
@@ -119,8 +137,15 @@ class QueryPlan:
             projected.setdefault("ROWKEY", row.get("ROWKEY"))
         return projected
 
-    def group_key(self, row: Row) -> list[Any]:
-        return [g.evaluate(row) for g in self.group_by]
+    def group_key(self, row: Row) -> list[Any] | None:
+        """The row's group; None when a grouping expression is NULL: ksqlDB drops such a row (KSQL 5 keyed
+        it ``null``)."""
+        group = [g.evaluate(row) for g in self.group_by]
+        return None if not self.legacy and any(v is None for v in group) else group
+
+    def project_key(self, row: Row) -> Row:
+        """The key columns of a plain query's output row (all a null-value record carries on)."""
+        return {p.name: p.compiled.evaluate(row) for p in self.projections if self.output.find(p.name).key}
 
     def key_row(self, group: list[Any]) -> Row:
         """The key columns of a group's row."""
@@ -208,14 +233,31 @@ def _names(select: Select, source: Source, legacy: bool) -> list[tuple[str, Any]
 def _plain_plan(
     select: Select, source: Source, compile_: Callable[[Any], Compiled], where: Evaluate | None, legacy: bool
 ) -> QueryPlan:
-    names = _names(select, source, legacy)
-    projections = [Projection(name, compile_(expression)) for name, expression in names]
-    key_names = {c.name for c in source.schema.key}
-    columns = tuple(
-        Column(p.name, p.compiled.type, key=isinstance(e, ColumnRef) and e.name in key_names and p.name == e.name)
-        for p, (_, e) in zip(projections, names, strict=True)
+    """Filter and project. A projected key column stays a key column under any alias (``SELECT ID AS K``),
+    as in ksqlDB; its first projection is the key, a second one (refused by CSAS/CTAS) a value column."""
+    named = _names(select, source, legacy)
+    projections = [Projection(name, compile_(expression)) for name, expression in named]
+    key_names = [c.name for c in source.schema.key]
+    aliases: dict[str, list[str]] = {name: [] for name in key_names}
+    columns = []
+    for projection, (name, expression) in zip(projections, named, strict=True):
+        source_key = expression.name if isinstance(expression, ColumnRef) and expression.name in aliases else None
+        if legacy:  # KSQL 5 kept a key only under its own name
+            is_key = source_key is not None and name == source_key
+        else:
+            is_key = source_key is not None and not aliases[source_key]
+        if source_key is not None:
+            aliases[source_key].append(name)
+        columns.append(Column(name, projection.compiled.type, key=is_key))
+    return QueryPlan(
+        source,
+        LogicalSchema(tuple(columns)),
+        where,
+        projections,
+        legacy=legacy,
+        limit=select.limit,
+        key_aliases=aliases,
     )
-    return QueryPlan(source, LogicalSchema(columns), where, projections, legacy=legacy, limit=select.limit)
 
 
 def _aggregate_plan(
@@ -230,6 +272,7 @@ def _aggregate_plan(
     aggregates: list[Aggregate] = []
     # Each output column: ("group", index) | ("aggregate", index)
     outputs: list[tuple[str, str, int, Column]] = []
+    aliases: list[list[str]] = [[] for _ in group_by]  # the names each grouping expression is projected as
     for name, expression in _names(select, source, legacy):
         target = expression
         as_value = isinstance(target, FunctionCall) and target.name == "AS_VALUE"
@@ -237,7 +280,10 @@ def _aggregate_plan(
             target = target.args[0]
         if target in select.group_by:
             index = select.group_by.index(target)
-            outputs.append((name, "group", index, Column(name, group_by[index].type, key=not as_value and not legacy)))
+            is_key = not as_value and not legacy and not aliases[index]
+            if not as_value:
+                aliases[index].append(name)
+            outputs.append((name, "group", index, Column(name, group_by[index].type, key=is_key)))
         elif isinstance(target, FunctionCall) and contains_aggregate(target) and not as_value:
             aggregates.append(_aggregate_of(target, compile_))
             outputs.append((name, "aggregate", len(aggregates) - 1, Column(name, aggregates[-1].type)))
@@ -272,6 +318,8 @@ def _aggregate_plan(
     having = None
     if select.having is not None:
         having = _compile_having(select.having, compile_, aggregates)
+    if source.kind == "TABLE" and not source.legacy:
+        _check_table_functions(aggregates)
     return QueryPlan(
         source,
         LogicalSchema(key_columns + value_columns),
@@ -283,7 +331,60 @@ def _aggregate_plan(
         having=having,
         legacy=legacy,
         limit=select.limit,
+        key_aliases={expression_text(e): names for e, names in zip(select.group_by, aliases, strict=True)},
     )
+
+
+def _check_table_functions(aggregates: list[Aggregate]) -> None:
+    """A table's rows change and go away: only functions that can take a value back out may aggregate them."""
+    refused = list(dict.fromkeys(a.function for a in aggregates if a.function not in TABLE_FUNCTIONS))
+    if refused:
+        plural = "s" if len(refused) > 1 else ""
+        raise StatementError(
+            f"The aggregation function{plural} {_and_join(refused)} cannot be applied to a table source, "
+            "only to a stream source."
+        )
+
+
+def check_sink_key(plan: QueryPlan, sink: str) -> None:
+    """What ksqlDB asks of a CSAS/CTAS: every key column (or grouping expression) projected, each only once."""
+    if plan.legacy:
+        return
+    kind = "grouping expression" if plan.is_aggregate else "key column"
+    missing = [key for key, names in plan.key_aliases.items() if not names]
+    if missing:
+        plural = "s" if len(missing) > 1 else ""
+        raise StatementError(
+            f"The query used to build `{sink}` must include the {kind}{plural} {_and_join(missing)} "
+            f"in its projection (eg, SELECT {', '.join(missing)}...)."
+        )
+    for key, names in plan.key_aliases.items():
+        if len(names) > 1:
+            if plan.is_aggregate:
+                raise StatementError(
+                    f"The projection contains a key column more than once: {_and_join([f'`{n}`' for n in names])}."
+                )
+            raise StatementError(
+                f"The projection contains a key column (`{key}`) more than once, aliased as: {_and_join(names)}."
+            )
+
+
+def _and_join(items: list[str]) -> str:
+    """``A``, ``A and B``, ``A, B and C``: how ksqlDB lists names in its messages."""
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
+
+
+def expression_text(expression: Any) -> str:
+    """An expression as ksqlDB quotes it in messages (columns by name, calls and operators spelled out)."""
+    if isinstance(expression, ColumnRef):
+        return expression.name if expression.source is None else f"{expression.source}.{expression.name}"
+    if isinstance(expression, FunctionCall):
+        return f"{expression.name}({', '.join(expression_text(a) for a in expression.args)})"
+    if isinstance(expression, BinaryOp):
+        return f"({expression_text(expression.left)} {expression.op} {expression_text(expression.right)})"
+    if isinstance(expression, Literal):
+        return repr(expression.value) if isinstance(expression.value, str) else str(expression.value)
+    return type(expression).__name__
 
 
 def _aggregate_of(call: FunctionCall, compile_: Callable[[Any], Compiled]) -> Aggregate:

@@ -16,19 +16,21 @@ import logging
 import secrets
 import threading
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from confluent_kafka import OFFSET_BEGINNING, OFFSET_END, Consumer, KafkaError, Message, TopicPartition
 
 from stack.common.kafka import client_config, consume_ready
 from stack.ksql.formats import RecordError
+from stack.ksql.grouping import Group, fold
 from stack.ksql.persistent import Runtime
 from stack.ksql.plan import QueryPlan, group_key_text, reader_for
 from stack.ksql.statements import StatementError
 
 log = logging.getLogger("ksql.transient")
 
-Emit = Callable[[list[Any]], None]
+Emit = Callable[[Any], None]
 PREFETCH_KBYTES = 4096
 
 
@@ -44,14 +46,43 @@ def check_pull(plan: QueryPlan) -> None:
         )
 
 
-class TransientQuery:
-    """One running push or pull query; :meth:`run` blocks (call it on a worker thread)."""
+@dataclass(frozen=True)
+class Tombstone:
+    """A row deleted from a table, as ksqlDB's /query sends it: the key columns, every other column null."""
 
-    def __init__(self, plan: QueryPlan, runtime: Runtime, push: bool, offset_reset: str = "latest") -> None:
+    values: list[Any]
+
+
+@dataclass(frozen=True)
+class Deleted:
+    """A deleted row's key columns, before they are put in the header's column order."""
+
+    keys: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Record:
+    """A readable source record: its key bytes, its key columns and its row (None for a null value)."""
+
+    key: bytes | None
+    keys: dict[str, Any]
+    row: dict[str, Any] | None
+
+
+class TransientQuery:
+    """One running push or pull query; :meth:`run` blocks (call it on a worker thread).
+
+    ``tombstones``: whether a push query over a table sends deleted rows (/query does, /query-stream not).
+    """
+
+    def __init__(
+        self, plan: QueryPlan, runtime: Runtime, push: bool, offset_reset: str = "latest", tombstones: bool = False
+    ) -> None:
         self.plan = plan
         self.runtime = runtime
         self.push = push
         self.offset_reset = offset_reset
+        self.tombstones = tombstones
         self.id = query_id(plan.source.name)
         self.stopping = threading.Event()
         self.reader = reader_for(plan.source, runtime.registry)
@@ -64,72 +95,106 @@ class TransientQuery:
     def run(self, emit: Emit) -> None:
         """Emits the query's rows (as lists in the header's column order) until done or stopped."""
         columns = [c.name for c in self.plan.output.columns]
+        keys = {c.name for c in self.plan.output.key}
         limit = self.plan.limit
+        if limit == 0:  # ksqlDB ends a LIMIT 0 at once, without reading anything
+            self.limit_reached = True
+            return
         for sent, row in enumerate(self._rows(), start=1):
-            emit([row.get(name) for name in columns])
+            if isinstance(row, Deleted):
+                emit(Tombstone([row.keys.get(name) if name in keys else None for name in columns]))
+            else:
+                emit([row.get(name) for name in columns])
             if limit is not None and sent >= limit:
                 self.limit_reached = True
                 return
 
-    def _rows(self) -> Iterator[dict[str, Any]]:
+    def _rows(self) -> Iterator[Any]:
         plan = self.plan
         records = self._records()
         if plan.is_aggregate:
             yield from self._aggregated(records)
         elif not self.push and plan.source.kind == "TABLE" and plan.source.schema.key:
             yield from self._latest_per_key(records)
+        elif plan.source.kind == "TABLE":
+            yield from self._table_changes(records)
         else:
-            for row in records:
-                if row is not None and plan.accepts(row):
-                    yield plan.project(row)
+            for record in records:
+                if record.row is not None and plan.accepts(record.row):
+                    yield plan.project(record.row)
 
-    def _aggregated(self, records: Iterator[dict[str, Any] | None]) -> Iterator[dict[str, Any]]:
+    def _table_changes(self, records: Iterator[Record]) -> Iterator[Any]:
+        """A push query's rows over a table; a deleted row, or one WHERE now drops, as a tombstone
+        (when the query sends them) if the query had sent that key's row."""
+        sent: set[bytes | None] = set()
+        for record in records:
+            if record.row is not None and self.plan.accepts(record.row):
+                sent.add(record.key)
+                yield self.plan.project(record.row)
+            elif record.key in sent:
+                sent.discard(record.key)
+                if self.tombstones:
+                    yield Deleted(self.plan.project_key(record.keys))
+
+    def _aggregated(self, records: Iterator[Record]) -> Iterator[Any]:
+        """Each change of a group; over a table, a changed row leaves its old group first (as in ksqlDB).
+
+        A group HAVING drops is sent as a tombstone (when the query sends them) if it was sent before.
+        """
         plan = self.plan
-        groups: dict[str, tuple[list[Any], list[Any]]] = {}
-        for row in records:
-            if row is None or not plan.accepts(row):
-                continue
-            group = plan.group_key(row)
-            key = group_key_text(group)
-            states = groups[key][1] if key in groups else [a.initial() for a in plan.aggregates]
-            states = [a.add(s, row) for a, s in zip(plan.aggregates, states, strict=True)]
-            groups[key] = (group, states)
-            output = plan.output_row(group, states)
-            if output is not None:
-                yield output
+        groups: dict[str, Group] = {}
+        table: dict[bytes, dict[str, Any]] = {}  # a table's rows as this query has seen them
+        shown: set[str] = set()
+        for record in records:
+            changes: list[str | None] = []
+            if plan.undoes:
+                if record.key is None:
+                    continue
+                old = table.pop(record.key, None)
+                if old is not None:
+                    changes.append(fold(plan, groups, old, old["ROWTIME"], remove=True))
+                if record.row is not None:
+                    table[record.key] = record.row
+            if record.row is not None:
+                changes.append(fold(plan, groups, record.row, record.row["ROWTIME"]))
+            for key in dict.fromkeys(k for k in changes if k is not None):
+                group = groups[key]
+                output = plan.output_row(group.values, group.states)
+                if output is not None:
+                    shown.add(key)
+                    yield output
+                elif key in shown:
+                    shown.discard(key)
+                    if self.tombstones:
+                        yield Deleted(plan.key_row(group.values))
 
-    def _latest_per_key(self, records: Iterator[dict[str, Any] | None]) -> Iterator[dict[str, Any]]:
+    def _latest_per_key(self, records: Iterator[Record]) -> Iterator[dict[str, Any]]:
         """A table's current rows: later records replace earlier ones with the same key, tombstones delete."""
         key_names = [c.name for c in self.plan.source.schema.key]
         latest: dict[str, dict[str, Any]] = {}
-        for row in records:
-            if row is None:
-                continue
-            key = group_key_text([row.get(name) for name in key_names])
-            if row.get("__tombstone__"):
+        for record in records:
+            key = group_key_text([record.keys.get(name) for name in key_names])
+            if record.row is None:
                 latest.pop(key, None)
             else:
-                latest[key] = row
+                latest[key] = record.row
         for row in latest.values():
             if self.plan.accepts(row):
                 yield self.plan.project(row)
 
-    def _records(self) -> Iterator[dict[str, Any] | None]:
-        """The source's records as rows: from the start or the end (push), or up to the current end (pull)."""
+    def _records(self) -> Iterator[Record]:
+        """The source's readable records: from the start or the end (push), or up to the current end (pull)."""
         for message in self._messages():
             try:
                 row = self.reader.row(
                     message.key(), message.value(), message.timestamp()[1], message.partition(), message.offset()
                 )
+                keys = row if row is not None else self.reader.key.decode(message.key()) or {}
             except RecordError as error:
                 self.skipped += 1
                 log.debug("Query %s skipped an unreadable record: %s", self.id, error)
                 continue
-            if row is None and message.value() is None and not self.push:
-                keys = self.reader.key.decode(message.key()) or {}
-                yield {**keys, "__tombstone__": True}
-                continue
-            yield row
+            yield Record(message.key(), keys, row)
 
     def _messages(self) -> Iterator[Message]:
         topic = self.plan.source.topic
