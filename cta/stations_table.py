@@ -66,7 +66,26 @@ def load(postgres_url: str) -> int:
             "WHERE NOT active AND slot_name LIKE 'cta\\_%'"
         )
         cur.execute("SELECT count(*) FROM stations")
-        return cur.fetchone()[0]
+        count = cur.fetchone()[0]
+    checkpoint(postgres_url)
+    return count
+
+
+def checkpoint(postgres_url: str) -> None:
+    """Writes the pages that creating the database and loading the table dirtied, now rather than later.
+
+    The checkpointer maps each page it writes, and a page it maps stays in its resident memory.
+    Left to the first timed checkpoint, five minutes after start, the checkpointer's resident
+    shared memory went from nothing to 14 MB at that moment (PostgreSQL's whole memory grew by
+    half); written here, that happens while the platform starts.
+    """
+    conn = psycopg2.connect(postgres_url, connect_timeout=5)
+    try:
+        conn.autocommit = True
+        with conn.cursor() as cur:
+            cur.execute("CHECKPOINT")
+    finally:
+        conn.close()
 
 
 def init_sql() -> str:
