@@ -20,8 +20,8 @@ from typing import Any
 from confluent_kafka import KafkaException
 from confluent_kafka.admin import AdminClient
 
-from stack.common.kafka import create_topic, error_text, wait_until_usable
-from stack.common.registry_client import subject_of
+from clients.kafka import create_topic, error_text, wait_until_usable
+from clients.registry import subject_of
 from stack.ksql import entities
 from stack.ksql.commands import CommandStore
 from stack.ksql.formats import FORMATS, serde

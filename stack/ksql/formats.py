@@ -26,8 +26,8 @@ from typing import Any, ClassVar, TypeVar
 
 import fastavro
 
+from clients.registry import RegistryUnavailable, SchemaRefused, SchemaRegistry, subject_of
 from stack.common.codecs import MAGIC_BYTE, AvroCodec, CodecError
-from stack.common.registry_client import RegistryUnavailable, SchemaRefused, SchemaRegistry, subject_of
 from stack.ksql.schema import BadValue, Column, avro_schema, coerce, to_json, type_text
 from stack.ksql.statements import StatementError
 
@@ -43,10 +43,10 @@ class RecordError(ValueError):
 class Registry:
     """The Schema Registry as KSQL's serdes and statements see it, through the shared client.
 
-    :class:`~stack.common.registry_client.SchemaRegistry` does the HTTP and the caching; this
+    :class:`~clients.registry.SchemaRegistry` does the HTTP and the caching; this
     says what its failures mean here. A refusal (4xx) makes the record unreadable (RecordError,
     the record is skipped) or the statement impossible (StatementError); an unavailable registry
-    (:class:`~stack.common.registry_client.RegistryUnavailable`) passes through: the query waits
+    (:class:`~clients.registry.RegistryUnavailable`) passes through: the query waits
     and reads the records again. Parsed writer schemas are kept, once per schema id.
     """
 

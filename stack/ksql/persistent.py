@@ -54,7 +54,7 @@ from confluent_kafka import (
     TopicPartition,
 )
 
-from stack.common.kafka import client_config, consume_ready, error_text
+from clients.kafka import client_config, consume_ready, error_text
 from stack.ksql.formats import RecordError, Registry, RegistryUnavailable, serde
 from stack.ksql.grouping import Group, TableRows, fold, new_group
 from stack.ksql.metastore import Source

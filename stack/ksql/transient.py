@@ -21,7 +21,7 @@ from typing import Any
 
 from confluent_kafka import OFFSET_BEGINNING, OFFSET_END, Consumer, KafkaError, Message, TopicPartition
 
-from stack.common.kafka import client_config, consume_ready
+from clients.kafka import client_config, consume_ready
 from stack.ksql.formats import RecordError
 from stack.ksql.grouping import Group, fold
 from stack.ksql.persistent import Runtime

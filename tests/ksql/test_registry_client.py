@@ -6,7 +6,7 @@ import uuid
 
 import pytest
 
-from stack.common.registry_client import RegistryUnavailable
+from clients.registry import RegistryUnavailable
 from stack.ksql.formats import RecordError, Registry
 from stack.ksql.statements import StatementError
 from stack.settings import Settings
