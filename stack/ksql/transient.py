@@ -8,6 +8,8 @@ source's topic up to where it ends now: every row of a stream, the latest row pe
 Queries read partitions directly (no consumer group), so the first row arrives without waiting for
 a group to form. Each runs on its own thread and hands rows to ``emit``, which blocks while the
 client is behind (``http.py`` holds a few hundred rows for it): a query reads at its client's pace.
+A push query that aggregates runs the persistent queries' processor (``processor.py``), one row per
+batch; :meth:`TransientQuery.run` reads Kafka unless given the records (the test driver's).
 """
 
 from __future__ import annotations
