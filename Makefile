@@ -48,9 +48,11 @@ MINUTES ?= 30
 soak-memory: setup
 	$(PY) -m bench.soak_memory --minutes $(MINUTES)
 
+# ruff, and the dependency rules of docs/architecture.md (import contracts in pyproject.toml).
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports --no-logo --cache-dir .cache/import-linter
 
 format: $(VENV)/.installed
 	$(VENV)/bin/ruff format .

@@ -1,6 +1,7 @@
 """``make run``: the whole product on this machine, with a live status line, stopped together with Ctrl+C.
 
-Starts the local platform (unless it is already running), then the application as the classic
+Starts the local platform (unless it is already running; it loads the stations table through the
+seed this module hands it, :func:`cta.stations_table.seed`), then the application as the classic
 project's users run it by hand, each piece from its own folder (the table :data:`APPLICATION`):
 the stations connector and the KSQL statements once, then the Faust worker, the status page's
 server and the simulation. Each process logs to ``.data/logs/<name>.log``; this terminal shows
@@ -31,11 +32,13 @@ from pathlib import Path
 from confluent_kafka import ConsumerGroupState, ConsumerGroupTopicPartitions, KafkaException, TopicPartition
 from confluent_kafka.admin import AdminClient, OffsetSpec
 
+from clients.endpoints import PROJECT_ROOT, Endpoints
+from clients.kafka import client_config
+from cta import stations_table
 from stack.common.errors import exit_with
-from stack.common.kafka import client_config
 from stack.platform import lifecycle
 from stack.platform.prerequisites import port_in_use
-from stack.settings import PROJECT_ROOT, Endpoints, Settings, load
+from stack.settings import Settings, load
 
 APP_TOPICS = "org.chicago.cta."
 STATUS_EVERY = 5.0
@@ -256,7 +259,7 @@ def main() -> int:
     try:
         bootstrap = settings.endpoints.kafka_bootstrap_servers
         if own_platform:
-            bootstrap = settings.bootstrap_servers(lifecycle.up(settings))
+            bootstrap = settings.bootstrap_servers(lifecycle.up(settings, seed=stations_table.seed))
         supervisor.start()
         print("Everything is started. Press Ctrl+C to stop it all.", flush=True)
         activity = KafkaActivity(bootstrap)

@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 
 from stack.platform import lifecycle
+from stack.platform.seeding import configured_seed
 from stack.settings import load
 
 HERE = Path(__file__).resolve().parent
@@ -23,7 +24,8 @@ def main(selected: list[str]) -> int:
     names = selected or sorted(p.stem.removeprefix("bench_") for p in HERE.glob("bench_*.py"))
     settings = load()
     was_running = bool(lifecycle.running_services(settings))
-    lifecycle.up(settings)  # the benchmarks measure the running platform; bench_platform starts its own
+    # The benchmarks measure the running platform; bench_platform starts its own.
+    lifecycle.up(settings, seed=configured_seed())
     results: dict[str, list[dict]] = {}
     try:
         for name in names:

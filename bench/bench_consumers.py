@@ -42,11 +42,11 @@ from confluent_kafka.admin import AdminClient
 from confluent_kafka.schema_registry import SchemaRegistryClient
 from confluent_kafka.schema_registry.avro import AvroDeserializer, AvroSerializer
 
+from clients.endpoints import PROJECT_ROOT, endpoints
+from clients.kafka import create_topic
 from cta import schemas, topics
 from producers.connector import configure_connector
 from producers.models.data import LINES, line_stations
-from stack.common.kafka import create_topic
-from stack.settings import PROJECT_ROOT, endpoints
 
 CONSUMERS = PROJECT_ROOT / "consumers"
 CLIENTS = (100, 1000)

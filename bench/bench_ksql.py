@@ -31,9 +31,9 @@ from confluent_kafka.admin import AdminClient
 from confluent_kafka.schema_registry import SchemaRegistryClient
 from confluent_kafka.schema_registry.avro import AvroDeserializer, AvroSerializer
 
+from clients.endpoints import PROJECT_ROOT, endpoints, port_of
+from clients.kafka import create_topic
 from cta import schemas
-from stack.common.kafka import create_topic
-from stack.settings import PROJECT_ROOT, endpoints, port_of
 
 EVENTS = 200_000
 RESTORE_EVENTS = 1_000_000

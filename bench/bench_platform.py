@@ -17,7 +17,7 @@ from pathlib import Path
 
 import psutil
 
-from stack.settings import PROJECT_ROOT
+from clients.endpoints import PROJECT_ROOT
 
 PRIVATE_ENV = {
     "KAFKA_BOOTSTRAP_SERVERS": "localhost:19292",

@@ -24,8 +24,8 @@ from confluent_kafka.admin import AdminClient, NewTopic
 from confluent_kafka.schema_registry import SchemaRegistryClient
 from confluent_kafka.schema_registry.avro import AvroSerializer
 
+from clients.endpoints import PROJECT_ROOT, endpoints
 from cta import schemas
-from stack.settings import PROJECT_ROOT, endpoints
 
 SECONDS = 20.0
 ROUNDS = 2

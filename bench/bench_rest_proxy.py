@@ -24,7 +24,7 @@ from confluent_kafka.admin import AdminClient, NewTopic
 from confluent_kafka.schema_registry import SchemaRegistryClient
 from confluent_kafka.schema_registry.avro import AvroSerializer
 
-from stack.settings import endpoints
+from clients.endpoints import endpoints
 
 RECORDS = 20_000
 BATCH = 100

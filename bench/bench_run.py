@@ -25,7 +25,7 @@ from typing import Any
 import psutil
 import requests
 
-from stack.settings import PROJECT_ROOT
+from clients.endpoints import PROJECT_ROOT
 
 WEB_PORT = 18788
 PRIVATE_ENV = {

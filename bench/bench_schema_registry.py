@@ -20,7 +20,7 @@ from typing import Any
 
 import requests
 
-from stack.settings import endpoints
+from clients.endpoints import endpoints
 
 REQUESTS = 3_000
 WIDE_FIELDS = 20_000

@@ -6,9 +6,15 @@ stations connector, KSQL's table, the Faust worker, the status server with a pag
 event stream open (a browser's), the simulation with all three lines and the weather. Every
 ``--every`` seconds it samples the resident memory (RSS) of each process: the Kafka and Connect
 JVMs, PostgreSQL with its children, our Schema Registry, REST Proxy and KSQL servers, the Faust
-worker, the status server and the simulation. After the warm-up, each process's RSS must stay
-within 10 % (its highest sample against its lowest): a process whose memory grows with the run
-would, left running for days, take the machine.
+worker, the status server and the simulation, and of all of them together. After the warm-up,
+each one's RSS must stay within 10 % (its highest sample against its lowest): a process whose
+memory grows with the run would, left running for days, take the machine.
+
+A page that several processes map counts once: in PostgreSQL's seven processes, which share
+their program and their shared buffers, and in the total (the Python processes share the
+interpreter's pages). Summing each process's RSS counted such a page once per process that had
+touched it, a sum that grew as they touched more. Counting each page once needs root (the
+physical page numbers in ``/proc/PID/pagemap``); otherwise the RSS of a group's processes are summed.
 
 A 30-minute run writes ``bench/soak_memory.json`` (date, machine, commit, every sample) and
 ``images/soak_memory.svg`` (MiB over minutes, a line per process); a shorter one (``--minutes 3``
@@ -30,6 +36,7 @@ import sys
 import tempfile
 import threading
 import time
+from array import array
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -41,7 +48,7 @@ import requests
 
 from bench.soak_orders import provenance
 from bench.svg_chart import line_chart
-from stack.settings import PROJECT_ROOT
+from clients.endpoints import PROJECT_ROOT
 from tests.start_orders import Filled, NotFull, Run, page_status, private_env, wait_full
 
 HERE = Path(__file__).resolve().parent
@@ -65,16 +72,22 @@ PLATFORM = {
 APPLICATION = {"faust": "Faust worker", "server.py": "status server", "simulation.py": "simulation"}
 """The application's processes (a word of their command line) and how the results call them."""
 PROCESSES = [*PLATFORM.values(), *APPLICATION.values()]
+TOTAL = "all processes"
+SERIES = [*PROCESSES, TOTAL]
+PAGE = os.sysconf("SC_PAGE_SIZE")
+PRESENT = 1 << 63
+FRAME = (1 << 55) - 1
+"""Bits of a /proc/PID/pagemap entry: the page is resident; its physical page number."""
 
 
 @dataclass
 class Samples:
     minutes: list[float] = field(default_factory=list)
-    rss_mib: dict[str, list[float | None]] = field(default_factory=lambda: {name: [] for name in PROCESSES})
+    rss_mib: dict[str, list[float | None]] = field(default_factory=lambda: {name: [] for name in SERIES})
 
     def add(self, minute: float, rss: dict[str, float | None]) -> None:
         self.minutes.append(round(minute, 2))
-        for name in PROCESSES:
+        for name in SERIES:
             self.rss_mib[name].append(rss.get(name))
 
 
@@ -91,36 +104,65 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return args
 
 
-def _tree_rss(pid: int) -> float | None:
-    """MiB of a process and its children, or None when it is not running."""
+def resident_pages(pid: int) -> set[int]:
+    """The physical page numbers of the pages of a process that are resident (each 0 unless root)."""
+    found: set[int] = set()
+    with open(f"/proc/{pid}/maps") as maps, open(f"/proc/{pid}/pagemap", "rb") as pagemap:
+        for line in maps:
+            start, end = (int(address, 16) // PAGE for address in line.split(maxsplit=1)[0].split("-"))
+            try:
+                pagemap.seek(start * 8)  # one 64-bit entry per page
+                entries = array("Q", pagemap.read((end - start) * 8))
+            except (OSError, ValueError):  # [vsyscall], beyond what pagemap serves
+                continue
+            found.update(entry & FRAME for entry in entries if entry & PRESENT)
+    return found
+
+
+def tree_pages(pid: int) -> list[set[int]] | None:
+    """The resident pages of a process and of each of its children, or None when it is not running."""
     try:
         root = psutil.Process(pid)
         processes = [root, *root.children(recursive=True)]
     except psutil.Error:
         return None
-    total = 0
+    pages = []
     for process in processes:
-        with contextlib.suppress(psutil.Error):  # a child that ended between the listing and the reading
-            total += process.memory_info().rss
-    return total / 2**20
+        with contextlib.suppress(psutil.Error, OSError):  # a child that ended between the listing and the reading
+            pages.append(resident_pages(process.pid))
+    return pages
+
+
+def resident_mib(groups: list[list[set[int]]]) -> float | None:
+    """MiB resident in the processes of ``groups``, a page mapped by several counted once.
+
+    Without root every page number reads as 0: then each process's RSS is summed instead.
+    """
+    processes = [pages for group in groups for pages in group]
+    if not processes:
+        return None
+    if any(0 in pages for pages in processes):
+        return sum(len(pages) for pages in processes) * PAGE / 2**20
+    return len(set().union(*processes)) * PAGE / 2**20
 
 
 def sample(data_dir: Path, run_py: int) -> dict[str, float | None]:
-    """Each process's RSS in MiB: the platform's from its services file, the application's among run.py's children."""
+    """Each process's RSS in MiB, and all of them together's: the platform's processes from its services file,
+    the application's among run.py's children."""
     services = (
         json.loads((data_dir / "services.json").read_text())["services"]
         if (data_dir / "services.json").exists()
         else {}
     )
-    rss: dict[str, float | None] = {
-        title: _tree_rss(services[name]["pid"]) for name, title in PLATFORM.items() if name in services
-    }
+    pages = {title: tree_pages(services[name]["pid"]) for name, title in PLATFORM.items() if name in services}
     with contextlib.suppress(psutil.Error):
         for child in psutil.Process(run_py).children():
             command = " ".join(child.cmdline())
             for word, title in APPLICATION.items():
                 if word in command:
-                    rss[title] = _tree_rss(child.pid)
+                    pages[title] = tree_pages(child.pid)
+    rss = {title: resident_mib([group]) if group is not None else None for title, group in pages.items()}
+    rss[TOTAL] = resident_mib([group for group in pages.values() if group is not None])
     return rss
 
 
@@ -204,34 +246,34 @@ def soak(env: dict[str, str], folder: Path, args: argparse.Namespace) -> tuple[S
 
 
 def verdicts(samples: Samples, warmup: float) -> dict[str, dict[str, Any]]:
-    """Per process: min, max and growth after the warm-up, a trend in MiB per hour, and whether it stays flat.
+    """Per process and for all of them: min, max and growth after the warm-up, a trend in MiB per hour,
+    and whether it stays flat.
 
     The growth over the run's second half tells a longer warm-up (a JVM growing its heap to its
     maximum, then flat) from a leak (growing still).
     """
-    after = [i for i, minute in enumerate(samples.minutes) if minute >= warmup]
-    second_half = [i for i, minute in enumerate(samples.minutes) if minute >= samples.minutes[-1] / 2]
-    result = {}
-    for name, values in samples.rss_mib.items():
-        kept = [(samples.minutes[i], values[i]) for i in after if values[i] is not None]
-        if not kept:
-            result[name] = {"flat": False, "problem": "never seen after the warm-up"}
-            continue
-        low, high = min(v for _, v in kept), max(v for _, v in kept)
-        gaps = len(after) - len(kept)
-        late = [values[i] for i in second_half if values[i] is not None] or [low]
-        result[name] = {
-            "min_mib": round(low, 1),
-            "max_mib": round(high, 1),
-            "growth": round((high - low) / low, 3),
-            "trend_mib_per_hour": round(_slope(kept) * 60, 1),
-            "second_half_growth": round((max(late) - min(late)) / min(late), 3),
-            "first_mib": round(kept[0][1], 1),
-            "last_mib": round(kept[-1][1], 1),
-            "flat": (high - low) / low <= TOLERANCE and gaps == 0,
-            "problem": f"missing in {gaps} samples" if gaps else None,
-        }
-    return result
+    return {name: _check(samples.minutes, values, warmup) for name, values in samples.rss_mib.items()}
+
+
+def _check(minutes: list[float], values: list[float | None], warmup: float) -> dict[str, Any]:
+    after = [i for i, minute in enumerate(minutes) if minute >= warmup]
+    kept = [(minutes[i], value) for i in after if (value := values[i]) is not None]
+    if not kept:
+        return {"flat": False, "problem": "never seen after the warm-up"}
+    gaps = len(after) - len(kept)
+    low, high = min(v for _, v in kept), max(v for _, v in kept)
+    late = [v for minute, v in kept if minute >= minutes[-1] / 2] or [low]
+    return {
+        "min_mib": round(low, 1),
+        "max_mib": round(high, 1),
+        "growth": round((high - low) / low, 3),
+        "trend_mib_per_hour": round(_slope(kept) * 60, 1),
+        "second_half_growth": round((max(late) - min(late)) / min(late), 3),
+        "first_mib": round(kept[0][1], 1),
+        "last_mib": round(kept[-1][1], 1),
+        "flat": (high - low) / low <= TOLERANCE and gaps == 0,
+        "problem": f"missing in {gaps} samples" if gaps else None,
+    }
 
 
 def _slope(points: list[tuple[float, float]]) -> float:
@@ -245,7 +287,7 @@ def _slope(points: list[tuple[float, float]]) -> float:
 
 
 def report(checks: dict[str, dict[str, Any]]) -> str:
-    """A Markdown table of the checks, one row per process."""
+    """A Markdown table of the checks, one row per process and one for all of them."""
     lines = [
         f"| {'process':16} | {'min MiB':>8} | {'max MiB':>8} | {'growth':>7} | {'trend MiB/h':>11} "
         f"| {'2nd half':>8} | flat |",
@@ -304,7 +346,7 @@ def main(argv: list[str] | None = None) -> int:
         line_chart(
             f"RSS of each process, make run at five times its pace ({origin['date'][:10]})",
             samples.minutes,
-            samples.rss_mib,
+            {name: values for name, values in samples.rss_mib.items() if name != TOTAL},
             "minutes since run.py started",
             "MiB (log scale)",
             shade_until=args.warmup,

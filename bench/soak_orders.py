@@ -35,7 +35,7 @@ from typing import Any
 
 import psutil
 
-from stack.settings import PROJECT_ROOT
+from clients.endpoints import PROJECT_ROOT
 from tests.helpers import run_stack
 from tests.start_orders import COMMANDS, ORDERS, NotFull, private_env, reset_pipeline, start_in_order, wait_full
 

@@ -33,8 +33,8 @@ from confluent_kafka.schema_registry.avro import AsyncAvroDeserializer
 from models import Record, TransitStatus
 from models.status import now_ms
 
+from clients.kafka import client_config, kafka_log, off_loop
 from cta import endpoints
-from stack.common.kafka import client_config, kafka_log, off_loop
 
 logger = logging.getLogger(__name__)
 

@@ -38,8 +38,8 @@ from confluent_kafka.admin import AdminClient
 from models.lines import LINES
 from models.record import MALFORMED, Skip, Skips, field
 
+from clients.endpoints import LISTEN_HOST, data_dir
 from cta import endpoints, topics
-from stack.settings import LISTEN_HOST, load
 
 logger = logging.getLogger(__name__)
 
@@ -81,7 +81,7 @@ app = faust.App(
     # Faust's own variables are FAUST_*: unprefixed, Faust would take our WEB_PORT (the status page's).
     env_prefix="FAUST_",
     store="memory://",  # the table is rebuilt from its changelog topic at each start
-    datadir=load().data_dir / "faust",
+    datadir=data_dir() / "faust",
     topic_partitions=1,  # co-partitioned with the one-partition stations topic
     # One copy per listed broker, up to three: a three-broker platform keeps the changelog on each.
     topic_replication_factor=min(3, len(_bootstrap.split(","))),

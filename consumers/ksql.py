@@ -26,8 +26,8 @@ from confluent_kafka import KafkaException
 from confluent_kafka.admin import AdminClient
 from confluent_kafka.schema_registry import Schema, SchemaRegistryClient
 
+from clients.kafka import client_config, create_topic, error_text
 from cta import endpoints, schemas, topics
-from stack.common.kafka import client_config, create_topic, error_text
 
 logger = logging.getLogger("ksql")
 

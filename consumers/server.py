@@ -35,8 +35,8 @@ from topic_check import topic_exists, topic_pattern_match
 from tornado.iostream import StreamBufferFullError, StreamClosedError
 from tornado.web import Application, RequestHandler
 
+from clients.serve import run
 from cta import endpoints, topics
-from stack.common.serve import run
 
 logger = logging.getLogger("server")
 

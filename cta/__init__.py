@@ -5,6 +5,6 @@ as in the classic project; both import this package (installed into the venv by 
 so a topic name or an endpoint is written down once.
 """
 
-from stack.settings import Endpoints, endpoints
+from clients.endpoints import Endpoints, endpoints
 
 __all__ = ["Endpoints", "endpoints"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from functools import cache
 
-from stack.settings import PROJECT_ROOT
+from clients.endpoints import PROJECT_ROOT
 
 SCHEMAS_DIR = PROJECT_ROOT / "producers" / "models" / "schemas"
 

@@ -1,7 +1,7 @@
 """Command line of the local platform: ``python -m stack up | down | status | logs | jars | kafka-<tool>``.
 
 ``kafka-<tool>`` runs Kafka's own command-line tools (stack/platform/kafka_tools.py) and Confluent's
-Avro console consumer and producer (stack/platform/avro_console.py) against the running platform.
+Avro console consumer and producer (stack/avro_console.py) against the running platform.
 """
 
 from __future__ import annotations
@@ -10,8 +10,10 @@ import argparse
 import subprocess
 import sys
 
+from stack import avro_console
 from stack.common.errors import StackError, exit_with
-from stack.platform import avro_console, jars, kafka_tools, lifecycle
+from stack.platform import jars, kafka_tools, lifecycle
+from stack.platform.seeding import configured_seed
 from stack.settings import MAX_BROKERS, Settings, load
 
 
@@ -61,7 +63,7 @@ def main(argv: list[str] | None = None) -> int:
         return kafka_tools.run(settings, argv[0], argv[1:], bootstrap)
     args = _parser().parse_args(argv)
     if args.command == "up":
-        lifecycle.up(settings, args.brokers, args.fresh)
+        lifecycle.up(settings, args.brokers, args.fresh, configured_seed())
     elif args.command == "down":
         lifecycle.down(settings)
     elif args.command == "status":

@@ -1,78 +1,22 @@
-"""Every endpoint and folder of the system, read from the environment with the documented defaults.
+"""The local platform's folders and ports, read from the environment with the documented defaults.
 
-One source for the servers, the platform launcher, the apps (producers and consumers), the tests
-and the benchmarks: the fixed endpoints of docs/contracts.md. The application never knows whether
-it talks to the Docker platform or to the local one; only these variables differ between them.
-Our own servers listen on ``LISTEN_HOST`` only.
+The endpoints themselves are the client layer's (:mod:`clients.endpoints`): the application and the
+servers read them there; this module adds what only the launcher needs (data and cache folders,
+broker, controller and internal listener ports).
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-LISTEN_HOST = "127.0.0.1"
+from clients.endpoints import DEFAULTS, PROJECT_ROOT, Endpoints, data_dir, port_of
+
 MAX_BROKERS = 3
 CLASSIC_INTERNAL_PORT = 19092
 """The classic project's compose file: ``kafka0:19092`` (``kafka1:19093``, ``kafka2:19094``) inside Docker."""
-
-DEFAULTS = {
-    "KAFKA_BOOTSTRAP_SERVERS": "PLAINTEXT://localhost:9092",
-    "SCHEMA_REGISTRY_URL": "http://localhost:8081",
-    "REST_PROXY_URL": "http://localhost:8082",
-    "KAFKA_CONNECT_URL": "http://localhost:8083",
-    "KSQL_URL": "http://localhost:8088",
-    "POSTGRES_URL": "postgresql://cta_admin:chicago@localhost:5432/cta",
-    "WEB_PORT": "8888",
-}
-
-
-def port_of(url: str) -> int:
-    """The port of the first endpoint in ``url`` (``http://localhost:8083``, ``PLAINTEXT://h:9092,h:9093``)."""
-    first = url.split(",")[0].strip()
-    if "://" not in first:
-        first = "tcp://" + first
-    port = urlsplit(first).port
-    if port is None:
-        raise ValueError(f"{url!r} names no port")
-    return port
-
-
-@dataclass(frozen=True)
-class Endpoints:
-    """Where each service of the platform is, as clients reach it."""
-
-    kafka_bootstrap_servers: str
-    schema_registry_url: str
-    rest_proxy_url: str
-    kafka_connect_url: str
-    ksql_url: str
-    postgres_url: str
-    web_port: int
-
-    @classmethod
-    def from_env(cls, env: Mapping[str, str] = os.environ) -> Endpoints:
-        def get(name: str) -> str:
-            return env.get(name) or DEFAULTS[name]
-
-        return cls(
-            kafka_bootstrap_servers=get("KAFKA_BOOTSTRAP_SERVERS"),
-            schema_registry_url=get("SCHEMA_REGISTRY_URL").split(",")[0].strip().rstrip("/"),
-            rest_proxy_url=get("REST_PROXY_URL").rstrip("/"),
-            kafka_connect_url=get("KAFKA_CONNECT_URL").rstrip("/"),
-            ksql_url=get("KSQL_URL").rstrip("/"),
-            postgres_url=get("POSTGRES_URL"),
-            web_port=int(get("WEB_PORT")),
-        )
-
-
-def endpoints() -> Endpoints:
-    """The endpoints of this process's environment."""
-    return Endpoints.from_env()
 
 
 @dataclass(frozen=True)
@@ -145,7 +89,7 @@ def load() -> Settings:
     classic = port_of(where.kafka_bootstrap_servers) == port_of(DEFAULTS["KAFKA_BOOTSTRAP_SERVERS"])
     return Settings(
         endpoints=where,
-        data_dir=Path(env.get("STACK_DATA_DIR") or PROJECT_ROOT / ".data").resolve(),
+        data_dir=data_dir(env),
         cache_dir=Path(env.get("STACK_CACHE_DIR") or PROJECT_ROOT / ".cache").resolve(),
         internal_port=int(env.get("STACK_KAFKA_INTERNAL_PORT") or (CLASSIC_INTERNAL_PORT if classic else 0)),
     )

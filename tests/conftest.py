@@ -17,8 +17,9 @@ from collections.abc import Iterator
 import pytest
 from hypothesis import settings
 
+from clients.endpoints import PROJECT_ROOT
 from stack.platform import lifecycle
-from stack.settings import PROJECT_ROOT, Settings, load
+from stack.settings import Settings, load
 
 # The fuzz tests draw the same examples on every run, so a CI failure can be reproduced and a red
 # build always means a change broke something. `HYPOTHESIS_PROFILE=explore make test` draws new ones.

@@ -28,8 +28,8 @@ from confluent_kafka.admin import AdminClient
 from confluent_kafka.schema_registry import SchemaRegistryClient
 from confluent_kafka.schema_registry.avro import AvroDeserializer
 
-from stack.common.kafka import create_topic
-from stack.settings import PROJECT_ROOT
+from clients.endpoints import PROJECT_ROOT
+from clients.kafka import create_topic
 
 V2 = "application/vnd.kafka.v2+json"
 JSON = "application/vnd.kafka.json.v2+json"

@@ -36,10 +36,10 @@ import requests
 from confluent_kafka import Consumer, KafkaError, KafkaException, TopicPartition
 from confluent_kafka.admin import AdminClient
 
+from clients.endpoints import PROJECT_ROOT, Endpoints
 from cta import topics
 from producers.models.data import LINES, line_stations
 from stack.platform.prerequisites import port_in_use
-from stack.settings import PROJECT_ROOT, Endpoints
 from tests.helpers import Script, run_stack, wait_for, zigzag_varint
 
 COMMANDS: dict[str, tuple[str, list[str]]] = {

@@ -1,9 +1,8 @@
-"""What our servers and apps share: the HTTP base, the serve loop, Kafka helpers, Avro and codecs.
+"""What our servers share: the HTTP base, errors, compose host names, Avro and codecs.
 
 Each of our Confluent-compatible servers (:mod:`stack.schema_registry`, :mod:`stack.rest_proxy`,
 and the KSQL server) is built from the same pieces: :mod:`.http` (base handler: JSON bodies,
-strict query arguments, one error body, one 500 policy), :mod:`.serve` (logging, signals, listen
-address, busy-port message, clean shutdown), :mod:`.kafka` (client settings, creating topics and
-waiting until they are usable, running blocking calls off the event loop), :mod:`.avro_json`,
-:mod:`.codecs` and :mod:`.registry_client` (record formats and the Schema Registry client).
+strict query arguments, one error body, one 500 policy), :mod:`.hosts`, :mod:`.avro_json` and
+:mod:`.codecs` (record formats). What the application needs too (endpoints, Kafka helpers, the
+Schema Registry client, the serve loop) is one layer down, in :mod:`clients`.
 """

@@ -14,7 +14,7 @@ import dataclasses
 import logging
 import re
 
-from stack.settings import Endpoints, endpoints
+from clients.endpoints import Endpoints, endpoints
 
 log = logging.getLogger(__name__)
 

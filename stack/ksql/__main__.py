@@ -27,15 +27,15 @@ from confluent_kafka.admin import AdminClient
 from tornado.ioloop import PeriodicCallback
 from tornado.web import Application
 
-from stack.common import serve
+from clients import serve
+from clients.endpoints import endpoints, port_of
+from clients.kafka import client_config, error_text, off_loop
 from stack.common.hosts import server_endpoints
-from stack.common.kafka import client_config, error_text, off_loop
 from stack.ksql.commands import CommandStore
 from stack.ksql.engine import Engine
 from stack.ksql.formats import Registry
 from stack.ksql.http import MAX_BODY_BYTES, Services, make_app
 from stack.ksql.persistent import Runtime
-from stack.settings import endpoints, port_of
 
 log = logging.getLogger("ksql")
 

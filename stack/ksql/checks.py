@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from stack.common.registry_client import subject_of
+from clients.registry import subject_of
 from stack.ksql.formats import FORMATS, Registry, serde
 from stack.ksql.metastore import Metastore, Source
 from stack.ksql.plan import QueryPlan, check_sink_key, ksql5_columns, plan_query

@@ -20,7 +20,7 @@ from typing import Any
 from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient, OffsetSpec
 
-from stack.common.kafka import client_config, create_topic
+from clients.kafka import client_config, create_topic
 
 log = logging.getLogger("ksql.commands")
 

@@ -28,8 +28,8 @@ import fastavro
 from confluent_kafka.schema_registry import Schema, SchemaRegistryClient
 from confluent_kafka.schema_registry.error import SchemaRegistryError
 
+from clients.registry import subject_of
 from stack.common.codecs import MAGIC_BYTE, AvroCodec, CodecError
-from stack.common.registry_client import subject_of
 from stack.ksql.schema import BadValue, Column, avro_schema, coerce, to_json, type_text
 from stack.ksql.statements import StatementError
 

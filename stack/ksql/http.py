@@ -17,9 +17,9 @@ from typing import Any
 from tornado.iostream import StreamClosedError
 from tornado.web import Application, HTTPError
 
+from clients.kafka import off_loop
 from stack.common.errors import ApiError
 from stack.common.http import JsonHandler, NotFoundHandler, render_json
-from stack.common.kafka import off_loop
 from stack.ksql import entities
 from stack.ksql.engine import Engine, Session
 from stack.ksql.parser import parse

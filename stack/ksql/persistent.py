@@ -56,7 +56,7 @@ from confluent_kafka import (
     TopicPartition,
 )
 
-from stack.common.kafka import client_config, consume_ready, error_text
+from clients.kafka import client_config, consume_ready, error_text
 from stack.ksql.formats import Registry, RegistryUnavailable, serde
 from stack.ksql.metastore import Source
 from stack.ksql.plan import QueryPlan, reader_for

@@ -12,8 +12,8 @@ import logging
 from confluent_kafka import KafkaException
 from confluent_kafka.admin import AdminClient
 
-from stack.common.kafka import create_topic, error_text, wait_until_usable
-from stack.common.registry_client import subject_of
+from clients.kafka import create_topic, error_text, wait_until_usable
+from clients.registry import subject_of
 from stack.ksql.checks import positive
 from stack.ksql.formats import Registry
 from stack.ksql.metastore import Source

@@ -23,7 +23,7 @@ from typing import Any
 
 from confluent_kafka import OFFSET_BEGINNING, OFFSET_END, Consumer, KafkaError, TopicPartition
 
-from stack.common.kafka import client_config, consume_ready
+from clients.kafka import client_config, consume_ready
 from stack.ksql.formats import RecordError
 from stack.ksql.persistent import Runtime
 from stack.ksql.plan import QueryPlan, group_key_text, reader_for

@@ -12,11 +12,11 @@ import sys
 from importlib import metadata
 from urllib.parse import urlsplit
 
+from clients.endpoints import endpoints
 from stack.ksql_cli.client import KsqlClient, ServerError, Unreachable
 from stack.ksql_cli.console import Console
 from stack.ksql_cli.input import split_statements
 from stack.ksql_cli.repl import interactive
-from stack.settings import endpoints
 
 
 def arguments(argv: list[str] | None) -> argparse.Namespace:

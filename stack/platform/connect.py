@@ -18,13 +18,16 @@ from pathlib import Path
 
 import requests
 
+from clients.endpoints import LISTEN_HOST
 from stack.common.hosts import COMPOSE_HOSTS
-from stack.platform.java import java_command
+from stack.platform.java import service_command
 from stack.platform.kafka import replication
 from stack.platform.supervisor import Launch
-from stack.settings import LISTEN_HOST, Settings
+from stack.settings import Settings
 
 JDBC_SOURCE = "org.chicago.cta.connect.jdbc.JdbcSourceConnector"
+WORKER_HEAP = "96m"
+"""At five times make run's pace the worker holds 19 MB after a full GC, and its task's producer may buffer 32 MB."""
 REQUIRED_PLUGIN = JDBC_SOURCE
 """Our connector (stack/connectors/jdbc): Connect is ready once it lists it."""
 
@@ -88,12 +91,12 @@ def launch(settings: Settings, java: str, classpath: str, brokers: int, plugins:
     return Launch(
         name="connect",
         port=settings.connect_port,
-        command=java_command(
+        command=service_command(
             java,
             classpath,
             "org.apache.kafka.connect.cli.ConnectDistributed",
             str(config),
-            heap="128m:512m",
+            heap=WORKER_HEAP,
             options=[f"-Djdk.net.hosts.file={hosts}"],
         ),
         stop_timeout=30,

@@ -3,8 +3,11 @@
 Start order (:data:`~stack.platform.services.SERVICES` gives each service its stage), each stage
 waiting for real health checks before the next:
   1. PostgreSQL and the Kafka brokers (independent, started together),
-     then the application's stations table is loaded into PostgreSQL (once),
+     then the application's data is loaded into PostgreSQL by the seed it passes in (once),
   2. Kafka Connect and our servers (all need Kafka).
+
+The platform imports no application code: the seed is a callable its caller hands to :func:`up`
+(see :mod:`stack.platform.seeding`).
 """
 
 from __future__ import annotations
@@ -12,10 +15,10 @@ from __future__ import annotations
 import shutil
 import time
 
-from cta import stations_table
 from stack.common.errors import StackError
 from stack.platform import jars
 from stack.platform.prerequisites import require_free_port, require_java
+from stack.platform.seeding import Seed
 from stack.platform.services import SERVICES, Platform, service_of, title
 from stack.platform.supervisor import Launch, Running, StateFile, process_of, spawn, stop, wait_healthy
 from stack.settings import Settings
@@ -34,8 +37,11 @@ def running_brokers(settings: Settings) -> int | None:
     return StateFile(settings.state_file).meta().get("brokers")
 
 
-def up(settings: Settings, brokers: int | None = None, fresh: bool = False) -> int:
-    """Starts whatever is not running yet and waits until everything is healthy; returns the cluster size."""
+def up(settings: Settings, brokers: int | None = None, fresh: bool = False, seed: Seed | None = None) -> int:
+    """Starts whatever is not running yet and waits until everything is healthy; returns the cluster size.
+
+    ``seed`` loads the application's data once PostgreSQL is up (every time: loading is idempotent).
+    """
     state = StateFile(settings.state_file)
     running = running_services(settings)
     current = state.meta().get("brokers") if running else None
@@ -60,9 +66,8 @@ def up(settings: Settings, brokers: int | None = None, fresh: bool = False) -> i
         for stage in sorted({service.stage for service in SERVICES}):
             launches = [launch for s in SERVICES if s.stage == stage for launch in s.launches(platform)]
             _start_stage(platform, state, launches, started)
-            if stage == 1:
-                rows = stations_table.load(settings.endpoints.postgres_url)
-                print(f"PostgreSQL database {settings.postgres_db!r} has {rows} rows in table stations.", flush=True)
+            if stage == 1 and seed is not None:
+                print(seed(settings.endpoints.postgres_url), flush=True)
     except BaseException:
         if started:
             print(f"Stopping what this run started: {', '.join(map(title, started))}.", flush=True)

@@ -29,9 +29,10 @@ from pathlib import Path
 import psutil
 import psycopg2
 
+from clients.endpoints import LISTEN_HOST
 from stack.common.errors import StackError
 from stack.platform.supervisor import Launch
-from stack.settings import LISTEN_HOST, Settings
+from stack.settings import Settings
 
 NOBODY = 65534
 CRASHED_CLUSTER_WAIT = 60.0
@@ -139,7 +140,7 @@ def launch(settings: Settings, bin_dir: Path) -> Launch:
         "port": settings.postgres_port,
         "unix_socket_directories": "",  # TCP only: socket paths under deep checkouts exceed 107 bytes
         "wal_level": "logical",
-        "shared_buffers": "32MB",
+        "shared_buffers": "16MB",  # the cta database, catalogs included, is 7.5 MB
         "max_connections": 50,
     }
     command = [str(bin_dir / "postgres"), "-D", str(data_dir(settings))]

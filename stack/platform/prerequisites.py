@@ -8,8 +8,8 @@ import shutil
 import socket
 import subprocess
 
+from clients.endpoints import LISTEN_HOST
 from stack.common.errors import StackError
-from stack.settings import LISTEN_HOST
 
 MIN_JAVA = 17
 

@@ -13,10 +13,11 @@ from dataclasses import dataclass
 
 import requests
 
+from clients.endpoints import LISTEN_HOST, PROJECT_ROOT, port_of
 from stack.platform import connect, kafka, postgres
 from stack.platform.jars import Jars
 from stack.platform.supervisor import Launch
-from stack.settings import LISTEN_HOST, PROJECT_ROOT, Settings, port_of
+from stack.settings import Settings
 
 
 @dataclass(frozen=True)

@@ -16,10 +16,10 @@ from contextlib import asynccontextmanager
 import tornado.ioloop
 from tornado.web import Application
 
-from stack.common import serve
+from clients import serve
+from clients.endpoints import endpoints, port_of
+from clients.kafka import client_config, off_loop
 from stack.common.hosts import server_endpoints
-from stack.common.kafka import client_config, off_loop
-from stack.settings import endpoints, port_of
 
 from .consumers import ConsumerRegistry
 from .http import Services, make_app

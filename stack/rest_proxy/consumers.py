@@ -25,7 +25,7 @@ from typing import Any, TypeVar
 
 from confluent_kafka import OFFSET_INVALID, Consumer, KafkaError, KafkaException, Message, TopicPartition
 
-from stack.common.kafka import error_text, off_loop
+from clients.kafka import error_text, off_loop
 
 from .errors import ErrorCode, RestProxyError
 from .formats import EmbeddedFormat

@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 from confluent_kafka import KafkaException
 from confluent_kafka.admin import AdminClient, ClusterMetadata, ConfigResource, PartitionMetadata
 
-from stack.common.kafka import error_text, off_loop, wait_until_usable
+from clients.kafka import error_text, off_loop, wait_until_usable
 
 from .errors import ErrorCode, RestProxyError
 

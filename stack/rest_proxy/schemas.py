@@ -12,8 +12,8 @@ from __future__ import annotations
 from concurrent.futures import Executor
 from typing import Any
 
+from clients.registry import RegistryUnavailable, SchemaRefused, SchemaRegistry, subject_of
 from stack.common.codecs import AvroCodec, AvroDecoder, CodecError
-from stack.common.registry_client import RegistryUnavailable, SchemaRefused, SchemaRegistry, subject_of
 
 from .errors import ErrorCode, RestProxyError
 

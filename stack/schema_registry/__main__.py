@@ -15,12 +15,12 @@ from contextlib import asynccontextmanager
 
 from tornado.web import Application
 
-from stack.common import serve
+from clients import serve
+from clients.endpoints import endpoints, port_of
 from stack.common.hosts import server_endpoints
 from stack.schema_registry.http import MAX_BODY_BYTES, make_app
 from stack.schema_registry.registry import Registry, State
 from stack.schema_registry.storage import TOPIC, SchemasTopic
-from stack.settings import endpoints, port_of
 
 log = logging.getLogger("schema-registry")
 

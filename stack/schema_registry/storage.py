@@ -25,8 +25,8 @@ from confluent_kafka import KafkaError, KafkaException, Message, Producer, Topic
 from confluent_kafka.admin import AdminClient, ConfigResource
 from confluent_kafka.aio import AIOConsumer
 
+from clients.kafka import client_config, create_topic, kafka_log, wait_until_usable
 from stack.common.jsontext import dumps
-from stack.common.kafka import client_config, create_topic, kafka_log, wait_until_usable
 from stack.schema_registry.errors import ErrorCode, RegistryError
 from stack.schema_registry.schemas import AVRO, Reference
 

@@ -18,7 +18,8 @@ from pathlib import Path
 import pytest
 import requests
 
-from stack.settings import PROJECT_ROOT, Settings, port_of
+from clients.endpoints import PROJECT_ROOT, port_of
+from stack.settings import Settings
 from tests.helpers import AVRO, free_port, wait_for
 
 MAPPED = "names Docker Compose hosts"

@@ -17,13 +17,14 @@ import psycopg2
 import pytest
 import yaml
 
+from clients.endpoints import DEFAULTS, PROJECT_ROOT, port_of
 from cta import stations_table
 from producers.connector import JDBC
-from stack.settings import DEFAULTS, PROJECT_ROOT, Settings, port_of
+from stack.settings import Settings
 
 COMPOSE_FILE = PROJECT_ROOT / "docker-compose.yaml"
 BROKERS = ["kafka-1", "kafka-2", "kafka-3"]
-# The host port each service publishes: the defaults of stack/settings.py, and the Landoop UIs.
+# The host port each service publishes: the defaults of clients/endpoints.py, and the Landoop UIs.
 HOST_PORTS = {
     "kafka-1": port_of(DEFAULTS["KAFKA_BOOTSTRAP_SERVERS"]),
     "kafka-2": port_of(DEFAULTS["KAFKA_BOOTSTRAP_SERVERS"]) + 1,

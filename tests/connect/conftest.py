@@ -242,7 +242,7 @@ def restart_connect(settings: Settings) -> None:
     import subprocess
     import sys
 
-    from stack.settings import PROJECT_ROOT
+    from clients.endpoints import PROJECT_ROOT
 
     stop([lifecycle.running_services(settings)["connect"]], timeout=60)
     subprocess.run([sys.executable, "-m", "stack", "up"], cwd=PROJECT_ROOT, check=True, capture_output=True)

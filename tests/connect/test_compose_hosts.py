@@ -14,8 +14,9 @@ import requests
 from confluent_kafka import Consumer
 from confluent_kafka.admin import AdminClient
 
+from clients.endpoints import port_of
 from stack.common.hosts import COMPOSE_HOSTS
-from stack.settings import Settings, port_of
+from stack.settings import Settings
 from tests.connect.conftest import TIMEOUT, Lab, connect_url
 from tests.helpers import wait_for
 

@@ -18,7 +18,8 @@ from confluent_kafka.admin import AdminClient
 from confluent_kafka.schema_registry import SchemaRegistryClient
 from confluent_kafka.schema_registry.avro import AvroSerializer
 
-from stack.settings import PROJECT_ROOT, Settings
+from clients.endpoints import PROJECT_ROOT
+from stack.settings import Settings
 from tests.helpers import KEY_SCHEMA, WEATHER_SCHEMA, avro_consumer, group_name, new_topic, read_all
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from stack.settings import PROJECT_ROOT
+from clients.endpoints import PROJECT_ROOT
 
 CONSUMERS = PROJECT_ROOT / "consumers"
 if str(CONSUMERS) not in sys.path:

@@ -11,9 +11,9 @@ import pytest
 from faust_stream import TransformedStation, broker_urls, transform
 from models.record import Skip
 
+from clients.endpoints import PROJECT_ROOT
 from cta import topics
 from producers.models.data import LINES, line_stations
-from stack.settings import PROJECT_ROOT
 from tests.helpers import recorded_messages
 
 CONSUMERS = PROJECT_ROOT / "consumers"

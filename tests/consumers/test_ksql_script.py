@@ -8,7 +8,8 @@ import sys
 
 import requests
 
-from stack.settings import PROJECT_ROOT, Settings
+from clients.endpoints import PROJECT_ROOT
+from stack.settings import Settings
 
 CONSUMERS = PROJECT_ROOT / "consumers"
 

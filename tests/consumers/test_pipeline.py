@@ -33,9 +33,10 @@ import requests
 from confluent_kafka import Consumer, ConsumerGroupTopicPartitions, TopicPartition
 from confluent_kafka.admin import AdminClient
 
+from clients.endpoints import PROJECT_ROOT
 from cta import topics
 from producers.models.data import LINES, line_stations
-from stack.settings import PROJECT_ROOT, Settings
+from stack.settings import Settings
 from tests.helpers import (
     PageView,
     Script,

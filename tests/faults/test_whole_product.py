@@ -43,9 +43,9 @@ from confluent_kafka.schema_registry import SchemaRegistryClient
 from confluent_kafka.schema_registry.avro import AvroDeserializer
 from confluent_kafka.serialization import MessageField, SerializationContext
 
+from clients.endpoints import PROJECT_ROOT
 from cta import topics
 from producers.models.data import LINES, line_stations
-from stack.settings import PROJECT_ROOT
 from tests.helpers import Script, free_port, page_entries, read_to_end, run_stack, wait_for
 
 pytestmark = pytest.mark.platform  # starts a private platform of its own

@@ -31,9 +31,10 @@ from confluent_kafka.admin import AdminClient
 from confluent_kafka.schema_registry import SchemaRegistryClient
 from confluent_kafka.schema_registry.avro import AvroSerializer
 
+from clients.endpoints import PROJECT_ROOT, Endpoints, port_of
+from clients.kafka import create_topic
 from cta import schemas
-from stack.common.kafka import create_topic
-from stack.settings import PROJECT_ROOT, Endpoints, Settings, port_of
+from stack.settings import Settings
 from tests.helpers import read_to_end, wait_for
 
 KSQL_JSON = "application/vnd.ksql.v1+json"

@@ -18,7 +18,7 @@ import requests
 from confluent_kafka import Producer
 from confluent_kafka.admin import AdminClient
 
-from stack.common.kafka import create_topic
+from clients.kafka import create_topic
 from tests.helpers import read_to_end, wait_for
 from tests.ksql.conftest import KSQL_JSON, KsqlProcess, ksql, ok, query_caught_up, suffix
 

@@ -17,7 +17,7 @@ import pytest
 from confluent_kafka import KafkaError, KafkaException, Producer
 from confluent_kafka.admin import AdminClient
 
-from stack.common.kafka import client_config
+from clients.kafka import client_config
 from stack.ksql import persistent
 from stack.ksql.commands import CommandStore
 from stack.ksql.engine import Engine, Session

@@ -13,7 +13,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from confluent_kafka import Consumer, Producer
 from confluent_kafka.admin import AdminClient, NewTopic
 
-from stack.settings import PROJECT_ROOT
+from clients.endpoints import PROJECT_ROOT
 from tests.helpers import wait_for
 
 

@@ -24,7 +24,7 @@ import pytest
 from confluent_kafka import Consumer, Producer
 from confluent_kafka.admin import AdminClient, ConfigResource, NewTopic
 
-from stack.settings import PROJECT_ROOT
+from clients.endpoints import PROJECT_ROOT
 from tests.helpers import run_stack
 
 pytestmark = pytest.mark.platform  # starts a private platform of its own

@@ -28,13 +28,14 @@ from confluent_kafka.admin import AdminClient
 from confluent_kafka.schema_registry import SchemaRegistryClient
 from confluent_kafka.schema_registry.avro import AvroDeserializer
 
+from clients.endpoints import PROJECT_ROOT
 from cta import endpoints
 from cta.topics import TURNSTILE
 from cta.topics import arrivals as topic_name
 from producers.models.data import LINES, line_stations
 from producers.models.producer import KafkaWriter
 from producers.models.weather import Weather
-from stack.settings import PROJECT_ROOT, Settings
+from stack.settings import Settings
 from tests.helpers import wait_for
 
 PRODUCERS = PROJECT_ROOT / "producers"

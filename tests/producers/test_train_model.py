@@ -18,12 +18,12 @@ from collections import defaultdict
 
 import pytest
 
+from clients.endpoints import PROJECT_ROOT
 from cta.topics import arrivals as topic_name
 from producers.models import line as line_module
 from producers.models.data import LINES, line_stations
 from producers.models.line import Line
 from producers.models.train import TrainStatus
-from stack.settings import PROJECT_ROOT
 
 STEPS = 5000
 

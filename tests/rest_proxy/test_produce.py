@@ -13,7 +13,7 @@ import requests
 from confluent_kafka import Consumer, TopicPartition
 from confluent_kafka.schema_registry import SchemaRegistryClient
 
-from stack.settings import PROJECT_ROOT
+from clients.endpoints import PROJECT_ROOT
 from tests.helpers import AVRO, BINARY, JSON, KEY_SCHEMA, WEATHER_SCHEMA, avro_consumer, produce, read_all
 
 

@@ -17,8 +17,9 @@ from confluent_kafka import Consumer, ConsumerGroupState, Message, Producer
 from confluent_kafka.admin import AdminClient
 
 import run
+from clients.endpoints import PROJECT_ROOT
 from stack.platform import lifecycle
-from stack.settings import PROJECT_ROOT, Settings
+from stack.settings import Settings
 from tests.helpers import new_topic, wait_for
 
 SIMULATION = next(process for process in run.APPLICATION if process.name == "simulation")

@@ -27,11 +27,11 @@ from typing import Any, TextIO
 from confluent_kafka import OFFSET_BEGINNING, OFFSET_END, Consumer, KafkaError, KafkaException, Message, Producer
 from confluent_kafka import TopicPartition as Partition
 
+from clients.kafka import client_config, error_text, kafka_log
+from clients.registry import RegistryUnavailable, SchemaRefused, SchemaRegistry, subject_of
 from stack.common.codecs import AvroCodec, AvroDecoder, CodecError
 from stack.common.errors import StackError
 from stack.common.jsontext import dumps
-from stack.common.kafka import client_config, error_text, kafka_log
-from stack.common.registry_client import RegistryUnavailable, SchemaRefused, SchemaRegistry, subject_of
 
 CONSUMER = "kafka-avro-console-consumer"
 PRODUCER = "kafka-avro-console-producer"

@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 
 from confluent_kafka.schema_registry import Schema, SchemaRegistryClient, SchemaRegistryError
 
-from stack.common.kafka import off_loop
+from clients.kafka import off_loop
 
 T = TypeVar("T")
 

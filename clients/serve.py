@@ -1,11 +1,12 @@
-"""Runs one of our servers as a process: logging, listen address, signals and a clean shutdown.
+"""Runs a Tornado application as a process: logging, listen address, signals and a clean shutdown.
 
-``python -m stack.<server>`` calls :func:`run` with a title, a port and a ``build`` async context
-manager: on entry it connects to Kafka and returns the Tornado application, on exit it closes what
-it opened. The port is bound *before* that start-up work, so a busy port is reported at once in
-one line (exit code 1) instead of after a minute of start-up or as a traceback. The server starts
-answering only after ``build`` has entered, so a health check that gets an answer sees a ready
-server. SIGINT or SIGTERM stops it: the listener first, then ``build``'s exit.
+The status page (``consumers/server.py``) and each of our servers (``python -m stack.<server>``)
+call :func:`run` with a title, a port and a ``build`` async context manager: on entry it connects
+to Kafka and returns the Tornado application, on exit it closes what it opened. The port is bound
+*before* that start-up work, so a busy port is reported at once in one line (exit code 1) instead
+of after a minute of start-up or as a traceback. The server starts answering only after ``build``
+has entered, so a health check that gets an answer sees a ready server. SIGINT or SIGTERM stops
+it: the listener first, then ``build``'s exit.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from tornado.httpserver import HTTPServer
 from tornado.netutil import bind_sockets
 from tornado.web import Application
 
-from stack.settings import LISTEN_HOST
+from clients.endpoints import LISTEN_HOST
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +36,7 @@ QUIET_LOGGERS = {
     "tornado.access": logging.ERROR,  # one line per request would drown the useful messages
     "httpx2": logging.WARNING,  # the Schema Registry client logs every request it makes
     "httpx": logging.WARNING,
-    "kafka": logging.WARNING,  # librdkafka's own messages (stack.common.kafka.kafka_log)
+    "kafka": logging.WARNING,  # librdkafka's own messages (clients.kafka.kafka_log)
 }
 
 

@@ -1,4 +1,4 @@
-"""Kafka helpers for our servers: client settings, errors, blocking calls, and topics that are ready.
+"""Kafka helpers for the application and our servers: client settings, errors, blocking calls, ready topics.
 
 A topic is *usable* only when every partition's leader answers for it. Right after ``CreateTopics``
 returns (or a broker restarts) metadata may already list the topic while its leader still refuses
@@ -25,7 +25,7 @@ kafka_log = logging.getLogger("kafka")
 
 
 def client_config(bootstrap_servers: str, **overrides: Any) -> dict[str, Any]:
-    """Settings every Kafka client of our servers shares, plus the caller's own."""
+    """Settings every Kafka client of ours shares, plus the caller's own."""
     return {"bootstrap.servers": bootstrap_servers, "logger": kafka_log, **overrides}
 
 
