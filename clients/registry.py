@@ -1,11 +1,13 @@
-"""The Schema Registry as our servers and the Avro console tools use it: register, find by id, cached.
+"""The Schema Registry as our servers and the Avro console tools use it: register, find, cached.
 
-It wraps confluent-kafka's own ``SchemaRegistryClient``, whose calls block (HTTP), so the async
-methods run them on the caller's thread pool; :meth:`SchemaRegistry.schema_text` is for code that
-already runs on that pool, or runs no event loop (a command-line tool). Results are cached: after
-the first request for a schema, no registry round trip is needed. Failures come out as two
-exceptions a server maps to its own error codes: :class:`SchemaRefused` (the registry answered
-4xx) and :class:`RegistryUnavailable` (no answer, or 5xx).
+The one client of the repository's servers (the REST Proxy, the KSQL server) and console tools. It
+wraps confluent-kafka's own ``SchemaRegistryClient``, whose calls block (HTTP), so the async
+methods run them on the caller's thread pool; the blocking ones (``schema_text``,
+``register_blocking``, ``latest_schema``, ``delete_subject``) are for code that already runs on a
+worker thread (a KSQL query's) or runs no event loop (a command-line tool). Schemas are cached:
+after the first request for one, no registry round trip is needed. Failures come out as two
+exceptions each caller maps to its own errors: :class:`SchemaRefused` (the registry answered 4xx)
+and :class:`RegistryUnavailable` (no answer, or 5xx).
 """
 
 from __future__ import annotations
@@ -35,7 +37,16 @@ class SchemaRefused(Exception):
 
 
 class RegistryUnavailable(Exception):
-    """The registry could not be reached or failed (HTTP 5xx)."""
+    """The registry could not be reached or failed (HTTP 5xx): worth waiting for, not the request's fault.
+
+    ``status`` is the registry's 5xx and ``reason`` its message; without an answer ``status`` is None
+    and ``reason`` says why the transport failed.
+    """
+
+    def __init__(self, message: str, reason: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.reason = reason
+        self.status = status
 
 
 class BoundedCache(OrderedDict[Any, Any]):
@@ -69,13 +80,20 @@ class SchemaRegistry:
         cached = self._ids.get((subject, schema_text))
         if cached is not None:
             return cached
+        return await off_loop(self._executor, lambda: self.register_blocking(subject, schema_text))
+
+    def register_blocking(self, subject: str, schema_text: str) -> int:
+        """Blocking :meth:`register`."""
+        cached = self._ids.get((subject, schema_text))
+        if cached is not None:
+            return cached
 
         def register() -> int:
             schema_id = self._client.register_schema(subject, Schema(schema_text, "AVRO"))
             self._texts.remember(schema_id, schema_text)
             return schema_id
 
-        return self._ids.remember((subject, schema_text), await self._call(register))
+        return self._ids.remember((subject, schema_text), self._translate(register))
 
     async def registered_under(self, subject: str, schema_id: int) -> str:
         """The text of schema ``schema_id``, which must be registered under ``subject`` (SchemaRefused otherwise)."""
@@ -101,6 +119,28 @@ class SchemaRegistry:
             )
         return cached
 
+    def latest_schema(self, subject: str) -> str | None:
+        """Blocking: the text of the latest schema under ``subject`` as it is now; None when it has none (404).
+
+        confluent-kafka's client keeps the latest version it saw for good; a version registered or a
+        subject deleted since would go unseen, so that memory is dropped first.
+        """
+
+        def latest() -> str:
+            self._client.clear_latest_caches()
+            return self._client.get_latest_version(subject).schema.schema_str
+
+        try:
+            return self._translate(latest)
+        except SchemaRefused as refused:
+            if refused.status == 404:
+                return None
+            raise
+
+    def delete_subject(self, subject: str) -> list[int]:
+        """Blocking: soft-deletes ``subject``; the versions it had."""
+        return self._translate(lambda: self._client.delete_subject(subject))
+
     async def _call(self, call: Callable[[], T]) -> T:
         return await off_loop(self._executor, lambda: self._translate(call))
 
@@ -110,8 +150,13 @@ class SchemaRegistry:
         except SchemaRegistryError as error:
             if 400 <= error.http_status_code < 500:
                 raise SchemaRefused(error.http_status_code, error.error_message) from error
-            raise RegistryUnavailable(f"the Schema Registry at {self.url} failed: {error.error_message}") from error
+            raise RegistryUnavailable(
+                f"the Schema Registry at {self.url} failed: {error.error_message}",
+                error.error_message,
+                error.http_status_code,
+            ) from error
         except SchemaRefused:
             raise
         except Exception as error:  # the client's HTTP transport: connection refused, timeouts, ...
-            raise RegistryUnavailable(f"the Schema Registry at {self.url} is not reachable: {error}") from error
+            message = f"the Schema Registry at {self.url} is not reachable: {error}"
+            raise RegistryUnavailable(message, str(error)) from error

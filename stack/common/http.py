@@ -1,9 +1,11 @@
 """The base of every HTTP handler of our servers: JSON in, JSON out, one error body, one 500 policy.
 
 Confluent's servers and ksqlDB answer every failure with ``{"error_code": int, "message": str}``;
-a handler raises :class:`~stack.common.errors.ApiError` (or a server's subclass) and
-:meth:`JsonHandler.write_error` renders it. Anything unexpected is logged with its traceback and
-answered with a generic 500 whose body never shows the exception's text. HEAD is answered like GET
+a handler answers with :meth:`JsonHandler.reply` (or ``reply_text``, ``no_content``) and refuses
+with :meth:`JsonHandler.fail` or by raising :class:`~stack.common.errors.ApiError` (or a server's
+subclass) with a code from the server's catalogue; :meth:`JsonHandler.write_error` renders it.
+Anything unexpected is logged with its traceback and answered with a generic 500 whose body never
+shows the exception's text. HEAD is answered like GET
 without a body, and a 405 names the allowed methods in ``Allow``, as HTTP requires.
 
 OPTIONS gets Jersey's own answer, which Confluent's Schema Registry and REST Proxy give (see
@@ -19,13 +21,13 @@ import json
 import logging
 import re
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any, ClassVar, NoReturn
 
 from tornado.httputil import responses
 from tornado.web import HTTPError, RequestHandler
 
-from stack.common.errors import ApiError
-from stack.common.jsontext import dumps
+from stack.common.errors import ApiError, ErrorCode, HttpErrors
+from stack.common.jsontext import dumps, escape_surrogates
 
 log = logging.getLogger(__name__)
 
@@ -106,8 +108,8 @@ def first_accepted(accept: str | None) -> str:
 class JsonHandler(RequestHandler):
     """Request parsing and error rendering shared by every route of every server."""
 
-    internal_error_code: ClassVar[int] = 500
-    """The ``error_code`` of an unexpected failure (the Schema Registry says 50001)."""
+    internal_error: ClassVar[ErrorCode] = HttpErrors.INTERNAL_SERVER_ERROR
+    """The answer to an unexpected failure (the Schema Registry's ``error_code`` is 50001)."""
 
     def __init__(self, application: Any, request: Any, **kwargs: Any) -> None:
         request._parse_body = _no_form_arguments  # see the module's docstring
@@ -122,10 +124,27 @@ class JsonHandler(RequestHandler):
         """The type of JSON answers, errors included; servers negotiate their own."""
         return "application/json"
 
+    compact: ClassVar[bool] = True
+    """Whether answers are written without spaces (the Schema Registry's keep Python's ", " and ": ")."""
+
     def reply(self, body: Any, status: int = 200) -> None:
+        """Answers ``body`` as JSON in the route's content type."""
         self.set_status(status)
         self.set_header("Content-Type", self.content_type())
-        self.finish(render_json(body))
+        self.finish(dumps(body, compact=self.compact))
+
+    def reply_text(self, text: str) -> None:
+        """Answers ``text``, already JSON (a stored schema), as the whole body in the route's content type."""
+        self.set_header("Content-Type", self.content_type())
+        self.finish(escape_surrogates(text))
+
+    def no_content(self) -> None:
+        self.set_status(204)
+        self.finish()
+
+    def fail(self, code: ErrorCode, message: str | None = None) -> NoReturn:
+        """Refuses the request with one of the server's catalogued errors (its template without ``message``)."""
+        raise ApiError(code, message)
 
     def json_body(self) -> Any:
         """The request body as JSON; None when empty; 400 when it is not JSON."""
@@ -134,7 +153,7 @@ class JsonHandler(RequestHandler):
         try:
             return json.loads(self.request.body, parse_constant=_reject_constant)
         except (ValueError, RecursionError) as error:
-            raise ApiError(400, 400, f"The request body is not valid JSON: {error}") from None
+            raise ApiError(HttpErrors.BAD_REQUEST, f"The request body is not valid JSON: {error}") from None
 
     def int_argument(
         self, name: str, default: int | None = None, java_range: tuple[int, int] = JAVA_LONG
@@ -145,7 +164,7 @@ class JsonHandler(RequestHandler):
             return default
         value = strict_int(raw)
         if value is None or not java_range[0] <= value <= java_range[1]:
-            raise ApiError(400, 400, f"Query parameter {name} must be an integer")
+            raise ApiError(HttpErrors.BAD_REQUEST, f"Query parameter {name} must be an integer")
         return value
 
     def flag(self, *names: str) -> bool:
@@ -184,7 +203,8 @@ class JsonHandler(RequestHandler):
             reason = (error.reason if isinstance(error, HTTPError) else None) or responses.get(status_code, "Error")
             status, body = status_code, {"error_code": status_code, "message": f"HTTP {status_code} {reason}"}
         else:
-            status, body = 500, {"error_code": self.internal_error_code, "message": "Internal Server Error"}
+            internal = ApiError(self.internal_error)
+            status, body = internal.status, internal.body()
         if status == 405:
             self.set_header("Allow", ", ".join(self.allowed_methods()))
         self.set_status(status)
@@ -202,4 +222,4 @@ class NotFoundHandler(JsonHandler):
     """Every path no route matches: 404 in the server's error body."""
 
     def prepare(self) -> None:
-        raise ApiError(404, 404, "HTTP 404 Not Found")
+        raise ApiError(HttpErrors.NOT_FOUND)

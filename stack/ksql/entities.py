@@ -174,16 +174,6 @@ def properties_list(text: str, properties: dict[str, str], overwritten: list[str
     }
 
 
-def statement_error(message: str, text: str, entities: list[dict[str, Any]]) -> dict[str, Any]:
-    return {
-        "@type": "statement_error",
-        "error_code": 40001,
-        "message": message,
-        "statementText": text,
-        "entities": entities,
-    }
-
-
 def server_info(cluster_id: str, service_id: str) -> dict[str, Any]:
     return {
         "KsqlServerInfo": {

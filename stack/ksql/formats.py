@@ -22,70 +22,70 @@ import io
 import json
 import struct
 from collections.abc import Callable
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 import fastavro
-from confluent_kafka.schema_registry import Schema, SchemaRegistryClient
-from confluent_kafka.schema_registry.error import SchemaRegistryError
 
-from clients.registry import subject_of
+from clients.registry import RegistryUnavailable, SchemaRefused, SchemaRegistry, subject_of
 from stack.common.codecs import MAGIC_BYTE, AvroCodec, CodecError
 from stack.ksql.schema import BadValue, Column, avro_schema, coerce, to_json, type_text
 from stack.ksql.statements import StatementError
 
 FORMATS = ("KAFKA", "JSON", "AVRO", "DELIMITED", "NONE")
 Row = dict[str, Any]
+T = TypeVar("T")
 
 
 class RecordError(ValueError):
     """A record that cannot be read (or a row that cannot be written) in its format; it is skipped."""
 
 
-class RegistryUnavailable(Exception):
-    """The Schema Registry does not answer: the record is not bad, the query must wait and retry it."""
-
-
 class Registry:
-    """The blocking Schema Registry calls the serdes need, each schema fetched once."""
+    """The Schema Registry as KSQL's serdes and statements see it, through the shared client.
+
+    :class:`~clients.registry.SchemaRegistry` does the HTTP and the caching; this
+    says what its failures mean here. A refusal (4xx) makes the record unreadable (RecordError,
+    the record is skipped) or the statement impossible (StatementError); an unavailable registry
+    (:class:`~clients.registry.RegistryUnavailable`) passes through: the query waits
+    and reads the records again. Parsed writer schemas are kept, once per schema id.
+    """
 
     def __init__(self, url: str) -> None:
         self.url = url
-        self._client = SchemaRegistryClient({"url": url})
+        self.client = SchemaRegistry(url)
         self._parsed: dict[int, Any] = {}
 
     def parsed_schema(self, schema_id: int) -> Any:
         parsed = self._parsed.get(schema_id)
         if parsed is None:
-            text = self._call(lambda: self._client.get_schema(schema_id).schema_str)
+            text = _record_side(lambda: self.client.schema_text(schema_id))
             parsed = self._parsed[schema_id] = fastavro.parse_schema(json.loads(text))
         return parsed
 
     def latest_schema(self, subject: str) -> str | None:
         """The latest schema text under ``subject``, None if there is none."""
         try:
-            return self._client.get_latest_version(subject).schema.schema_str
-        except SchemaRegistryError as error:
-            if error.http_status_code == 404:
-                return None
-            raise StatementError(f"Schema Registry: {error.error_message}") from error
-        except Exception as error:
-            raise StatementError(f"The Schema Registry at {self.url} is not reachable: {error}") from error
+            return self.client.latest_schema(subject)
+        except SchemaRefused as error:
+            raise StatementError(f"Schema Registry: {error.message}") from error
+        except RegistryUnavailable as error:
+            if error.status is not None:
+                raise StatementError(f"Schema Registry: {error.reason}") from error
+            raise StatementError(f"The Schema Registry at {self.url} is not reachable: {error.reason}") from error
 
     def register(self, subject: str, schema: dict[str, Any]) -> int:
-        return self._call(lambda: self._client.register_schema(subject, Schema(json.dumps(schema), "AVRO")))
+        return _record_side(lambda: self.client.register_blocking(subject, json.dumps(schema)))
 
     def delete_subject(self, subject: str) -> None:
-        self._call(lambda: self._client.delete_subject(subject))
+        _record_side(lambda: self.client.delete_subject(subject))
 
-    def _call(self, call: Callable[[], Any]) -> Any:
-        try:
-            return call()
-        except SchemaRegistryError as error:
-            if error.http_status_code >= 500:
-                raise RegistryUnavailable(f"the Schema Registry at {self.url} failed: {error.error_message}") from error
-            raise RecordError(f"Schema Registry: {error.error_message}") from error
-        except Exception as error:
-            raise RegistryUnavailable(f"the Schema Registry at {self.url} is not reachable: {error}") from error
+
+def _record_side(call: Callable[[], T]) -> T:
+    """``call``'s answer; a registry's refusal is the record's fault (RecordError)."""
+    try:
+        return call()
+    except SchemaRefused as error:
+        raise RecordError(f"Schema Registry: {error.message}") from error
 
 
 class Serde:

@@ -22,6 +22,7 @@ from stack.common.errors import ApiError
 from stack.common.http import JsonHandler, NotFoundHandler, render_json
 from stack.ksql import entities
 from stack.ksql.engine import Engine, Session
+from stack.ksql.errors import Errors, KsqlError, refused, statement_error
 from stack.ksql.parser import parse
 from stack.ksql.plan import plan_query
 from stack.ksql.schema import to_json, type_text
@@ -38,22 +39,6 @@ COMMAND_WAIT_SECONDS = 5.0
 ROW_BUFFER = 500  # rows waiting between a SELECT's thread and its response (ksqlDB's push queries hold 500 too)
 LOGGED_STATEMENT_CHARS = 1000  # a refused statement's text is logged up to this length
 HAND_OVER_CHECK_SECONDS = 0.5  # how often a query thread waiting for room looks whether its query was stopped
-
-
-class KsqlError(ApiError):
-    """A ksqlDB error body: ``{"@type": ..., "error_code": ..., "message": ...}`` (plus statement fields)."""
-
-    def __init__(self, status: int, error_code: int, message: str, extra: dict[str, Any] | None = None) -> None:
-        super().__init__(status, error_code, message)
-        self.extra = extra or {}
-
-    def body(self) -> dict[str, object]:
-        kind = "statement_error" if "statementText" in self.extra else "generic_error"
-        return {"@type": kind, "error_code": self.error_code, "message": self.message, **self.extra}
-
-
-def statement_error(error: StatementError, text: str, done: list[dict[str, Any]] | None = None) -> KsqlError:
-    return KsqlError(400, 40001, str(error), {"statementText": error.text or text, "entities": done or []})
 
 
 class ClientGone(Exception):
@@ -78,7 +63,7 @@ class Services:
 class KsqlHandler(JsonHandler):
     """Base: ksqlDB's content types and error bodies."""
 
-    internal_error_code = 50000
+    internal_error = Errors.SERVER_ERROR
 
     def initialize(self, services: Services) -> None:
         self.services = services
@@ -126,15 +111,15 @@ class KsqlHandler(JsonHandler):
         try:
             body = self.json_body()
         except ApiError as error:
-            raise KsqlError(400, 40000, error.message) from None
+            raise KsqlError(Errors.BAD_REQUEST, error.message) from None
         if not isinstance(body, dict):
-            raise KsqlError(400, 40000, "The request body must be a JSON object.")
+            raise KsqlError(Errors.BAD_REQUEST, "The request body must be a JSON object.")
         return body
 
     def statements_text(self, body: dict[str, Any], field: str) -> str:
         text = body.get(field)
         if not isinstance(text, str):
-            raise KsqlError(400, 40000, f"Missing or invalid field '{field}' in the request body.")
+            raise KsqlError(Errors.BAD_REQUEST, f"Missing or invalid field '{field}' in the request body.")
         return text
 
     async def wait_for_sequence(self, body: dict[str, Any]) -> None:
@@ -143,13 +128,12 @@ class KsqlHandler(JsonHandler):
         if sequence is None:
             return
         if isinstance(sequence, bool) or not isinstance(sequence, int):
-            raise KsqlError(400, 40000, "'commandSequenceNumber' must be a number.")
+            raise KsqlError(Errors.BAD_REQUEST, "'commandSequenceNumber' must be a number.")
         commands = self.services.engine.commands
         assert commands is not None
         if not await off_loop(self.services.executor, lambda: commands.wait_applied(sequence, COMMAND_WAIT_SECONDS)):
             raise KsqlError(
-                503,
-                50301,
+                Errors.COMMAND_QUEUE_CATCHUP_TIMEOUT,
                 f"Timed out while waiting for a previous command to execute. command sequence number: {sequence}",
             )
 
@@ -157,7 +141,7 @@ class KsqlHandler(JsonHandler):
     def properties(body: dict[str, Any], field: str) -> dict[str, Any]:
         value = body.get(field) or {}
         if not isinstance(value, dict):
-            raise KsqlError(400, 40000, f"'{field}' must be a JSON object.")
+            raise KsqlError(Errors.BAD_REQUEST, f"'{field}' must be a JSON object.")
         return dict(value)
 
 
@@ -170,7 +154,7 @@ class StatementsHandler(KsqlHandler):
         try:
             statements = parse(text)
         except StatementError as error:
-            raise statement_error(error, text) from None
+            raise refused(error, text) from None
         session = Session(self.properties(body, "streamsProperties"))
         await self.wait_for_sequence(body)
         done: list[dict[str, Any]] = []
@@ -180,11 +164,9 @@ class StatementsHandler(KsqlHandler):
                     self.services.executor, lambda s=statement: self.services.engine.execute(s, session)
                 )
             except StatementError as error:
-                if isinstance(statement, Query):
-                    raise KsqlError(
-                        400, 40002, str(error), {"statementText": statement.text, "entities": done}
-                    ) from None
-                raise statement_error(error, statement.text, done) from None
+                if isinstance(statement, Query):  # a SELECT belongs on /query: ksqlDB's own code says so
+                    raise statement_error(statement.text, str(error), done, Errors.QUERY_ENDPOINT) from None
+                raise refused(error, statement.text, done) from None
             if entity is not None:
                 done.append(entity)
         self.reply(done)
@@ -204,14 +186,9 @@ class StreamingHandler(KsqlHandler):
         try:
             statements = parse(text)
         except StatementError as error:
-            raise statement_error(error, text) from None
+            raise refused(error, text) from None
         if len(statements) != 1 or not isinstance(statements[0], Query):
-            raise KsqlError(
-                400,
-                40001,
-                "Only a single SELECT statement can be issued to this endpoint.",
-                {"statementText": text, "entities": []},
-            )
+            raise statement_error(text, "Only a single SELECT statement can be issued to this endpoint.")
         statement = statements[0]
         engine = self.services.engine
         select = statement.select
@@ -226,7 +203,7 @@ class StreamingHandler(KsqlHandler):
             push, offset_reset = select.emit_changes, session.offset_reset()
             return TransientQuery(plan, engine.runtime, push, offset_reset, tombstones)
         except StatementError as error:
-            raise statement_error(error, statement.text) from None
+            raise refused(error, statement.text) from None
 
     async def stream(self, query: TransientQuery, write_header: Any, write_row: Any, finish: Any) -> None:
         """Runs the query on its own thread; writes rows as they come and a newline while idle.
@@ -267,14 +244,14 @@ class StreamingHandler(KsqlHandler):
         threading.Thread(target=run, name=query.id, daemon=True).start()
         try:
             write_header()
-            await self.send(query)
+            await self.deliver(query)
             while True:
                 try:
                     item = await asyncio.wait_for(rows.get(), KEEP_ALIVE_SECONDS)
                 except TimeoutError:
                     if query.push:
                         self.write("\n")
-                        await self.send(query)
+                        await self.deliver(query)
                     continue
                 while item is not done:
                     tombstone = isinstance(item, Tombstone)
@@ -284,7 +261,7 @@ class StreamingHandler(KsqlHandler):
                     item = rows.get_nowait()
                 if item is done:
                     break
-                await self.send(query)
+                await self.deliver(query)
             finish()
             self.finish()
         except (StreamClosedError, ClientGone):
@@ -293,7 +270,7 @@ class StreamingHandler(KsqlHandler):
             query.stop()
             self.services.transient.pop(query.id, None)
 
-    async def send(self, query: TransientQuery) -> None:
+    async def deliver(self, query: TransientQuery) -> None:
         """Sends what was written; closes the connection of a client that takes none of it in time."""
         timeout = self.services.client_timeout
         try:
@@ -381,7 +358,7 @@ class CloseQueryHandler(KsqlHandler):
         body = self.request_body()
         query = self.services.transient.get(str(body.get("queryId")))
         if query is None:
-            raise KsqlError(400, 40001, f"No query with id {body.get('queryId')}")
+            raise KsqlError(Errors.BAD_STATEMENT, f"No query with id {body.get('queryId')}")
         query.stop()
         self.set_status(200)
         self.finish()
@@ -411,7 +388,7 @@ class RootHandler(KsqlHandler):
 
 class KsqlNotFound(NotFoundHandler, KsqlHandler):
     def prepare(self) -> None:
-        raise KsqlError(404, 40400, "HTTP 404 Not Found")
+        raise KsqlError(Errors.NOT_FOUND)
 
 
 def make_app(services: Services) -> Application:

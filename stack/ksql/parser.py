@@ -497,7 +497,6 @@ _UNSUPPORTED_ANYWHERE = {
     **dict.fromkeys(("WINDOW", "TUMBLING", "HOPPING"), "WINDOW"),
     "CASE": "CASE",
     "DISTINCT": "DISTINCT",
-    "AT": "AT TIME ZONE",
     "->": "Struct field access with '->'",
     "[": "Array indexing and ARRAY[...] constructors",
     "||": "String concatenation with '||'",
@@ -506,6 +505,7 @@ _UNSUPPORTED_ANYWHERE = {
     "${": "Variable substitution",
 }
 _UNSUPPORTED_AT_ERROR = {
+    "AT": "AT TIME ZONE",  # not reserved in ksqlDB: a stream may be called AT
     "PARTITION": "PARTITION BY",
     "SESSION": "WINDOW",
     "FINAL": "EMIT FINAL",

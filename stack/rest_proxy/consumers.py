@@ -27,8 +27,9 @@ from confluent_kafka import OFFSET_INVALID, Consumer, KafkaError, KafkaException
 
 from clients.kafka import error_text, off_loop
 
-from .errors import ErrorCode, RestProxyError
+from .errors import Errors, RestProxyError
 from .formats import EmbeddedFormat
+from .requests import SubscriptionRequest
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -42,7 +43,7 @@ _OFFSET_RESETS = {"earliest": "earliest", "latest": "latest", "none": "error"}
 
 
 def _invalid_config(message: str) -> RestProxyError:
-    return RestProxyError(ErrorCode.INVALID_CONSUMER_CONFIG, f"Invalid consumer configuration: {message}")
+    return RestProxyError(Errors.INVALID_CONSUMER_CONFIG, f"Invalid consumer configuration: {message}")
 
 
 def _flag(value: Any, name: str) -> bool:
@@ -165,7 +166,7 @@ class ConsumerInstance:
 
     def _report(self, error: KafkaError) -> None:
         if error.fatal():
-            raise RestProxyError(ErrorCode.KAFKA_ERROR, f"Kafka error: {error.str()}")
+            raise RestProxyError(Errors.KAFKA_ERROR, f"Kafka error: {error.str()}")
         log.info("Consumer %s of group %s: %s", self.instance_id, self.group, error.str())
 
 
@@ -182,15 +183,14 @@ class ConsumerRegistry:
             return await off_loop(self._executor, call)
         except KafkaException as exc:
             error: KafkaError = exc.args[0]
-            code = ErrorCode.KAFKA_RETRIABLE_ERROR if error.retriable() else ErrorCode.KAFKA_ERROR
+            code = Errors.KAFKA_RETRIABLE_ERROR if error.retriable() else Errors.KAFKA_ERROR
             raise RestProxyError(code, f"Kafka error: {error_text(exc)}") from exc
 
-    def create(self, group: str, body: Any) -> ConsumerInstance:
-        config = InstanceConfig.from_body(body)
+    def create(self, group: str, config: InstanceConfig) -> ConsumerInstance:
         instance_id = config.name or f"rest-consumer-{uuid.uuid4().hex}"
         if (group, instance_id) in self._instances:
             raise RestProxyError(
-                ErrorCode.CONSUMER_ALREADY_EXISTS,
+                Errors.CONSUMER_ALREADY_EXISTS,
                 "Consumer with specified consumer ID already exists in the specified consumer group.",
             )
         settings: dict[str, Any] = {
@@ -217,7 +217,7 @@ class ConsumerRegistry:
     def get(self, group: str, instance_id: str) -> ConsumerInstance:
         instance = self._instances.get((group, instance_id))
         if instance is None:
-            raise RestProxyError(ErrorCode.CONSUMER_INSTANCE_NOT_FOUND, "Consumer instance not found.")
+            raise RestProxyError(Errors.CONSUMER_INSTANCE_NOT_FOUND, "Consumer instance not found.")
         instance.last_used = time.monotonic()
         return instance
 
@@ -228,27 +228,8 @@ class ConsumerRegistry:
             await self._run(instance.consumer.close)
         log.info("Closed consumer %s of group %s.", instance_id, group)
 
-    async def subscribe(self, instance: ConsumerInstance, body: Any) -> None:
-        if not isinstance(body, dict):
-            raise RestProxyError(ErrorCode.UNPROCESSABLE_ENTITY, "The body must be a JSON object with topics")
-        topics, pattern = body.get("topics"), body.get("topic_pattern")
-        if topics is not None and pattern is not None:
-            raise RestProxyError(
-                ErrorCode.ILLEGAL_STATE,
-                "Illegal state: Subscription to topics, partitions and pattern are mutually exclusive",
-            )
-        if pattern is not None:
-            if not isinstance(pattern, str) or not pattern:
-                raise RestProxyError(ErrorCode.UNPROCESSABLE_ENTITY, "topic_pattern must be a regular expression")
-            try:
-                re.compile(pattern)
-            except re.error as exc:
-                raise RestProxyError(ErrorCode.UNPROCESSABLE_ENTITY, f"topic_pattern is invalid: {exc}") from exc
-            targets = ["^" + pattern.lstrip("^")]
-        elif isinstance(topics, list) and all(isinstance(t, str) and t for t in topics):
-            targets = list(dict.fromkeys(topics))
-        else:
-            raise RestProxyError(ErrorCode.UNPROCESSABLE_ENTITY, "topics must be an array of topic names")
+    async def subscribe(self, instance: ConsumerInstance, request: SubscriptionRequest) -> None:
+        targets, pattern = request.targets, request.pattern
         async with instance.lock:
             if not targets:
                 await self._run(instance.consumer.unsubscribe)
@@ -296,7 +277,7 @@ class ConsumerRegistry:
                 try:
                     rendered.append(render(message))
                 except RestProxyError as exc:
-                    unreadable = exc.code is ErrorCode.JSON_CONVERSION_FAILED and not rendered
+                    unreadable = exc.code is Errors.JSON_CONVERSION_FAILED and not rendered
                     instance.buffer.extendleft(reversed(messages[index + 1 if unreadable else index :]))
                     if not rendered:
                         if unreadable:
@@ -310,14 +291,15 @@ class ConsumerRegistry:
         async with instance.lock:
             if not instance.subscribed:
                 raise RestProxyError(
-                    ErrorCode.ILLEGAL_STATE,
+                    Errors.ILLEGAL_STATE,
                     "Illegal state: Consumer is not subscribed to any topics or assigned any partitions",
                 )
             return await self._run(read)
 
-    async def commit(self, instance: ConsumerInstance, body: Any, asynchronous: bool) -> None:
-        """Commits the given offsets (each +1, as Confluent does) or everything delivered so far."""
-        offsets = None if body is None else _topic_partitions(body, "offsets", with_offset=True)
+    async def commit(
+        self, instance: ConsumerInstance, offsets: list[TopicPartition] | None, asynchronous: bool
+    ) -> None:
+        """Commits the given offsets (each already +1, as Confluent does) or everything delivered so far."""
         async with instance.lock:
 
             def commit() -> None:
@@ -333,10 +315,7 @@ class ConsumerRegistry:
 
             await self._run(commit)
 
-    async def committed(self, instance: ConsumerInstance, body: Any) -> list[dict[str, Any]]:
-        if body is None:
-            raise RestProxyError(ErrorCode.PARTITION_NOT_FOUND, "Partition not found.")
-        partitions = _topic_partitions(body, "partitions", with_offset=False)
+    async def committed(self, instance: ConsumerInstance, partitions: list[TopicPartition]) -> list[dict[str, Any]]:
         async with instance.lock:
             found = await self._run(lambda: instance.consumer.committed(partitions, timeout=10))
         return [
@@ -356,25 +335,3 @@ class ConsumerRegistry:
     async def close_all(self) -> None:
         for group, instance_id in list(self._instances):
             await self.delete(group, instance_id)
-
-
-def _topic_partitions(body: Any, key: str, with_offset: bool) -> list[TopicPartition]:
-    entries = body.get(key) if isinstance(body, dict) else None
-    if not isinstance(entries, list):
-        raise RestProxyError(ErrorCode.UNPROCESSABLE_ENTITY, f"{key} must be an array")
-    found = []
-    for index, entry in enumerate(entries):
-        if not isinstance(entry, dict) or not isinstance(entry.get("topic"), str) or not entry["topic"]:
-            raise RestProxyError(ErrorCode.UNPROCESSABLE_ENTITY, f"{key}[{index}].topic must be a topic name")
-        numbers = ("partition", "offset") if with_offset else ("partition",)
-        for name in numbers:
-            value = entry.get(name)
-            if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < 2**62:
-                raise RestProxyError(
-                    ErrorCode.UNPROCESSABLE_ENTITY, f"{key}[{index}].{name} must be a non-negative integer"
-                )
-        if with_offset:
-            found.append(TopicPartition(entry["topic"], entry["partition"], entry["offset"] + 1))
-        else:
-            found.append(TopicPartition(entry["topic"], entry["partition"]))
-    return found

@@ -21,7 +21,7 @@ from confluent_kafka import Message
 from stack.common.codecs import BinaryCodec, CodecError, JsonCodec
 from stack.common.http import media_type
 
-from .errors import ErrorCode, RestProxyError
+from .errors import Errors, RestProxyError
 
 KAFKA_V2_JSON = "application/vnd.kafka.v2+json"
 # Types Confluent also tolerates on requests without records, and for responses.
@@ -46,7 +46,7 @@ def produce_format(content_type: str | None) -> EmbeddedFormat:
     found = _BY_CONTENT_TYPE.get(media_type(content_type or ""))
     if found is None:
         raise RestProxyError(
-            ErrorCode.UNSUPPORTED_MEDIA_TYPE,
+            Errors.UNSUPPORTED_MEDIA_TYPE,
             f"Content-Type {content_type or '(none)'} is not supported for producing; use one of "
             + ", ".join(_BY_CONTENT_TYPE),
         )
@@ -60,7 +60,7 @@ def check_request_type(content_type: str | None) -> None:
     requested = media_type(content_type)
     if requested not in _GENERIC_JSON_TYPES and requested not in _BY_CONTENT_TYPE:
         raise RestProxyError(
-            ErrorCode.UNSUPPORTED_MEDIA_TYPE, f"Content-Type {content_type} is not supported; use {KAFKA_V2_JSON}"
+            Errors.UNSUPPORTED_MEDIA_TYPE, f"Content-Type {content_type} is not supported; use {KAFKA_V2_JSON}"
         )
 
 
@@ -101,7 +101,7 @@ def encode_plain(fmt: EmbeddedFormat, value: Any, what: str) -> bytes | None:
     try:
         return PLAIN_CODECS[fmt].encode(value)
     except CodecError as error:
-        raise RestProxyError(ErrorCode.UNPROCESSABLE_ENTITY, f"{what} {error}") from error
+        raise RestProxyError(Errors.UNPROCESSABLE_ENTITY, f"{what} {error}") from error
 
 
 def render_record(fmt: EmbeddedFormat, message: Message, avro_to_json: Callable[[str, bytes], Any]) -> dict[str, Any]:
@@ -117,7 +117,7 @@ def render_record(fmt: EmbeddedFormat, message: Message, avro_to_json: Callable[
         try:
             return PLAIN_CODECS[fmt].decode(data)
         except CodecError as error:
-            raise RestProxyError(ErrorCode.JSON_CONVERSION_FAILED, f"The record at {where} {error}") from error
+            raise RestProxyError(Errors.JSON_CONVERSION_FAILED, f"The record at {where} {error}") from error
 
     return {
         "topic": topic,

@@ -1,8 +1,9 @@
 """Thin Tornado handlers for the REST Proxy v2 routes.
 
-Handlers only parse what HTTP carries (path, query, headers, JSON body), call the logic layer and
-write the answer.  Every failure, expected or not, is answered with Confluent's error body
-``{"error_code", "message"}``; an unexpected one is logged and answered with a 500.
+Handlers only parse what HTTP carries (path, query, headers, and the JSON body as a typed object
+from :mod:`.requests`), call the logic layer and answer with ``reply``. Every failure, expected or
+not, is answered with Confluent's error body ``{"error_code", "message"}``; an unexpected one is
+logged and answered with a 500.
 """
 
 from __future__ import annotations
@@ -16,8 +17,8 @@ import tornado.web
 from stack.common.http import JsonHandler, render_json
 from stack.common.http import NotFoundHandler as CommonNotFound
 
-from .consumers import ConsumerInstance, ConsumerRegistry
-from .errors import ErrorCode, RestProxyError
+from .consumers import ConsumerInstance, ConsumerRegistry, InstanceConfig
+from .errors import Errors, RestProxyError
 from .formats import (
     check_request_type,
     produce_format,
@@ -27,6 +28,7 @@ from .formats import (
 )
 from .metadata import ClusterMetadataReader
 from .produce import ProduceService
+from .requests import SubscriptionRequest, produce_request, topic_partitions
 from .schemas import Schemas
 
 
@@ -56,14 +58,19 @@ class BaseHandler(JsonHandler):
         check_request_type(self.request.headers.get("Content-Type"))
         return self.json_body()
 
-    def no_content(self) -> None:
-        self.set_status(204)
-        self.finish()
+    async def produce(self, topic: str, partition_segment: str | None) -> None:
+        """Produces the request's records to ``topic`` (or the partition the path names); answers where they went."""
+        fmt = produce_format(self.request.headers.get("Content-Type"))
+        partition = None if partition_segment is None else _partition(partition_segment)
+        body = self.json_body()
+        produce = self.services.produce
+        request = produce_request(body, partition, await produce.partition_count(topic, partition))
+        self.reply(await produce.produce(fmt, topic, request))
 
 
 def _partition(raw: str) -> int:
     if not raw.isdigit():
-        raise RestProxyError(ErrorCode.PARTITION_NOT_FOUND, "Partition not found.")
+        raise RestProxyError(Errors.PARTITION_NOT_FOUND)
     return int(raw)
 
 
@@ -91,8 +98,7 @@ class TopicHandler(BaseHandler):
         self.reply(await self.services.metadata.topic(topic))
 
     async def post(self, topic: str) -> None:
-        fmt = produce_format(self.request.headers.get("Content-Type"))
-        self.reply(await self.services.produce.produce(fmt, topic, None, self.json_body()))
+        await self.produce(topic, None)
 
 
 class PartitionsHandler(BaseHandler):
@@ -105,13 +111,12 @@ class PartitionHandler(BaseHandler):
         self.reply(await self.services.metadata.partition(topic, _partition(partition)))
 
     async def post(self, topic: str, partition: str) -> None:
-        fmt = produce_format(self.request.headers.get("Content-Type"))
-        self.reply(await self.services.produce.produce(fmt, topic, _partition(partition), self.json_body()))
+        await self.produce(topic, partition)
 
 
 class ConsumerGroupHandler(BaseHandler):
     def post(self, group: str) -> None:
-        instance = self.services.consumers.create(group, self.json_request())
+        instance = self.services.consumers.create(group, InstanceConfig.from_body(self.json_request()))
         base_uri = (
             f"{self.request.protocol}://{self.request.host}"
             f"/consumers/{quote(group, safe='')}/instances/{quote(instance.instance_id, safe='')}"
@@ -133,7 +138,7 @@ class ConsumerInstanceHandler(InstanceHandler):
 class SubscriptionHandler(InstanceHandler):
     async def post(self, group: str, instance_id: str) -> None:
         instance = self.instance(group, instance_id)
-        await self.services.consumers.subscribe(instance, self.json_request())
+        await self.services.consumers.subscribe(instance, SubscriptionRequest.read(self.json_request()))
         self.no_content()
 
     async def get(self, group: str, instance_id: str) -> None:
@@ -150,10 +155,7 @@ class RecordsHandler(InstanceHandler):
         instance = self.instance(group, instance_id)
         fmt = records_format(self.request.headers.get("Accept"), instance.config.format)
         if fmt is not instance.config.format:
-            raise RestProxyError(
-                ErrorCode.CONSUMER_FORMAT_MISMATCH,
-                "The requested embedded data format does not match the deserializer for this consumer instance",
-            )
+            self.fail(Errors.CONSUMER_FORMAT_MISMATCH)
         avro_to_json = self.services.schemas.avro_to_json
         records = await self.services.consumers.read(
             instance,
@@ -169,12 +171,18 @@ class OffsetsHandler(InstanceHandler):
     async def post(self, group: str, instance_id: str) -> None:
         instance = self.instance(group, instance_id)
         asynchronous = self.flag("async")
-        await self.services.consumers.commit(instance, self.json_request(), asynchronous)
+        body = self.json_request()
+        offsets = None if body is None else topic_partitions(body, "offsets", with_offset=True)
+        await self.services.consumers.commit(instance, offsets, asynchronous)
         self.reply([])
 
     async def get(self, group: str, instance_id: str) -> None:
         instance = self.instance(group, instance_id)
-        self.reply({"offsets": await self.services.consumers.committed(instance, self.json_request())})
+        body = self.json_request()
+        if body is None:
+            self.fail(Errors.PARTITION_NOT_FOUND)
+        partitions = topic_partitions(body, "partitions", with_offset=False)
+        self.reply({"offsets": await self.services.consumers.committed(instance, partitions)})
 
 
 def make_app(services: Services) -> tornado.web.Application:

@@ -21,7 +21,7 @@ from confluent_kafka.admin import AdminClient, ClusterMetadata, ConfigResource, 
 
 from clients.kafka import error_text, off_loop, wait_until_usable
 
-from .errors import ErrorCode, RestProxyError
+from .errors import Errors, RestProxyError
 
 T = TypeVar("T")
 
@@ -60,7 +60,7 @@ class ClusterMetadataReader:
             return await off_loop(self._executor, call)
         except KafkaException as exc:
             raise RestProxyError(
-                ErrorCode.BROKER_NOT_AVAILABLE, f"Kafka did not answer the metadata request: {error_text(exc)}"
+                Errors.BROKER_NOT_AVAILABLE, f"Kafka did not answer the metadata request: {error_text(exc)}"
             ) from exc
 
     async def _cluster(self) -> ClusterMetadata:
@@ -81,14 +81,14 @@ class ClusterMetadataReader:
         cluster = await self._cluster()
         found = cluster.topics.get(topic)
         if found is None or found.error is not None:
-            raise RestProxyError(ErrorCode.TOPIC_NOT_FOUND, f"Topic {topic} not found.")
+            raise RestProxyError(Errors.TOPIC_NOT_FOUND, f"Topic {topic} not found.")
         return [_partition_json(p) for _, p in sorted(found.partitions.items())]
 
     async def partition(self, topic: str, partition: int) -> dict[str, Any]:
         for entry in await self.partitions(topic):
             if entry["partition"] == partition:
                 return entry
-        raise RestProxyError(ErrorCode.PARTITION_NOT_FOUND, f"Partition {partition} of topic {topic} not found.")
+        raise RestProxyError(Errors.PARTITION_NOT_FOUND, f"Partition {partition} of topic {topic} not found.")
 
     async def topic(self, topic: str) -> dict[str, Any]:
         partitions = await self.partitions(topic)
@@ -113,7 +113,7 @@ class ClusterMetadataReader:
 
     async def _auto_create(self, topic: str) -> int:
         """Asks for ``topic``'s metadata, so that the broker creates it; 404 when it does not."""
-        not_found = RestProxyError(ErrorCode.TOPIC_NOT_FOUND, f"Topic {topic} not found.")
+        not_found = RestProxyError(Errors.TOPIC_NOT_FOUND, f"Topic {topic} not found.")
         if not _LEGAL_TOPIC.fullmatch(topic) or topic in (".", ".."):
             raise not_found
 

@@ -21,7 +21,7 @@ from typing import Any
 
 from confluent_kafka import KafkaError, KafkaException, Message, Producer
 
-from .errors import ErrorCode
+from .errors import Errors
 
 log = logging.getLogger(__name__)
 
@@ -64,8 +64,8 @@ class DeliveryResult:
 
 
 def _failure(err: KafkaError) -> DeliveryResult:
-    code = ErrorCode.KAFKA_RETRIABLE_ERROR if err.retriable() else ErrorCode.KAFKA_ERROR
-    return DeliveryResult(error_code=int(code), error=err.str())
+    code = Errors.KAFKA_RETRIABLE_ERROR if err.retriable() else Errors.KAFKA_ERROR
+    return DeliveryResult(error_code=code.error_code, error=err.str())
 
 
 class _PendingBatch:

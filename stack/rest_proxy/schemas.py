@@ -15,7 +15,7 @@ from typing import Any
 from clients.registry import RegistryUnavailable, SchemaRefused, SchemaRegistry, subject_of
 from stack.common.codecs import AvroCodec, AvroDecoder, CodecError
 
-from .errors import ErrorCode, RestProxyError
+from .errors import Errors, RestProxyError
 
 
 class Schemas:
@@ -31,7 +31,7 @@ class Schemas:
         try:
             AvroCodec(schema_text, 0)  # refuse an invalid schema before the registry sees it
         except CodecError as error:
-            raise RestProxyError(ErrorCode.INVALID_SCHEMA, f"Invalid schema: {error}") from error
+            raise RestProxyError(Errors.INVALID_SCHEMA, f"Invalid schema: {error}") from error
         subject = subject_of(topic, is_key)
         schema_id = await self._ask(
             self.registry.register(subject, schema_text), f"registering a schema under {subject}"
@@ -57,10 +57,10 @@ class Schemas:
             return await call
         except SchemaRefused as error:
             if error.status == 422:
-                raise RestProxyError(ErrorCode.INVALID_SCHEMA, f"Invalid schema: {error.message}") from error
-            raise RestProxyError(ErrorCode.SCHEMA_NOT_USABLE, f"Error when {doing}: {error.message}") from error
+                raise RestProxyError(Errors.INVALID_SCHEMA, f"Invalid schema: {error.message}") from error
+            raise RestProxyError(Errors.SCHEMA_NOT_USABLE, f"Error when {doing}: {error.message}") from error
         except RegistryUnavailable as error:
-            raise RestProxyError(ErrorCode.SCHEMA_REGISTRY_UNAVAILABLE, f"Error when {doing}: {error}") from error
+            raise RestProxyError(Errors.SCHEMA_REGISTRY_UNAVAILABLE, f"Error when {doing}: {error}") from error
 
     def avro_to_json(self, topic: str, data: bytes) -> Any:
         """Blocking: decodes one Confluent-framed Avro key or value and renders it as Avro JSON."""
@@ -68,9 +68,9 @@ class Schemas:
             return self._decoder.decode(data)
         except SchemaRefused as error:
             raise RestProxyError(
-                ErrorCode.JSON_CONVERSION_FAILED, f"A record of {topic} names an unknown schema: {error.message}"
+                Errors.JSON_CONVERSION_FAILED, f"A record of {topic} names an unknown schema: {error.message}"
             ) from error
         except RegistryUnavailable as error:
-            raise RestProxyError(ErrorCode.SCHEMA_REGISTRY_UNAVAILABLE, str(error)) from error
+            raise RestProxyError(Errors.SCHEMA_REGISTRY_UNAVAILABLE, str(error)) from error
         except CodecError as error:
-            raise RestProxyError(ErrorCode.JSON_CONVERSION_FAILED, f"A record of {topic} {error}") from error
+            raise RestProxyError(Errors.JSON_CONVERSION_FAILED, f"A record of {topic} {error}") from error

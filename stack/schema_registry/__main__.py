@@ -19,7 +19,7 @@ from clients import serve
 from clients.endpoints import endpoints, port_of
 from stack.common.hosts import server_endpoints
 from stack.schema_registry.http import MAX_BODY_BYTES, make_app
-from stack.schema_registry.registry import Registry, State
+from stack.schema_registry.registry import SchemaRegistryService, State
 from stack.schema_registry.storage import TOPIC, SchemasTopic
 
 log = logging.getLogger("schema-registry")
@@ -36,7 +36,7 @@ async def schema_registry() -> AsyncIterator[Application]:
         raise serve.StartupError(str(error)) from error
     log.info("Read %d schemas from %s.", len(state.schemas), TOPIC)
     try:
-        yield make_app(Registry(state, topic))
+        yield make_app(SchemaRegistryService(state, topic))
     finally:
         await topic.close()
 

@@ -1,16 +1,13 @@
 """The Schema Registry's HTTP API (Confluent's v1 routes), as thin Tornado handlers.
 
-Handlers only read the request (path, query, JSON body), call one :class:`~.registry.Registry`
-method and write its answer. Everything that can go wrong becomes a
-:class:`~.errors.RegistryError`, and :meth:`Handler.write_error` is the one place that renders errors
-as Confluent's ``{"error_code", "message"}`` body. Content types follow Confluent: request bodies in
-the schema-registry, JSON or octet-stream types (415 otherwise), answers in the type the ``Accept``
-header picks (406 when it picks none).
-
-:class:`Handler` knows nothing of schemas: JSON bodies, strict query arguments, HEAD served by a
-route's GET, 405 with ``Allow``, one error type and one 500 policy (log the exception, never send
-its text) hold for every route, so the class can serve our other servers as well.
-"""
+Handlers only read the request (path, query, and the JSON body as a typed object from
+:mod:`~.requests`), call one :class:`~.registry.SchemaRegistryService` method and answer with
+``reply``. Everything that can go
+wrong becomes a :class:`~.errors.RegistryError` with a code from :class:`~.errors.Errors`, rendered
+as Confluent's ``{"error_code", "message"}`` body by the shared base handler
+(:class:`stack.common.http.JsonHandler`). Content types follow Confluent: request bodies in the
+schema-registry, JSON or octet-stream types (415 otherwise), answers in the type the ``Accept``
+header picks (406 when it picks none)."""
 
 from __future__ import annotations
 
@@ -21,9 +18,10 @@ from tornado.web import Application
 from stack.common.errors import ApiError
 from stack.common.http import JAVA_INT, JsonHandler, media_ranges, media_type
 from stack.common.http import NotFoundHandler as CommonNotFound
-from stack.common.jsontext import dumps, escape_surrogates
-from stack.schema_registry.errors import ErrorCode, RegistryError
-from stack.schema_registry.registry import Registry
+from stack.common.jsontext import dumps
+from stack.schema_registry.errors import Errors, RegistryError
+from stack.schema_registry.registry import SchemaRegistryService
+from stack.schema_registry.requests import ConfigRequest, ModeRequest, RegisterRequest, schema_of, version_number
 from stack.schema_registry.schema_types import SUPPORTED_TYPES
 
 V1_JSON = "application/vnd.schemaregistry.v1+json"
@@ -44,17 +42,18 @@ def negotiate(accept: str | None) -> str:
             return media
         if media in ("*/*", "application/*"):
             return V1_JSON
-    raise RegistryError(ErrorCode.NOT_ACCEPTABLE, "HTTP 406 Not Acceptable")
+    raise RegistryError(Errors.NOT_ACCEPTABLE)
 
 
 class Handler(JsonHandler):
     """The registry's content types, object bodies and paging on top of the shared base handler."""
 
-    internal_error_code = ErrorCode.STORE_ERROR.error_code
-    registry: Registry
+    internal_error = Errors.STORE_ERROR
+    compact = False
+    registry: SchemaRegistryService
     response_type = V1_JSON
 
-    def initialize(self, registry: Registry) -> None:
+    def initialize(self, registry: SchemaRegistryService) -> None:
         self.registry = registry
 
     def content_type(self) -> str:
@@ -67,16 +66,7 @@ class Handler(JsonHandler):
         if self.request.method in ("POST", "PUT"):
             content_type = media_type(self.request.headers.get("Content-Type", ""))
             if content_type and content_type not in REQUEST_TYPES:
-                raise RegistryError(ErrorCode.UNSUPPORTED_MEDIA_TYPE, "HTTP 415 Unsupported Media Type")
-
-    def send(self, body: Any) -> None:
-        self.set_header("Content-Type", self.response_type)
-        self.finish(dumps(body))
-
-    def send_raw(self, text: str) -> None:
-        """A schema's own text as the whole body (the ``/schema`` routes)."""
-        self.set_header("Content-Type", self.response_type)
-        self.finish(escape_surrogates(text))
+                raise RegistryError(Errors.UNSUPPORTED_MEDIA_TYPE)
 
     def json_body(self) -> dict[str, Any] | None:
         """The request body as a JSON object; None when empty or ``null``.
@@ -85,9 +75,7 @@ class Handler(JsonHandler):
         """
         body = super().json_body()
         if body is not None and not isinstance(body, dict):
-            raise RegistryError(
-                ErrorCode.BAD_REQUEST, f"The request body must be a JSON object, not {dumps(body)[:40]}"
-            )
+            raise RegistryError(Errors.BAD_REQUEST, f"The request body must be a JSON object, not {dumps(body)[:40]}")
         return body
 
     def text_arg(self, name: str) -> str | None:
@@ -102,14 +90,14 @@ class Handler(JsonHandler):
             offset = self.int_argument("offset", 0, JAVA_INT) if self.get_query_argument("offset", "") else 0
             limit = self.int_argument("limit", -1, JAVA_INT) if self.get_query_argument("limit", "") else -1
         except ApiError:
-            raise RegistryError(ErrorCode.NOT_FOUND, "HTTP 404 Not Found") from None
+            raise RegistryError(Errors.NOT_FOUND) from None
         items = items[max(offset or 0, 0) :]
         return items if limit is None or limit < 0 else items[:limit]
 
 
 class RootHandler(Handler):
     def get(self) -> None:
-        self.send({})
+        self.reply({})
 
 
 class NotFoundHandler(CommonNotFound, Handler):
@@ -121,43 +109,45 @@ class SubjectsHandler(Handler):
         subjects = self.registry.subjects(
             self.text_arg("subjectPrefix") or "", self.flag("deleted"), self.flag("deletedOnly", "deleted_only")
         )
-        self.send(self.page(subjects))
+        self.reply(self.page(subjects))
 
 
 class SubjectHandler(Handler):
     async def post(self, subject: str) -> None:
-        body = self.json_body()
-        self.send(await self.registry.lookup(subject, body, self.flag("normalize"), self.flag("deleted")))
+        body, deleted = self.json_body(), self.flag("deleted")
+        self.registry.require_subject(subject, deleted)  # an unknown subject is named before a bad body
+        self.reply(await self.registry.lookup(subject, schema_of(body), self.flag("normalize"), deleted))
 
     async def delete(self, subject: str) -> None:
-        self.send(await self.registry.delete_subject(subject, self.flag("permanent")))
+        self.reply(await self.registry.delete_subject(subject, self.flag("permanent")))
 
 
 class VersionsHandler(Handler):
     def get(self, subject: str) -> None:
         versions = self.registry.versions(subject, self.flag("deleted"), self.flag("deletedOnly", "deleted_only"))
-        self.send(self.page(versions))
+        self.reply(self.page(versions))
 
     async def post(self, subject: str) -> None:
-        self.send(await self.registry.register(subject, self.json_body(), self.flag("normalize")))
+        request = RegisterRequest.read(subject, self.json_body())
+        self.reply(await self.registry.register(request, self.flag("normalize")))
 
 
 class VersionHandler(Handler):
     def get(self, subject: str, version: str) -> None:
-        self.send(self.registry.version(subject, version, self.flag("deleted")))
+        self.reply(self.registry.version(subject, version, self.flag("deleted")))
 
     async def delete(self, subject: str, version: str) -> None:
-        self.send(await self.registry.delete_version(subject, version, self.flag("permanent")))
+        self.reply(await self.registry.delete_version(subject, version, self.flag("permanent")))
 
 
 class VersionSchemaHandler(Handler):
     def get(self, subject: str, version: str) -> None:
-        self.send_raw(self.registry.version_schema(subject, version, self.flag("deleted")))
+        self.reply_text(self.registry.version_schema(subject, version, self.flag("deleted")))
 
 
 class ReferencedByHandler(Handler):
     def get(self, subject: str, version: str) -> None:
-        self.send(self.page(self.registry.referenced_by(subject, version)))
+        self.reply(self.page(self.registry.referenced_by(subject, version)))
 
 
 class SchemasHandler(Handler):
@@ -165,69 +155,72 @@ class SchemasHandler(Handler):
         found = self.registry.all_schemas(
             self.text_arg("subjectPrefix") or "", self.flag("deleted"), self.flag("latestOnly")
         )
-        self.send(self.page(found))
+        self.reply(self.page(found))
 
 
 class SchemaTypesHandler(Handler):
     def get(self) -> None:
-        self.send(list(SUPPORTED_TYPES))
+        self.reply(list(SUPPORTED_TYPES))
 
 
 class SchemaByIdHandler(Handler):
     def get(self, schema_id: str) -> None:
-        self.send(self.registry.schema(schema_id, self.flag("fetchMaxId")))
+        self.reply(self.registry.schema(schema_id, self.flag("fetchMaxId")))
 
 
 class SchemaTextByIdHandler(Handler):
     def get(self, schema_id: str) -> None:
-        self.send_raw(self.registry.schema_text(schema_id))
+        self.reply_text(self.registry.schema_text(schema_id))
 
 
 class SchemaSubjectsHandler(Handler):
     def get(self, schema_id: str) -> None:
         found = self.registry.schema_subjects(schema_id, self.text_arg("subject"), self.flag("deleted"))
-        self.send(self.page(found))
+        self.reply(self.page(found))
 
 
 class SchemaVersionsHandler(Handler):
     def get(self, schema_id: str) -> None:
         found = self.registry.schema_versions(schema_id, self.text_arg("subject"), self.flag("deleted"))
-        self.send(self.page(found))
+        self.reply(self.page(found))
 
 
 class CompatibilityHandler(Handler):
     async def post(self, subject: str, version: str | None = None) -> None:
+        body = self.json_body()
+        if version is not None:
+            version_number(version)  # a bad version is named before a bad body
         answer = await self.registry.check_compatibility(
-            subject, version, self.json_body(), self.flag("normalize"), self.flag("verbose")
+            subject, version, schema_of(body), self.flag("normalize"), self.flag("verbose")
         )
-        self.send(answer)
+        self.reply(answer)
 
 
 class ConfigHandler(Handler):
     def get(self, subject: str | None = None) -> None:
-        self.send(self.registry.config(subject, self.flag("defaultToGlobal")))
+        self.reply(self.registry.config(subject, self.flag("defaultToGlobal")))
 
     async def put(self, subject: str | None = None) -> None:
-        self.send(await self.registry.set_config(subject, self.json_body()))
+        self.reply(await self.registry.set_config(ConfigRequest.read(subject, self.json_body())))
 
     async def delete(self, subject: str | None = None) -> None:
-        self.send(await self.registry.delete_config(subject))
+        self.reply(await self.registry.delete_config(subject))
 
 
 class ModeHandler(Handler):
     def get(self, subject: str | None = None) -> None:
-        self.send(self.registry.mode(subject, self.flag("defaultToGlobal")))
+        self.reply(self.registry.mode(subject, self.flag("defaultToGlobal")))
 
     async def put(self, subject: str | None = None) -> None:
-        self.send(await self.registry.set_mode(subject, self.json_body(), self.flag("force")))
+        self.reply(await self.registry.set_mode(ModeRequest.read(subject, self.json_body()), self.flag("force")))
 
     async def delete(self, subject: str | None = None) -> None:
-        self.send(await self.registry.delete_mode(subject, self.flag("recursive")))
+        self.reply(await self.registry.delete_mode(subject, self.flag("recursive")))
 
 
 class ContextsHandler(Handler):
     def get(self) -> None:
-        self.send(self.page(["."]))
+        self.reply(self.page(["."]))
 
 
 _SEGMENT = r"([^/]+)"
@@ -255,7 +248,7 @@ ROUTES: list[tuple[str, type[Handler]]] = [
 ]
 
 
-def make_app(registry: Registry) -> Application:
+def make_app(registry: SchemaRegistryService) -> Application:
     """The Tornado application serving ``registry``; a trailing slash on any route is accepted."""
     routes = [(path.rstrip("/") + "/?", handler, {"registry": registry}) for path, handler in ROUTES]
     return Application(routes, default_handler_class=NotFoundHandler, default_handler_args={"registry": registry})

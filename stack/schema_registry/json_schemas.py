@@ -20,7 +20,7 @@ from jsonschema.exceptions import SchemaError
 from jsonschema.protocols import Validator
 
 from stack.common.jsontext import dumps
-from stack.schema_registry.errors import ErrorCode, RegistryError
+from stack.schema_registry.errors import Errors, RegistryError
 from stack.schema_registry.schemas import ParsedSchema, Reference, Resolver, SchemaText, referenced_schema
 
 JSON = "JSON"
@@ -33,7 +33,7 @@ _DRAFTS: dict[str, type[Validator]] = {
 
 def invalid(detail: str) -> RegistryError:
     """42201 worded as Confluent words a JSON schema its provider refuses."""
-    return RegistryError(ErrorCode.INVALID_SCHEMA, f"Invalid schema of type {JSON}, details: {detail}")
+    return RegistryError(Errors.INVALID_SCHEMA, f"Invalid schema of type {JSON}, details: {detail}")
 
 
 def parse(source: SchemaText, resolve: Resolver) -> ParsedSchema:

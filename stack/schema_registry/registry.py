@@ -1,7 +1,7 @@
 """The Schema Registry's rules: subjects, versions, global ids, deletes, config and mode.
 
 :class:`State` is the in-memory picture of the ``_schemas`` topic and changes only by applying the
-topic's records, in order, so a restart rebuilds exactly the same ids and versions. :class:`Registry`
+topic's records, in order, so a restart rebuilds exactly the same ids and versions. :class:`SchemaRegistryService`
 answers every API operation from that state and turns each change into records for the topic; it
 decides what to write under one lock, so two registrations can never hand out the same id or
 version. Nothing here knows about HTTP: errors are :class:`~.errors.RegistryError` values.
@@ -22,10 +22,10 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
-from stack.common.jsontext import dumps
-from stack.schema_registry import compatibility, json_compatibility, json_schemas, schema_types, schemas
+from stack.schema_registry import compatibility, json_compatibility, json_schemas, schema_types
 from stack.schema_registry.compatibility import Level
-from stack.schema_registry.errors import ErrorCode, RegistryError
+from stack.schema_registry.errors import Errors, RegistryError
+from stack.schema_registry.requests import ConfigRequest, ModeRequest, RegisterRequest, version_number
 from stack.schema_registry.schemas import AVRO, ParsedSchema, Reference, Resolver, SchemaText
 from stack.schema_registry.storage import (
     ConfigRecord,
@@ -36,16 +36,10 @@ from stack.schema_registry.storage import (
     SchemaTombstone,
 )
 
-MODES = ("READWRITE", "READONLY", "READONLY_OVERRIDE", "IMPORT")
 DEFAULT_MODE = "READWRITE"
 _READ_ONLY_MODES = ("READONLY", "READONLY_OVERRIDE")
-_MAX_INT = 2**31 - 1
 log = logging.getLogger("schema-registry")
 _SIGNED_DIGITS = re.compile(r"-?[0-9]{1,10}")
-# Java's Integer.parseInt: an optional sign and decimal digits of any script (\d is Unicode here).
-_JAVA_INT = re.compile(r"[+-]?\d+")
-# Java's String.trim() removes every character up to U+0020, control characters included.
-_JAVA_BLANKS = "".join(chr(code) for code in range(0x21))
 T = TypeVar("T")
 # What Confluent answers when a new schema's type differs from an earlier version's.
 _DIFFERENT_TYPES = "Incompatible because of different schema type"
@@ -116,7 +110,7 @@ class Store(Protocol):
     async def write(self, *records: Record) -> None: ...
 
 
-class Registry:
+class SchemaRegistryService:
     """Every Schema Registry operation, over a :class:`State` kept current by a :class:`Store`."""
 
     def __init__(self, state: State, store: Store) -> None:
@@ -155,25 +149,26 @@ class Registry:
         found = self._find(subject, version_id, deleted=True)
         return self._referrers(found.subject, found.number)
 
-    async def lookup(self, subject: str, body: object, normalize: bool, deleted: bool) -> dict[str, Any]:
+    def require_subject(self, subject: str, deleted: bool) -> None:
+        """40401 unless ``subject`` has versions (soft-deleted ones only when ``deleted``)."""
         if not self.state.visible(subject, deleted):
             raise _subject_not_found(subject)
-        parsed = await self._parse(_schema_request(body))
+
+    async def lookup(self, subject: str, schema: SchemaText, normalize: bool, deleted: bool) -> dict[str, Any]:
+        self.require_subject(subject, deleted)
+        parsed = await self._parse(schema)
         match = await self._match(subject, parsed, normalize or self._normalizes(subject), deleted)
         if match is None:
-            raise RegistryError(ErrorCode.SCHEMA_NOT_FOUND, "Schema not found")
+            raise RegistryError(Errors.SCHEMA_NOT_FOUND)
         return self._describe(match)
 
-    async def register(self, subject: str, body: object, normalize: bool) -> dict[str, Any]:
-        _check_subject(subject)
-        source = _schema_request(body)
-        requested_id = _optional_int(body, "id")
-        requested_version = _optional_int(body, "version")
+    async def register(self, request: RegisterRequest, normalize: bool) -> dict[str, Any]:
+        subject, requested_id, requested_version = request.subject, request.schema_id, request.version
         async with self._lock:
             mode = self._mode(subject)
             if mode in _READ_ONLY_MODES:
-                raise RegistryError(ErrorCode.OPERATION_NOT_PERMITTED, f"Subject '{subject}' is in read-only mode")
-            parsed = await self._parse(source)
+                raise RegistryError(Errors.OPERATION_NOT_PERMITTED, f"Subject '{subject}' is in read-only mode")
+            parsed = await self._parse(request.schema)
             normalize = normalize or self._normalizes(subject)
             existing = await self._match(subject, parsed, normalize, deleted=False)
             if existing is not None and requested_id in (None, existing.schema_id):
@@ -186,13 +181,13 @@ class Registry:
                 schema_id = await self._id_for(parsed, normalize)
                 if requested_id not in (None, schema_id):
                     raise RegistryError(
-                        ErrorCode.OPERATION_NOT_PERMITTED,
+                        Errors.OPERATION_NOT_PERMITTED,
                         f"Subject '{subject}' is not in import mode, so the registry assigns schema ids",
                     )
                 problems = await self._problems(subject, parsed, self._level(subject))
                 if problems:
                     raise RegistryError(
-                        ErrorCode.INCOMPATIBLE_SCHEMA,
+                        Errors.INCOMPATIBLE_SCHEMA,
                         f"Schema being registered is incompatible with an earlier schema for subject "
                         f"'{subject}', details: {problems}",
                     )
@@ -207,7 +202,7 @@ class Registry:
             return {"id": schema_id}
 
     async def delete_version(self, subject: str, version_id: str, permanent: bool) -> int:
-        number = _version_number(version_id)
+        number = version_number(version_id)
         async with self._lock:
             self._check_writable(subject)
             versions = self.state.subjects.get(subject)
@@ -221,13 +216,13 @@ class Registry:
                 raise _version_not_found(number)
             if found.deleted and not permanent:
                 raise RegistryError(
-                    ErrorCode.VERSION_SOFT_DELETED,
+                    Errors.VERSION_SOFT_DELETED,
                     f"Version {number} of subject '{subject}' was soft deleted; "
                     "set permanent=true to delete it for good",
                 )
             if permanent and not found.deleted:
                 raise RegistryError(
-                    ErrorCode.VERSION_NOT_SOFT_DELETED,
+                    Errors.VERSION_NOT_SOFT_DELETED,
                     f"Version {number} of subject '{subject}' must be soft deleted before it is deleted permanently",
                 )
             self._check_unreferenced(subject, [number])
@@ -256,7 +251,7 @@ class Registry:
             if permanent:
                 if live:
                     raise RegistryError(
-                        ErrorCode.SUBJECT_NOT_SOFT_DELETED,
+                        Errors.SUBJECT_NOT_SOFT_DELETED,
                         f"Subject '{subject}' must be soft deleted before it is deleted permanently",
                     )
                 numbers = [v.number for v in versions]
@@ -267,7 +262,7 @@ class Registry:
                 return numbers
             if not live:
                 raise RegistryError(
-                    ErrorCode.SUBJECT_SOFT_DELETED,
+                    Errors.SUBJECT_SOFT_DELETED,
                     f"Subject '{subject}' was soft deleted; set permanent=true to delete it for good",
                 )
             self._check_unreferenced(subject, live)
@@ -313,12 +308,12 @@ class Registry:
     # -- compatibility --------------------------------------------------------------------------
 
     async def check_compatibility(
-        self, subject: str, version_id: str | None, body: object, normalize: bool, verbose: bool
+        self, subject: str, version_id: str | None, schema: SchemaText, normalize: bool, verbose: bool
     ) -> dict[str, Any]:
-        """Whether ``body``'s schema could follow ``version_id`` (or, when None, the subject's versions)."""
+        """Whether ``schema`` could follow ``version_id`` (or, when None, the subject's versions)."""
         if version_id is not None:
-            _version_number(version_id)
-        parsed = await self._parse(_schema_request(body))
+            version_number(version_id)
+        parsed = await self._parse(schema)
         level = self._level(subject)
         if version_id is None:
             problems = await self._problems(subject, parsed, level)
@@ -337,23 +332,14 @@ class Registry:
             return dict(self.state.configs[subject])
         if subject is not None and not default_to_global:
             raise RegistryError(
-                ErrorCode.SUBJECT_COMPATIBILITY_NOT_CONFIGURED,
+                Errors.SUBJECT_COMPATIBILITY_NOT_CONFIGURED,
                 f"Subject '{subject}' does not have subject-level compatibility configured",
             )
         return {"compatibilityLevel": compatibility.DEFAULT_LEVEL.value, **self.state.configs.get(None, {})}
 
-    async def set_config(self, subject: str | None, body: object) -> dict[str, Any]:
-        """Change the settings ``body`` names (none at all is allowed, as in Confluent 7.4+); echo them."""
-        body = _request_object(body)
-        requested = body.get("compatibility", body.get("compatibilityLevel"))
-        level = compatibility.parse_level(requested)
-        if requested is not None and level is None:
-            raise _invalid_level()
-        if subject is not None:
-            _check_subject(subject)
-        normalize = body.get("normalize")
-        if normalize is not None and not isinstance(normalize, bool):
-            raise RegistryError(ErrorCode.INVALID_COMPATIBILITY_LEVEL, "normalize must be true or false")
+    async def set_config(self, request: ConfigRequest) -> dict[str, Any]:
+        """Change the settings the request names (none at all is allowed, as in Confluent 7.4+); echo them."""
+        subject, level, normalize = request.subject, request.level, request.normalize
         async with self._lock:
             config = dict(self.state.configs.get(subject, {}))
             answer: dict[str, Any] = {}
@@ -379,30 +365,25 @@ class Registry:
             return {"mode": self.state.modes[subject]}
         if subject is not None and not default_to_global:
             raise RegistryError(
-                ErrorCode.SUBJECT_MODE_NOT_CONFIGURED,
+                Errors.SUBJECT_MODE_NOT_CONFIGURED,
                 f"Subject '{subject}' does not have subject-level mode configured",
             )
         return {"mode": self.state.modes.get(None, DEFAULT_MODE)}
 
-    async def set_mode(self, subject: str | None, body: object, force: bool) -> dict[str, str]:
-        """Set a mode; a body without one clears it (Confluent 7.7.4+). Echoes what was set."""
-        if subject is not None:
-            _check_subject(subject)
-        requested = _request_object(body).get("mode")
-        if requested is None:
+    async def set_mode(self, request: ModeRequest, force: bool) -> dict[str, str]:
+        """Set a mode; a request without one clears it (Confluent 7.7.4+). Echoes what was set."""
+        subject, mode = request.subject, request.mode
+        if mode is None:
             async with self._lock:
                 if subject in self.state.modes:
                     await self.store.write(ModeRecord(subject, None))
             return {}
-        mode = str(requested).upper()
-        if isinstance(requested, (dict, list)) or mode not in MODES:
-            raise RegistryError(ErrorCode.INVALID_MODE, f"Invalid mode. Valid values are {', '.join(MODES)}")
         async with self._lock:
             if mode == "IMPORT" and not force:
                 holders = [subject] if subject is not None else list(self.state.subjects)
                 if any(self.state.visible(s, deleted=False) for s in holders):
                     raise RegistryError(
-                        ErrorCode.OPERATION_NOT_PERMITTED,
+                        Errors.OPERATION_NOT_PERMITTED,
                         "Cannot switch to IMPORT mode while schemas are registered; use force=true to do it anyway",
                     )
             await self.store.write(ModeRecord(subject, mode))
@@ -424,7 +405,7 @@ class Registry:
     # -- helpers --------------------------------------------------------------------------------
 
     def _find(self, subject: str, version_id: str, deleted: bool) -> Version:
-        number = _version_number(version_id)
+        number = version_number(version_id)
         visible = self.state.visible(subject, deleted)
         if not visible:
             raise _subject_not_found(subject)
@@ -519,14 +500,14 @@ class Registry:
             stored = await self._stored_parsed(holder)
             if stored is None or stored.identity(normalize) != parsed.identity(normalize):
                 raise RegistryError(
-                    ErrorCode.ID_DOES_NOT_MATCH, f"Schema id {schema_id} is already used by a different schema"
+                    Errors.ID_DOES_NOT_MATCH, f"Schema id {schema_id} is already used by a different schema"
                 )
         versions = self.state.subjects.get(subject, {})
         if number is None:
             number = max(versions, default=0) + 1
         elif number in versions:
             raise RegistryError(
-                ErrorCode.OPERATION_NOT_PERMITTED, f"Version {number} of subject '{subject}' already exists"
+                Errors.OPERATION_NOT_PERMITTED, f"Version {number} of subject '{subject}' already exists"
             )
         return schema_id, number
 
@@ -567,7 +548,7 @@ class Registry:
 
     def _check_writable(self, subject: str) -> None:
         if self._mode(subject) in _READ_ONLY_MODES:
-            raise RegistryError(ErrorCode.OPERATION_NOT_PERMITTED, f"Subject '{subject}' is in read-only mode")
+            raise RegistryError(Errors.OPERATION_NOT_PERMITTED, f"Subject '{subject}' is in read-only mode")
 
     def _referrers(self, subject: str, number: int) -> list[int]:
         """Ids of live schemas whose references point at ``subject`` version ``number``."""
@@ -583,7 +564,7 @@ class Registry:
             referrers = self._referrers(subject, number)
             if referrers:
                 raise RegistryError(
-                    ErrorCode.REFERENCE_EXISTS,
+                    Errors.REFERENCE_EXISTS,
                     f"Version {number} of subject '{subject}' is referenced by schema(s) {referrers}",
                 )
 
@@ -598,12 +579,12 @@ class Registry:
     def _stored(self, schema_id: str) -> SchemaText:
         stored = self.state.schemas.get(self._id_number(schema_id))
         if stored is None:
-            raise RegistryError(ErrorCode.SCHEMA_NOT_FOUND, f"Schema {schema_id} not found")
+            raise RegistryError(Errors.SCHEMA_NOT_FOUND, f"Schema {schema_id} not found")
         return stored
 
     def _id_number(self, schema_id: str) -> int:
         if not _SIGNED_DIGITS.fullmatch(schema_id):
-            raise RegistryError(ErrorCode.SCHEMA_NOT_FOUND, f"Schema {schema_id} not found")
+            raise RegistryError(Errors.SCHEMA_NOT_FOUND, f"Schema {schema_id} not found")
         return int(schema_id)
 
 
@@ -633,100 +614,9 @@ def _type_and_references(stored: SchemaText) -> dict[str, Any]:
     return extra
 
 
-def _request_object(body: object) -> dict[str, Any]:
-    """A request body that must be there: a missing one is 422, as Java's @NotNull makes it."""
-    if not isinstance(body, dict):
-        raise RegistryError(ErrorCode.UNPROCESSABLE_ENTITY, "The request body must be a JSON object")
-    return body
-
-
-def _schema_request(body: object) -> SchemaText:
-    """The schema, type and references of a register/lookup/compatibility request body."""
-    body = _request_object(body)
-    text = body.get("schema")
-    if not isinstance(text, str) or not text.strip():
-        raise schemas.invalid("the request needs a non-empty string in 'schema'")
-    schema_type = body.get("schemaType") or AVRO
-    if not isinstance(schema_type, str):
-        raise schemas.invalid("'schemaType' must be a string")
-    references = body.get("references") or []
-    if not isinstance(references, list):
-        raise schemas.invalid("'references' must be a list")
-    return SchemaText(text, schema_type.upper(), tuple(_reference(item) for item in references))
-
-
-def _reference(item: object) -> Reference:
-    if isinstance(item, dict):
-        name, subject, version = item.get("name"), item.get("subject"), item.get("version")
-        if (
-            isinstance(name, str)
-            and isinstance(subject, str)
-            and isinstance(version, int)
-            and not isinstance(version, bool)
-            and (version == -1 or 1 <= version <= _MAX_INT)
-        ):
-            return Reference(name, subject, version)
-    raise schemas.invalid(
-        f"a reference needs 'name', 'subject' and 'version' (a positive integer or -1): {dumps(item)}"
-    )
-
-
-def _optional_int(body: object, key: str) -> int | None:
-    """An id or version a client asked for; None when absent or when it lets the registry choose (<= 0)."""
-    value = body.get(key) if isinstance(body, dict) else None
-    if value is None:
-        return None
-    if not isinstance(value, int) or isinstance(value, bool) or value > _MAX_INT:
-        raise RegistryError(ErrorCode.UNPROCESSABLE_ENTITY, f"'{key}' must be an integer")
-    return value if value > 0 else None
-
-
-def _version_number(version_id: str) -> int | None:
-    """The version a path segment names; None for the latest. 42202 otherwise.
-
-    Read as Confluent's ``VersionId`` reads it: trimmed, ``latest`` in any letter case, else a Java
-    ``int`` (so ``+1`` and `` 1`` are version 1) that is positive or -1 (the latest).
-    """
-    text = version_id.strip(_JAVA_BLANKS)
-    if text.lower() == "latest":
-        return None
-    try:
-        number = int(text) if _JAVA_INT.fullmatch(text) else 0
-    except ValueError:  # more digits than Python converts; no valid version has that many
-        number = 0
-    if number == -1:
-        return None
-    if 1 <= number <= _MAX_INT:
-        return number
-    raise RegistryError(
-        ErrorCode.INVALID_VERSION,
-        f"The specified version '{version_id}' is not a valid version id. "
-        f'Allowed values are between [1, 2^31-1] and the string "latest"',
-    )
-
-
-def _check_subject(subject: str) -> None:
-    """Refuse the subject names Confluent refuses (``QualifiedSubject``): control characters, ``__GLOBAL``."""
-    if subject == "__GLOBAL" or any(_is_control(c) for c in subject):
-        shown = "".join(f"\\u{ord(c):04x}" if _is_control(c) else c for c in subject)
-        raise RegistryError(ErrorCode.INVALID_SUBJECT, f"The specified subject '{shown}' is not a valid subject")
-
-
-def _is_control(char: str) -> bool:
-    code = ord(char)
-    return code < 0x20 or 0x7F <= code <= 0x9F
-
-
 def _subject_not_found(subject: str) -> RegistryError:
-    return RegistryError(ErrorCode.SUBJECT_NOT_FOUND, f"Subject '{subject}' not found.")
+    return RegistryError(Errors.SUBJECT_NOT_FOUND, f"Subject '{subject}' not found.")
 
 
 def _version_not_found(number: int) -> RegistryError:
-    return RegistryError(ErrorCode.VERSION_NOT_FOUND, f"Version {number} not found.")
-
-
-def _invalid_level() -> RegistryError:
-    levels = ", ".join(level.value for level in Level)
-    return RegistryError(
-        ErrorCode.INVALID_COMPATIBILITY_LEVEL, f"Invalid compatibility level. Valid values are {levels}"
-    )
+    return RegistryError(Errors.VERSION_NOT_FOUND, f"Version {number} not found.")

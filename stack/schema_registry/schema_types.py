@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from stack.schema_registry import json_schemas, schemas
-from stack.schema_registry.errors import ErrorCode, RegistryError
+from stack.schema_registry.errors import Errors, RegistryError
 from stack.schema_registry.schemas import AVRO, ParsedSchema, Resolver, SchemaText
 
 JSON = json_schemas.JSON
@@ -26,5 +26,5 @@ def parse(source: SchemaText, resolve: Resolver) -> ParsedSchema:
     """Validate ``source`` with its type's parser; 42201 for an invalid schema or an unknown type."""
     parser = _PARSERS.get(source.schema_type)
     if parser is None:
-        raise RegistryError(ErrorCode.INVALID_SCHEMA, f"Invalid schema type {source.schema_type}")
+        raise RegistryError(Errors.INVALID_SCHEMA, f"Invalid schema type {source.schema_type}")
     return parser(source, resolve)

@@ -31,7 +31,7 @@ import avro.schema
 
 from stack.common.jsontext import dumps
 from stack.schema_registry import avro_speedups
-from stack.schema_registry.errors import ErrorCode, RegistryError
+from stack.schema_registry.errors import Errors, RegistryError
 
 AVRO = "AVRO"
 
@@ -103,7 +103,7 @@ class ParsedSchema:
 
 
 def invalid(message: str) -> RegistryError:
-    return RegistryError(ErrorCode.INVALID_SCHEMA, f"Invalid schema: {message}")
+    return RegistryError(Errors.INVALID_SCHEMA, f"Invalid schema: {message}")
 
 
 def referenced_schema(

@@ -27,7 +27,7 @@ from confluent_kafka.aio import AIOConsumer
 
 from clients.kafka import client_config, create_topic, kafka_log, wait_until_usable
 from stack.common.jsontext import dumps
-from stack.schema_registry.errors import ErrorCode, RegistryError
+from stack.schema_registry.errors import Errors, RegistryError
 from stack.schema_registry.schemas import AVRO, Reference
 
 log = logging.getLogger(__name__)
@@ -267,13 +267,13 @@ class SchemasTopic:
             except KafkaException as error:  # refused at once, e.g. a schema larger than Kafka takes
                 reason = error.args[0].str()
                 raise RegistryError(
-                    ErrorCode.STORE_ERROR, f"Could not write to the {self.topic} topic: {reason}"
+                    Errors.STORE_ERROR, f"Could not write to the {self.topic} topic: {reason}"
                 ) from None
         left = self._producer.flush(WRITE_TIMEOUT)
         errors = [error for error, _ in outcome if error is not None]
         if left or errors or len(outcome) != len(records):
             reason = errors[0].str() if errors else "no acknowledgement from Kafka in time"
-            raise RegistryError(ErrorCode.STORE_ERROR, f"Could not write to the {self.topic} topic: {reason}")
+            raise RegistryError(Errors.STORE_ERROR, f"Could not write to the {self.topic} topic: {reason}")
         return max(message.offset() for _, message in outcome)
 
     async def _wait_until_read(self, offset: int, timeout: float) -> None:
@@ -282,7 +282,7 @@ class SchemasTopic:
                 await asyncio.wait_for(self._caught_up.wait_for(lambda: self._offset > offset), timeout)
             except TimeoutError:
                 raise RegistryError(
-                    ErrorCode.OPERATION_TIMEOUT, f"Timed out waiting to read back offset {offset} of {self.topic}"
+                    Errors.OPERATION_TIMEOUT, f"Timed out waiting to read back offset {offset} of {self.topic}"
                 ) from None
 
     async def _read_forever(self) -> None:

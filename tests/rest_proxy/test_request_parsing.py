@@ -5,22 +5,22 @@ from __future__ import annotations
 import pytest
 
 from stack.rest_proxy.consumers import InstanceConfig
-from stack.rest_proxy.errors import ErrorCode, RestProxyError
+from stack.rest_proxy.errors import Errors, RestProxyError
 from stack.rest_proxy.formats import EmbeddedFormat, encode_plain, produce_format, records_format, response_type
-from stack.rest_proxy.produce import _parse
+from stack.rest_proxy.requests import produce_request
 
 
 def code_of(call: object) -> int:
     with pytest.raises(RestProxyError) as raised:
         call()  # type: ignore[operator]
-    return int(raised.value.code)
+    return raised.value.error_code
 
 
 def test_the_content_type_names_the_embedded_format() -> None:
     assert produce_format("application/vnd.kafka.avro.v2+json; charset=utf-8") is EmbeddedFormat.AVRO
     assert produce_format("APPLICATION/VND.KAFKA.JSON.V2+JSON") is EmbeddedFormat.JSON
-    assert code_of(lambda: produce_format("application/json")) == ErrorCode.UNSUPPORTED_MEDIA_TYPE
-    assert code_of(lambda: produce_format(None)) == ErrorCode.UNSUPPORTED_MEDIA_TYPE
+    assert code_of(lambda: produce_format("application/json")) == Errors.UNSUPPORTED_MEDIA_TYPE.error_code
+    assert code_of(lambda: produce_format(None)) == Errors.UNSUPPORTED_MEDIA_TYPE.error_code
 
 
 def test_answers_are_in_confluents_type_unless_only_plain_json_is_accepted() -> None:
@@ -32,12 +32,12 @@ def test_answers_are_in_confluents_type_unless_only_plain_json_is_accepted() -> 
 
 
 def test_a_produce_body_is_checked_record_by_record() -> None:
-    request = _parse({"records": [{"value": 1}, {"key": "k", "value": 2, "partition": 1}]}, None, 3)
+    request = produce_request({"records": [{"value": 1}, {"key": "k", "value": 2, "partition": 1}]}, None, 3)
     assert [(r.key, r.value, r.partition) for r in request.records] == [(None, 1, -1), ("k", 2, 1)]
-    assert code_of(lambda: _parse({"records": [{"value": 1, "partition": 3}]}, None, 3)) == 40402
-    assert code_of(lambda: _parse({"records": "x"}, None, 1)) == 422
-    assert code_of(lambda: _parse([], None, 1)) == 422
-    assert code_of(lambda: _parse({"records": [], "value_schema": "s", "value_schema_id": 1}, None, 1)) == 422
+    assert code_of(lambda: produce_request({"records": [{"value": 1, "partition": 3}]}, None, 3)) == 40402
+    assert code_of(lambda: produce_request({"records": "x"}, None, 1)) == 422
+    assert code_of(lambda: produce_request([], None, 1)) == 422
+    assert code_of(lambda: produce_request({"records": [], "value_schema": "s", "value_schema_id": 1}, None, 1)) == 422
 
 
 def test_plain_values_are_encoded_or_refused_with_their_place_in_the_batch() -> None:
@@ -52,4 +52,4 @@ def test_consumer_configs_follow_confluents_rules() -> None:
     assert (config.name, config.format, config.auto_offset_reset) == ("c1", EmbeddedFormat.AVRO, "earliest")
     assert InstanceConfig.from_body(None).format is EmbeddedFormat.BINARY
     for bad in ({"format": "xml"}, {"auto.offset.reset": "sometime"}, {"auto.commit.enable": "maybe"}, []):
-        assert code_of(lambda bad=bad: InstanceConfig.from_body(bad)) == ErrorCode.INVALID_CONSUMER_CONFIG
+        assert code_of(lambda bad=bad: InstanceConfig.from_body(bad)) == Errors.INVALID_CONSUMER_CONFIG.error_code

@@ -204,3 +204,14 @@ def test_non_numeric_paging_is_404_as_for_any_jax_rs_query_parameter(api: Api) -
     assert_error(api.request("GET", "/subjects?offset=abc"), 404, 404)
     assert_error(api.request("GET", "/subjects?limit=1%1F"), 404, 404)  # a control character is no digit
     assert_error(api.request("GET", "/subjects?offset=%202"), 404, 404)
+
+
+def test_a_request_with_two_faults_is_refused_for_the_first_checked(api: Api, subject: str) -> None:
+    """Request bodies are read at the HTTP edge, in the order the checks have always run."""
+    assert_error(api.request("PUT", "/config/__GLOBAL", {"compatibility": "SIDEWAYS"}), 422, 42203)
+    assert_error(api.request("PUT", "/config/__GLOBAL", {"normalize": "yes"}), 422, 42208)
+    assert_error(api.request("PUT", "/mode/__GLOBAL", {"mode": "SIDEWAYS"}), 422, 42208)
+    assert_error(api.request("POST", "/subjects/__GLOBAL/versions", None), 422, 42208)
+    assert_error(api.request("POST", f"/subjects/{subject}/versions", {"schema": 5, "id": "x"}), 422, 42201)
+    assert_error(api.request("POST", f"/subjects/{subject}-none", {"schema": 5}), 404, 40401)
+    assert_error(api.request("POST", f"/compatibility/subjects/{subject}/versions/0", {"schema": 5}), 422, 42202)
