@@ -1,8 +1,8 @@
 """What aggregations keep per group, and how a row goes into (or, from a table, back out of) its group.
 
-Persistent queries fold each batch's rows into partial groups that cross the repartition topic and
-are merged into the stored groups; push queries fold rows straight into their groups. Both follow
-ksqlDB (Kafka Streams' aggregate processors):
+The query processor (``processor.py``) folds a batch's rows into partial groups that cross the
+repartition topic and are merged into the stored groups (a push query's batch is one row). It
+follows ksqlDB (Kafka Streams' aggregate processors):
   * a row whose grouping expressions are NULL, or that WHERE drops, changes no group;
   * a group's timestamp is the largest timestamp of the rows folded into it, and is the timestamp
     of the table row written for it;

@@ -11,6 +11,9 @@ Aggregations work like Kafka Streams' do, in two steps inside the same consumer 
      one partition owns a group whatever source partition its events came from;
   2. records of the repartition topic are merged into the state of their partition, which is
      written to a compacted changelog topic (same partition) and, as the table's row, to the sink.
+What a batch writes and which state it changes is decided by the query's :class:`Processor`
+(``processor.py``, no Kafka); this module reads the batches, writes the outputs and owns the
+transactions, the rebalances and the restarts.
 When a server gains a repartition partition (at start, or when another server of the cluster
 goes away) it restores that partition's state from the changelog before processing it.
 
@@ -38,7 +41,6 @@ from __future__ import annotations
 import logging
 import threading
 import time
-import zlib
 from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
@@ -55,10 +57,10 @@ from confluent_kafka import (
 )
 
 from clients.kafka import client_config, consume_ready, error_text
-from stack.ksql.formats import RecordError, Registry, RegistryUnavailable, serde
-from stack.ksql.grouping import Group, TableRows, fold, new_group
+from stack.ksql.formats import Registry, RegistryUnavailable, serde
 from stack.ksql.metastore import Source
 from stack.ksql.plan import QueryPlan, reader_for
+from stack.ksql.processor import CHANGELOG, REPARTITION, SINK, TABLE_CHANGELOG, Processor, Record, Step
 
 log = logging.getLogger("ksql.query")
 
@@ -139,20 +141,26 @@ class PersistentQuery(threading.Thread):
         self.app_id = runtime.application_id(query_id)
         self.repartition, self.changelog = internal_topics(runtime, query_id)
         self.table_changelog = table_changelog(runtime, query_id)
-        self.reader = reader_for(plan.source, runtime.registry)
-        self.sink_key = serde(sink.key_format, sink.schema.key, runtime.registry, sink.topic, is_key=True)
-        self.sink_value = serde(
-            sink.value_format,
-            sink.schema.value,
-            runtime.registry,
-            sink.topic,
-            is_key=False,
-            wrap_single=sink.wrap_single_value,
+        self.processor = Processor(
+            plan,
+            reader_for(plan.source, runtime.registry),
+            serde(sink.key_format, sink.schema.key, runtime.registry, sink.topic, is_key=True),
+            serde(
+                sink.value_format,
+                sink.schema.value,
+                runtime.registry,
+                sink.topic,
+                is_key=False,
+                wrap_single=sink.wrap_single_value,
+            ),
+            plan.source.partitions,
         )
-        self.repartition_partitions = plan.source.partitions
-        # Aggregate state per repartition partition: group key text -> group.
-        self.state: dict[int, dict[str, Group]] = {}
-        self.table = TableRows.empty()  # an aggregated table's current rows, per source partition
+        self.topics = {
+            SINK: sink.topic,
+            REPARTITION: self.repartition,
+            CHANGELOG: self.changelog,
+            TABLE_CHANGELOG: self.table_changelog,
+        }
         self.status = "RUNNING"  # what SHOW QUERIES reports: ERROR from a failure until the restart after it
         self.errors: deque[QueryError] = deque(maxlen=MAX_QUERY_ERRORS)
         self._failures = 0  # failures since the last committed batch: the next restart's backoff
@@ -219,8 +227,7 @@ class PersistentQuery(threading.Thread):
             log.debug("Query %s: %s", self.query_id, error)
 
     def _run(self) -> None:
-        self.state = {}  # a restart reads it back from the changelogs as partitions are assigned
-        self.table = TableRows.empty()
+        self.processor.clear()  # a restart reads its state back from the changelogs as partitions are assigned
         self._producer = self._new_producer()
         consumer = self._consumer = Consumer(
             client_config(
@@ -301,33 +308,25 @@ class PersistentQuery(threading.Thread):
     def _revoked(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
         for p in partitions:
             if p.topic == self.repartition:
-                self.state.pop(p.partition, None)
+                self.processor.forget_groups(p.partition)
             elif p.topic == self.plan.source.topic:
-                self.table.rows.pop(p.partition, None)
+                self.processor.forget_rows(p.partition)
 
     def _restore(self, groups: list[int], rows: list[int]) -> int:
         """Reads changelog partitions to their end (committed records only): groups into ``state``, an
         aggregated table's rows into ``table``. Returns the number of groups."""
         for p in groups:
-            self.state[p] = {}
+            self.processor.reset_groups(p)
         for p in rows:
-            self.table.rows[p] = {}
+            self.processor.reset_rows(p)
         changelogs = [TopicPartition(self.changelog, p) for p in groups]
         changelogs += [TopicPartition(self.table_changelog, p) for p in rows]
         for message in self._read_to_end(changelogs):
-            partition, key, value = message.partition(), message.key(), message.value()
             if message.topic() == self.changelog:
-                if value is None:
-                    self.state[partition].pop(key.decode(), None)
-                else:
-                    self.state[partition][key.decode()] = Group.load(self.plan, value)
-                continue
-            row = self.reader.row(key, value, message.timestamp()[1], partition, message.offset())
-            if row is None:
-                self.table.rows[partition].pop(key, None)
+                self.processor.restore_group(message.partition(), message.key(), message.value())
             else:
-                self.table.rows[partition][key] = row
-        return sum(len(self.state[p]) for p in groups)
+                self.processor.restore_row(_record(message))
+        return self.processor.group_count(groups)
 
     def _read_to_end(self, partitions: list[TopicPartition]) -> list[Message]:
         """Every committed record of these partitions, from the start to their current end."""
@@ -365,13 +364,9 @@ class PersistentQuery(threading.Thread):
         producer = self._producer
         assert producer is not None and self._consumer is not None
         producer.begin_transaction()
-        pending: dict[tuple[int, str], Group] = {}
-        self.table.pending = {}  # a batch read again starts over
         try:
-            partials = self._read_source(records, pending)
-            self._write_partials(partials)
-            self._write_table_rows()
-            self._write_changes(pending)
+            step = self._read_source(records)
+            self._produce(step)
             positions = self._positions(records)
             producer.send_offsets_to_transaction(positions, self._consumer.consumer_group_metadata(), 30)
             self._commit()
@@ -386,9 +381,7 @@ class PersistentQuery(threading.Thread):
             self._recover(None, str(error))
             self._stopping.wait(1.0)
             return
-        for (partition, key), value in pending.items():
-            self.state.setdefault(partition, {})[key] = value
-        self.table.apply()
+        self.processor.commit(step)
         self._failures = 0
 
     def _commit(self) -> None:
@@ -413,119 +406,41 @@ class PersistentQuery(threading.Thread):
                     "Query %s: commit attempt %d failed (%s); trying again.", self.query_id, attempt, error_text(error)
                 )
 
-    def _read_source(self, records: list[Message], pending: dict[tuple[int, str], Group]) -> dict[str, Group]:
-        """Applies each record; returns the batch's partial aggregates by group (aggregations only)."""
-        plan = self.plan
-        partials: dict[str, Group] = {}
-        source_topic = plan.source.topic
-        for message in records:
-            if message.topic() != source_topic:
-                self._merge_partial(message, pending)
-                continue
-            timestamp = message.timestamp()[1]
-            try:
-                row = self.reader.row(message.key(), message.value(), timestamp, message.partition(), message.offset())
-            except RecordError as error:
-                self._skip(message, error)
-                continue
-            self.stats.processed += 1
-            if plan.undoes:
-                self._change_table_row(message, row, partials)
-            elif plan.is_aggregate:
-                if row is not None:
-                    fold(plan, partials, row, timestamp)
-            elif row is not None:
-                if plan.accepts(row):
-                    self._write_row(plan.project(row), timestamp)
-            elif not plan.legacy and (plan.source.kind == "TABLE" or plan.where is None):
-                self._write_null_value(message)  # ksqlDB passes a stream's null value on, and a table's tombstone
-        return partials
-
-    def _change_table_row(self, message: Message, row: dict[str, Any] | None, partials: dict[str, Group]) -> None:
-        """A table row replaced or deleted: its old value leaves its group, then its new value joins one."""
-        key = message.key()
-        if key is None:  # a table row has a key; ksqlDB drops one without
-            return
-        timestamp = message.timestamp()[1]
-        old = self.table.replace(message.partition(), key, row, message.value(), timestamp)
-        if old is not None:
-            fold(self.plan, partials, old, timestamp, remove=True)
-        if row is not None:
-            fold(self.plan, partials, row, timestamp)
-
-    def _write_null_value(self, message: Message) -> None:
-        """A record with a null value: its key, projected, with a null value (as ksqlDB writes it)."""
-        assert self._producer is not None
-        try:
-            keys = self.reader.key.decode(message.key()) or {}
-            key = self.sink_key.encode(self.plan.project_key(keys))
-        except (RecordError, ValueError, TypeError, OverflowError) as error:
-            self._skip(message, error)
-            return
-        self._producer.produce(self.sink.topic, key=key, value=None, timestamp=message.timestamp()[1])
-
-    def _merge_partial(self, message: Message, pending: dict[tuple[int, str], Group]) -> None:
-        key = message.key().decode()
-        partial = Group.load(self.plan, message.value())
-        slot = (message.partition(), key)
-        current = pending.get(slot) or self.state.get(message.partition(), {}).get(key)
-        pending[slot] = (current or new_group(self.plan, partial.values, partial.timestamp)).merged(self.plan, partial)
-
-    def _write_partials(self, partials: dict[str, Group]) -> None:
-        assert self._producer is not None
-        for key, group in partials.items():
-            self._producer.produce(
-                self.repartition,
-                key=key.encode(),
-                value=group.stored(self.plan),
-                partition=zlib.crc32(key.encode()) % self.repartition_partitions,
-                timestamp=group.timestamp,
-            )
-
-    def _write_table_rows(self) -> None:
-        """The batch's changed rows of an aggregated table, to the changelog it is restored from."""
-        assert self._producer is not None
-        for (partition, key), (_, value, timestamp) in self.table.pending.items():
-            self._producer.produce(self.table_changelog, key=key, value=value, partition=partition, timestamp=timestamp)
-
-    def _write_changes(self, pending: dict[tuple[int, str], Group]) -> None:
-        """Each changed group to the changelog and, as the table's row, to the sink, stamped with its timestamp.
-
-        A group HAVING drops is deleted from the sink (a tombstone) only if it was in it: ksqlDB sends
-        no tombstone for a row that was never there.
-        """
-        assert self._producer is not None
-        for (partition, key), group in pending.items():
-            self._producer.produce(self.changelog, key=key.encode(), value=group.stored(self.plan), partition=partition)
-            row = self.plan.output_row(group.values, group.states)
-            if row is not None:
-                self._write_row(row, group.timestamp)
-                continue
-            before = self.state.get(partition, {}).get(key)
-            if before is not None and self.plan.output_row(before.values, before.states) is not None:
-                key_bytes = self.sink_key.encode(self.plan.key_row(group.values))
-                self._producer.produce(self.sink.topic, key=key_bytes, value=None, timestamp=group.timestamp)
-
-    def _write_row(self, row: dict[str, Any], timestamp: int) -> None:
-        assert self._producer is not None
-        try:
-            key, value = self.sink_key.encode(row), self.sink_value.encode(row)
-        except (RecordError, ValueError, TypeError, OverflowError) as error:
+    def _read_source(self, records: list[Message]) -> Step:
+        """The batch through the query's processor: what to write, and the state it leaves."""
+        repartition = self.repartition
+        step = self.processor.process([_record(m, m.topic() == repartition) for m in records])
+        self.stats.processed += step.processed
+        for record, error in step.skipped:
+            self._skip(record, error)
+        for error in step.unwritable:
             self.stats.skipped += 1
             log.warning("Query %s could not write a row to %s: %s", self.query_id, self.sink.topic, error)
-            return
-        self._producer.produce(self.sink.topic, key=key, value=value, timestamp=timestamp)
-        self._producer.poll(0)
+        return step
 
-    def _skip(self, message: Message, error: Exception) -> None:
+    def _produce(self, step: Step) -> None:
+        """The batch's outputs, into its transaction."""
+        assert self._producer is not None
+        for output in step.outputs:
+            topic = self.topics[output.topic]
+            extra: dict[str, Any] = {}
+            if output.partition is not None:
+                extra["partition"] = output.partition
+            if output.timestamp is not None:
+                extra["timestamp"] = output.timestamp
+            self._producer.produce(topic, key=output.key, value=output.value, **extra)
+            if output.topic == SINK:
+                self._producer.poll(0)
+
+    def _skip(self, record: Record, error: Exception) -> None:
         self.stats.skipped += 1
         if self.stats.skipped % LOG_EVERY_SKIPPED == 1:
             log.warning(
                 "Query %s skipped an unreadable record of %s [%d] at offset %d (%d skipped so far): %s",
                 self.query_id,
-                message.topic(),
-                message.partition(),
-                message.offset(),
+                self.repartition if record.repartitioned else self.plan.source.topic,
+                record.partition,
+                record.offset,
                 self.stats.skipped,
                 error,
             )
@@ -580,6 +495,12 @@ class PersistentQuery(threading.Thread):
         reset = OFFSET_BEGINNING if self.offset_reset == "earliest" else OFFSET_END
         for tp in committed:
             self._consumer.seek(TopicPartition(tp.topic, tp.partition, tp.offset if tp.offset >= 0 else reset))
+
+
+def _record(message: Message, repartitioned: bool = False) -> Record:
+    return Record(
+        message.key(), message.value(), message.timestamp()[1], message.partition(), message.offset(), repartitioned
+    )
 
 
 def _kafka_error(error: KafkaException) -> KafkaError | None:

@@ -5,7 +5,7 @@ can be wrong with a query (unknown columns, a format that cannot hold the key, a
 without GROUP BY) is found here, before anything runs.
 
 Two dialects meet here; a query speaks its source's (``Source.legacy``, decided when the source was
-created: see ``engine.py``). Modern ksqlDB makes the GROUP BY columns the key and leaves them out
+created: see ``checks.py``). Modern ksqlDB makes the GROUP BY columns the key and leaves them out
 of the value unless ``AS_VALUE`` copies them in. KSQL 5 gave every source an implicit ``ROWKEY
 STRING`` column, the record's key, and wrote a sink's key as ROWKEY: a plain query's source key, an
 aggregate's group values joined by ``|+|``. Every other projected column went into the value, the

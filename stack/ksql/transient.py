@@ -8,6 +8,8 @@ source's topic up to where it ends now: every row of a stream, the latest row pe
 Queries read partitions directly (no consumer group), so the first row arrives without waiting for
 a group to form. Each runs on its own thread and hands rows to ``emit``, which blocks while the
 client is behind (``http.py`` holds a few hundred rows for it): a query reads at its client's pace.
+A push query that aggregates runs the persistent queries' processor (``processor.py``), one row per
+batch; :meth:`TransientQuery.run` reads Kafka unless given the records (the test driver's).
 """
 
 from __future__ import annotations
@@ -15,17 +17,17 @@ from __future__ import annotations
 import logging
 import secrets
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from confluent_kafka import OFFSET_BEGINNING, OFFSET_END, Consumer, KafkaError, Message, TopicPartition
+from confluent_kafka import OFFSET_BEGINNING, OFFSET_END, Consumer, KafkaError, TopicPartition
 
 from clients.kafka import client_config, consume_ready
 from stack.ksql.formats import RecordError
-from stack.ksql.grouping import Group, fold
 from stack.ksql.persistent import Runtime
 from stack.ksql.plan import QueryPlan, group_key_text, reader_for
+from stack.ksql.processor import Deleted, Processor, Record
 from stack.ksql.statements import StatementError
 
 log = logging.getLogger("ksql.transient")
@@ -54,19 +56,13 @@ class Tombstone:
 
 
 @dataclass(frozen=True)
-class Deleted:
-    """A deleted row's key columns, before they are put in the header's column order."""
-
-    keys: dict[str, Any]
-
-
-@dataclass(frozen=True)
-class Record:
-    """A readable source record: its key bytes, its key columns and its row (None for a null value)."""
+class SourceRow:
+    """A readable source record: its key bytes, its key columns, its row (None for a null value), its timestamp."""
 
     key: bytes | None
     keys: dict[str, Any]
     row: dict[str, Any] | None
+    timestamp: int
 
 
 class TransientQuery:
@@ -92,15 +88,18 @@ class TransientQuery:
     def stop(self) -> None:
         self.stopping.set()
 
-    def run(self, emit: Emit) -> None:
-        """Emits the query's rows (as lists in the header's column order) until done or stopped."""
+    def run(self, emit: Emit, records: Iterable[Record] | None = None) -> None:
+        """Emits the query's rows (as lists in the header's column order) until done or stopped.
+
+        It reads its source topic, or ``records`` when given (the test driver's, without Kafka).
+        """
         columns = [c.name for c in self.plan.output.columns]
         keys = {c.name for c in self.plan.output.key}
         limit = self.plan.limit
         if limit == 0:  # ksqlDB ends a LIMIT 0 at once, without reading anything
             self.limit_reached = True
             return
-        for sent, row in enumerate(self._rows(), start=1):
+        for sent, row in enumerate(self.rows(self._records() if records is None else records), start=1):
             if isinstance(row, Deleted):
                 emit(Tombstone([row.keys.get(name) if name in keys else None for name in columns]))
             else:
@@ -109,21 +108,7 @@ class TransientQuery:
                 self.limit_reached = True
                 return
 
-    def _rows(self) -> Iterator[Any]:
-        plan = self.plan
-        records = self._records()
-        if plan.is_aggregate:
-            yield from self._aggregated(records)
-        elif not self.push and plan.source.kind == "TABLE" and plan.source.schema.key:
-            yield from self._latest_per_key(records)
-        elif plan.source.kind == "TABLE":
-            yield from self._table_changes(records)
-        else:
-            for record in records:
-                if record.row is not None and plan.accepts(record.row):
-                    yield plan.project(record.row)
-
-    def _table_changes(self, records: Iterator[Record]) -> Iterator[Any]:
+    def _table_changes(self, records: Iterator[SourceRow]) -> Iterator[Any]:
         """A push query's rows over a table; a deleted row, or one WHERE now drops, as a tombstone
         (when the query sends them) if the query had sent that key's row."""
         sent: set[bytes | None] = set()
@@ -136,39 +121,16 @@ class TransientQuery:
                 if self.tombstones:
                     yield Deleted(self.plan.project_key(record.keys))
 
-    def _aggregated(self, records: Iterator[Record]) -> Iterator[Any]:
-        """Each change of a group; over a table, a changed row leaves its old group first (as in ksqlDB).
-
-        A group HAVING drops is sent as a tombstone (when the query sends them) if it was sent before.
-        """
-        plan = self.plan
-        groups: dict[str, Group] = {}
-        table: dict[bytes, dict[str, Any]] = {}  # a table's rows as this query has seen them
-        shown: set[str] = set()
+    def _aggregated(self, records: Iterator[SourceRow]) -> Iterator[Any]:
+        """Each change of a group, as the persistent query's processor makes them; a group HAVING drops
+        is sent as a tombstone (when the query sends them) if it was sent before."""
+        processor = Processor(self.plan, self.reader)
         for record in records:
-            changes: list[str | None] = []
-            if plan.undoes:
-                if record.key is None:
-                    continue
-                old = table.pop(record.key, None)
-                if old is not None:
-                    changes.append(fold(plan, groups, old, old["ROWTIME"], remove=True))
-                if record.row is not None:
-                    table[record.key] = record.row
-            if record.row is not None:
-                changes.append(fold(plan, groups, record.row, record.row["ROWTIME"]))
-            for key in dict.fromkeys(k for k in changes if k is not None):
-                group = groups[key]
-                output = plan.output_row(group.values, group.states)
-                if output is not None:
-                    shown.add(key)
-                    yield output
-                elif key in shown:
-                    shown.discard(key)
-                    if self.tombstones:
-                        yield Deleted(plan.key_row(group.values))
+            for change in processor.aggregate(record.key, record.row, record.timestamp):
+                if not isinstance(change, Deleted) or self.tombstones:
+                    yield change
 
-    def _latest_per_key(self, records: Iterator[Record]) -> Iterator[dict[str, Any]]:
+    def _latest_per_key(self, records: Iterator[SourceRow]) -> Iterator[dict[str, Any]]:
         """A table's current rows: later records replace earlier ones with the same key, tombstones delete."""
         key_names = [c.name for c in self.plan.source.schema.key]
         latest: dict[str, dict[str, Any]] = {}
@@ -182,21 +144,35 @@ class TransientQuery:
             if self.plan.accepts(row):
                 yield self.plan.project(row)
 
-    def _records(self) -> Iterator[Record]:
-        """The source's readable records: from the start or the end (push), or up to the current end (pull)."""
-        for message in self._messages():
+    def rows(self, records: Iterable[Record]) -> Iterator[Any]:
+        """The query's rows (dicts, or Deleted) for these source records; ``run`` reads them from Kafka."""
+        plan = self.plan
+        readable = self._readable(records)
+        if plan.is_aggregate:
+            yield from self._aggregated(readable)
+        elif not self.push and plan.source.kind == "TABLE" and plan.source.schema.key:
+            yield from self._latest_per_key(readable)
+        elif plan.source.kind == "TABLE":
+            yield from self._table_changes(readable)
+        else:
+            for record in readable:
+                if record.row is not None and plan.accepts(record.row):
+                    yield plan.project(record.row)
+
+    def _readable(self, records: Iterable[Record]) -> Iterator[SourceRow]:
+        """The records as rows, unreadable ones skipped."""
+        for record in records:
             try:
-                row = self.reader.row(
-                    message.key(), message.value(), message.timestamp()[1], message.partition(), message.offset()
-                )
-                keys = row if row is not None else self.reader.key.decode(message.key()) or {}
+                row = self.reader.row(record.key, record.value, record.timestamp, record.partition, record.offset)
+                keys = row if row is not None else self.reader.key.decode(record.key) or {}
             except RecordError as error:
                 self.skipped += 1
                 log.debug("Query %s skipped an unreadable record: %s", self.id, error)
                 continue
-            yield Record(message.key(), keys, row)
+            yield SourceRow(record.key, keys, row, record.timestamp)
 
-    def _messages(self) -> Iterator[Message]:
+    def _records(self) -> Iterator[Record]:
+        """The source's records: from the start or the end (push), or up to the current end (pull)."""
         topic = self.plan.source.topic
         consumer = Consumer(
             client_config(
@@ -224,7 +200,13 @@ class TransientQuery:
                 for message in consume_ready(consumer, 500, 0.05):
                     error = message.error()
                     if error is None:
-                        yield message
+                        yield Record(
+                            message.key(),
+                            message.value(),
+                            message.timestamp()[1],
+                            message.partition(),
+                            message.offset(),
+                        )
                     elif error.code() == KafkaError._PARTITION_EOF:
                         open_partitions.discard(message.partition())
                     else:
