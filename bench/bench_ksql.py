@@ -31,7 +31,7 @@ from confluent_kafka.admin import AdminClient
 from confluent_kafka.schema_registry import SchemaRegistryClient
 from confluent_kafka.schema_registry.avro import AvroDeserializer, AvroSerializer
 
-from clients.endpoints import PROJECT_ROOT, endpoints, port_of
+from clients.endpoints import PROJECT_ROOT, data_dir, endpoints, port_of
 from clients.kafka import create_topic
 from cta import schemas
 
@@ -194,12 +194,14 @@ def _push_latency(url: str, bootstrap: str, admin: AdminClient) -> tuple[float, 
 
 
 def _start_server(env: dict[str, str], url: str) -> subprocess.Popen[bytes]:
-    log = open(PROJECT_ROOT / ".data" / "bench-ksql.log", "ab")  # noqa: SIM115 (the child keeps it open)
+    log_path = data_dir() / "bench-ksql.log"  # the platform's data folder, which a fresh checkout may lack yet
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    log = open(log_path, "ab")  # noqa: SIM115 (the child keeps it open)
     process = subprocess.Popen([sys.executable, "-m", "stack.ksql"], cwd=PROJECT_ROOT, env=env, stdout=log, stderr=log)
     deadline = time.monotonic() + 300
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError("the private KSQL server exited: see .data/bench-ksql.log")
+            raise RuntimeError(f"the private KSQL server exited: see {log_path}")
         try:
             if requests.get(f"{url}/info", timeout=2).status_code == 200:
                 return process
