@@ -90,7 +90,7 @@ def declared_source(statement: CreateSource, partitions: int, replicas: int, reg
     """The Source a CREATE STREAM/TABLE declares over a topic with these partitions (``source_topic`` first)."""
     props = statement.properties
     topic = str(props["KAFKA_TOPIC"])
-    key_format, value_format = formats(props, default_value=None)
+    _, value_format = formats(props, default_value=None)
     legacy = is_ksql5(statement)
     columns = tuple(Column(c.name, c.type, c.key) for c in statement.columns)
     if not any(not c.key for c in columns):
@@ -110,20 +110,7 @@ def declared_source(statement: CreateSource, partitions: int, replicas: int, reg
             raise StatementError(
                 f"The TIMESTAMP column set in the WITH clause does not exist in the schema: '{timestamp}'"
             )
-    source = Source(
-        name=statement.name,
-        kind=statement.kind,
-        topic=topic,
-        schema=LogicalSchema(columns),
-        key_format=key_format,
-        value_format=value_format,
-        statement=statement.text,
-        partitions=partitions,
-        replicas=replicas,
-        legacy=legacy,
-        wrap_single_value=bool(props.get("WRAP_SINGLE_VALUE", True)),
-        timestamp=timestamp,
-    )
+    source = _source(statement, columns, legacy, partitions, replicas)
     check_serdes(source, registry)
     return source
 
@@ -146,11 +133,18 @@ def _registered_columns(registry: Registry, topic: str, value_format: str) -> tu
 
 def stored_source(statement: CreateSource, legacy: bool, partitions: int, replicas: int) -> Source:
     """The Source of a CREATE command read from the command topic: its columns were resolved when it was written."""
-    props = statement.properties
-    key_format, value_format = formats(props, default_value=None)
     columns = tuple(Column(c.name, c.type, c.key) for c in statement.columns)
     if legacy:  # commands written before KSQL 5 sources had ROWKEY lack it
         columns = ksql5_columns(columns)
+    return _source(statement, columns, legacy, partitions, replicas)
+
+
+def _source(
+    statement: CreateSource, columns: tuple[Column, ...], legacy: bool, partitions: int, replicas: int
+) -> Source:
+    """The Source of a CREATE statement whose columns are settled: the rest comes from its WITH clause."""
+    props = statement.properties
+    key_format, value_format = formats(props, default_value=None)
     return Source(
         name=statement.name,
         kind=statement.kind,

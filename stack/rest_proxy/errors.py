@@ -10,15 +10,9 @@ from __future__ import annotations
 from stack.common.errors import ApiError, ErrorCode, HttpErrors
 
 
-class Errors:
+class Errors(HttpErrors):
     """Confluent REST Proxy v2 errors (kafka-rest ``Errors.java`` and rest-utils)."""
 
-    BAD_REQUEST = HttpErrors.BAD_REQUEST
-    NOT_FOUND = HttpErrors.NOT_FOUND
-    METHOD_NOT_ALLOWED = HttpErrors.METHOD_NOT_ALLOWED
-    NOT_ACCEPTABLE = HttpErrors.NOT_ACCEPTABLE
-    UNSUPPORTED_MEDIA_TYPE = HttpErrors.UNSUPPORTED_MEDIA_TYPE
-    UNPROCESSABLE_ENTITY = HttpErrors.UNPROCESSABLE_ENTITY
     TOPIC_NOT_FOUND = ErrorCode(404, 40401)
     PARTITION_NOT_FOUND = ErrorCode(404, 40402, "Partition not found.")
     CONSUMER_INSTANCE_NOT_FOUND = ErrorCode(404, 40403)

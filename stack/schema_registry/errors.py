@@ -10,15 +10,8 @@ from __future__ import annotations
 from stack.common.errors import ApiError, ErrorCode, HttpErrors
 
 
-class Errors:
+class Errors(HttpErrors):
     """The Schema Registry's errors as Confluent's reports them (``Errors.java`` of schema-registry)."""
-
-    BAD_REQUEST = HttpErrors.BAD_REQUEST
-    NOT_FOUND = HttpErrors.NOT_FOUND
-    METHOD_NOT_ALLOWED = HttpErrors.METHOD_NOT_ALLOWED
-    NOT_ACCEPTABLE = HttpErrors.NOT_ACCEPTABLE
-    UNSUPPORTED_MEDIA_TYPE = HttpErrors.UNSUPPORTED_MEDIA_TYPE
-    UNPROCESSABLE_ENTITY = HttpErrors.UNPROCESSABLE_ENTITY
 
     SUBJECT_NOT_FOUND = ErrorCode(404, 40401)
     VERSION_NOT_FOUND = ErrorCode(404, 40402)
