@@ -27,7 +27,7 @@ from typing import Any
 
 import requests
 from confluent_kafka import KafkaError, Message, SerializingProducer
-from confluent_kafka.schema_registry import SchemaRegistryClient, topic_subject_name_strategy
+from confluent_kafka.schema_registry import Schema, SchemaRegistryClient, topic_subject_name_strategy
 from confluent_kafka.schema_registry.avro import AvroSerializer
 
 from clients.endpoints import PROJECT_ROOT, endpoints
@@ -140,6 +140,10 @@ def _bare_loop(ticks: list[tuple[bool, list[Record]]], seconds: float) -> float:
         )
         for key_schema, value_schema in {record[0] for _, records in ticks for record in records}
     }
+    for pair, topic in {(record[0], record[1]) for _, records in ticks for record in records}:
+        # Registered before the clock starts, as the simulation's writer does while setting up its topics.
+        for field, schema in zip(("key", "value"), pair, strict=True):
+            registry.register_schema(f"{topic}-{field}", Schema(schema, "AVRO"))
     weather = requests.Session()
     body = json.dumps({"key_schema": WEATHER_KEY, "value_schema": WEATHER_VALUE, "records": [WEATHER]})
     sent = 0
