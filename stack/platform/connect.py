@@ -20,7 +20,7 @@ import requests
 
 from clients.endpoints import LISTEN_HOST
 from stack.common.hosts import COMPOSE_HOSTS
-from stack.platform.java import service_command
+from stack.platform.java import class_archive, service_command
 from stack.platform.kafka import replication
 from stack.platform.supervisor import Launch
 from stack.settings import Settings
@@ -98,6 +98,7 @@ def launch(settings: Settings, java: str, classpath: str, brokers: int, plugins:
             str(config),
             heap=WORKER_HEAP,
             options=[f"-Djdk.net.hosts.file={hosts}"],
+            archive=class_archive(settings.cache_dir, java, classpath, "connect"),
         ),
         stop_timeout=30,
     )
