@@ -1,7 +1,7 @@
 """`make run` as a user meets it: the time to the first train on the page, run after run, and the memory of everything.
 
 ``run.py`` (what ``make run`` runs once the venv and jars are set up) is started on a private
-platform (own ports, own data folder), ``RUNS`` times cold (no platform data: Kafka formatted,
+platform (free ports, own data folder), ``RUNS`` times cold (no platform data: Kafka formatted,
 topics and schemas created from nothing) and ``RUNS`` times warm (the data of the run before
 kept), so that a start that is fast only now and then shows. Each time the clock runs from the
 start of ``run.py`` until ``/api/status`` shows a train at a platform; the timeline ``run.py``
@@ -13,7 +13,7 @@ The memory of everything is ``make soak-memory`` for ``SOAK_MINUTES``: ``make ru
 its pace, with every feature on and a page holding its event stream open, each process's RSS
 sampled every 10 s; the peak of the sum is the figure.
 
-    python -m bench.bench_run [--runs 3] [--base 19700] [--soak-minutes 10]
+    python -m bench.bench_run [--runs 3] [--soak-minutes 10] [--output FILE]
 """
 
 from __future__ import annotations
@@ -33,12 +33,9 @@ from typing import Any
 from bench import soak_memory
 from clients.endpoints import PROJECT_ROOT
 from run import train_on_page
-from tests.start_orders import private_env
+from tests.support.processes import private_env
 
 RUNS = 3
-PORT_BASE = 19700
-"""Kafka on 19792, the servers on 1868x, the page on 18677, PostgreSQL on 16732 (tests/start_orders.private_env)."""
-SOAK_PORT_BASE = soak_memory.PORT_BASE
 SOAK_MINUTES = 10.0
 FIRST_TRAIN_TIMEOUT = 300.0
 GOAL_WARM_S = 10
@@ -70,13 +67,13 @@ def first_train(env: dict[str, str], log: Path) -> tuple[float, list[str]]:
     return seconds, [line for line in printed if "events/s" not in line and not line.startswith("Stopping")]
 
 
-def starts(runs: int, base: int) -> dict[str, list[dict[str, Any]]]:
+def starts(runs: int) -> dict[str, list[dict[str, Any]]]:
     """``runs`` cold starts, each followed by a warm one on its data: {"cold": [...], "warm": [...]}."""
     measured: dict[str, list[dict[str, Any]]] = {"cold": [], "warm": []}
     for _ in range(runs):
         folder = Path(tempfile.mkdtemp(prefix="bench-run-"))
         try:
-            env = {**os.environ, **private_env(base, folder / "platform"), "PYTHONUNBUFFERED": "1"}
+            env = {**os.environ, **private_env(folder / "platform"), "PYTHONUNBUFFERED": "1"}
             for kind in ("cold", "warm"):
                 seconds, timeline = first_train(env, folder / "run.log")
                 load = os.getloadavg()[0]
@@ -89,19 +86,19 @@ def starts(runs: int, base: int) -> dict[str, list[dict[str, Any]]]:
     return measured
 
 
-def peak_memory(minutes: float, base: int) -> float:
+def peak_memory(minutes: float) -> float:
     """The peak RSS (MiB) of every process together over ``minutes`` of ``make soak-memory``."""
     folder = Path(tempfile.mkdtemp(prefix="bench-run-soak-"))
     try:
-        soak_memory.main(["--minutes", f"{minutes:g}", "--base", str(base), "--output", str(folder)])
+        soak_memory.main(["--minutes", f"{minutes:g}", "--output", str(folder)])
         record = json.loads((folder / soak_memory.RESULTS.name).read_text())
         return max(value for value in record["samples"]["rss_mib"][soak_memory.TOTAL] if value is not None)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def run(runs: int = RUNS, base: int = PORT_BASE, soak_minutes: float = SOAK_MINUTES, soak_base: int = SOAK_PORT_BASE):
-    measured = starts(runs, base)
+def run(runs: int = RUNS, soak_minutes: float = SOAK_MINUTES) -> list[dict[str, Any]]:
+    measured = starts(runs)
     rows: list[dict[str, Any]] = []
     for kind, goal in (("cold", GOAL_COLD_S), ("warm", GOAL_WARM_S)):
         seconds = [m["seconds"] for m in measured[kind]]
@@ -116,7 +113,7 @@ def run(runs: int = RUNS, base: int = PORT_BASE, soak_minutes: float = SOAK_MINU
             }
         )
     if soak_minutes > 0:
-        peak = peak_memory(soak_minutes, soak_base)
+        peak = peak_memory(soak_minutes)
         print(f"Peak RSS of everything over {soak_minutes:g} min at five times the pace: {peak:,.0f} MiB.", flush=True)
         rows.append(
             {
@@ -132,12 +129,10 @@ def run(runs: int = RUNS, base: int = PORT_BASE, soak_minutes: float = SOAK_MINU
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=RUNS, help=f"cold and warm starts each (default {RUNS})")
-    parser.add_argument("--base", type=int, default=PORT_BASE, help=f"port base of the starts ({PORT_BASE})")
     parser.add_argument("--soak-minutes", type=float, default=SOAK_MINUTES, help="minutes of the memory soak; 0: none")
-    parser.add_argument("--soak-base", type=int, default=SOAK_PORT_BASE, help="port base of the memory soak")
     parser.add_argument("--output", type=Path, help="a JSON file for the rows, timelines included")
     args = parser.parse_args(argv)
-    rows = run(args.runs, args.base, args.soak_minutes, args.soak_base)
+    rows = run(args.runs, args.soak_minutes)
     if args.output:
         args.output.write_text(json.dumps(rows, indent=1) + "\n")
     return 0

@@ -106,7 +106,7 @@ def prepare(settings: Settings, java: str, classpath: str, brokers: int) -> list
                 "-c",
                 str(config),
                 heap="64m:256m",
-                options=_read_only_archive(settings, java, classpath),
+                options=_tool_options(settings, java, classpath),
             )
             result = subprocess.run(command, capture_output=True, text=True, check=False)
             if result.returncode != 0:
@@ -116,10 +116,14 @@ def prepare(settings: Settings, java: str, classpath: str, brokers: int) -> list
     return configs
 
 
-def _read_only_archive(settings: Settings, java: str, classpath: str) -> tuple[str, ...]:
-    """The storage tool maps the first broker's class archive when there is one (same jars), never writes one."""
+def _tool_options(settings: Settings, java: str, classpath: str) -> tuple[str, ...]:
+    """A short-lived tool's JVM: the first broker's class archive when there is one (same jars), never
+    writing one, and the quick compiler alone (C2 pays off only in a long run).
+
+    Measured on one format: 2.6 CPU-seconds as a broker's JVM, 1.0 with the archive, 0.7 with both.
+    """
     archive = class_archive(settings.cache_dir, java, classpath, "kafka-1")
-    return class_sharing(archive) if archive.exists() else ()
+    return ("-XX:TieredStopAtLevel=1", *(class_sharing(archive) if archive.exists() else ()))
 
 
 def new_cluster_id() -> str:
