@@ -319,7 +319,9 @@ def main() -> int:
     try:
         bootstrap = settings.endpoints.kafka_bootstrap_servers
         if own_platform:
-            brokers = lifecycle.up(settings, seed=stations_table.seed, on_ready=start_what_is_ready)
+            brokers = lifecycle.up(
+                settings, seed=stations_table.seed, on_ready=start_what_is_ready, stop_dependents=supervisor.stop
+            )
             bootstrap = settings.bootstrap_servers(brokers)
         supervisor.start()
         print("Everything is started. Press Ctrl+C to stop it all.", flush=True)

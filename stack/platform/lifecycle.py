@@ -51,10 +51,14 @@ def up(
     fresh: bool = False,
     seed: Seed | None = None,
     on_ready: Ready | None = None,
+    stop_dependents: Callable[[], None] | None = None,
 ) -> int:
     """Starts whatever is not running yet and waits until everything is healthy; returns the cluster size.
 
     ``seed`` loads the application's data once PostgreSQL is up (every time: loading is idempotent).
+    When the start fails or is interrupted, ``stop_dependents`` stops what the caller started on the
+    platform meanwhile (``on_ready``), before ``up`` stops what it started: a simulation stopped
+    after Kafka could not flush what it wrote.
     """
     state = StateFile(settings.state_file)
     running = running_services(settings)
@@ -78,6 +82,8 @@ def up(
     try:
         startup.run()
     except BaseException:
+        if stop_dependents is not None:
+            stop_dependents()
         if startup.started:
             print(f"Stopping what this run started: {', '.join(map(title, startup.started))}.", flush=True)
             stop(startup.started.values())
