@@ -8,7 +8,7 @@ another name), so consumers written for the classic project still find it there.
 the topic from the beginning, so it includes every entry produced before it was created.
 
 Run from ``consumers/`` with ``python ksql.py`` once. It may run before the simulation (``make
-run`` runs it first): the stream's columns come from the topic's Avro schema, so it creates the
+run`` starts both side by side): the stream's columns come from the topic's Avro schema, so it creates the
 turnstile topic and registers that schema - the simulation's own - when they are not there yet.
 Running it again changes nothing and says so. Statements go to the ksqlDB REST API (``POST
 /ksql``), so it works against the local platform's KSQL server and against ksqlDB.
