@@ -224,7 +224,7 @@ class Supervisor:
             entry.reported = True
 
 
-def watch_first_train(supervisor: Supervisor, port: int, every: float = 0.25) -> threading.Thread:
+def watch_first_train(supervisor: Supervisor, port: int, every: float = 0.5) -> threading.Thread:
     """Says when the page first shows a train (the measure of a start: README, "Startup"), from a thread of its own,
     so that it is told on time while the platform is still starting."""
 
