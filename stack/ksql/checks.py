@@ -198,6 +198,11 @@ def planned_sink(metastore: Metastore, statement: CreateAsSelect, registry: Regi
     unknown = sorted(set(props) - SOURCE_PROPERTIES - {"KEY"})
     if unknown:
         raise StatementError(f"Invalid config variable(s) in the WITH clause: {','.join(unknown)}")
+    if source.window is not None:
+        raise StatementError(
+            f"{source.name} is windowed: queries that write its rows to a stream or table are not supported "
+            "by this server (pull and push queries read it)."
+        )
     plan = plan_query(select, source)
     if plan.is_aggregate and statement.kind == "STREAM":
         raise StatementError(
@@ -226,6 +231,7 @@ def planned_sink(metastore: Metastore, statement: CreateAsSelect, registry: Regi
         replicas=positive(props.get("REPLICAS", source.replicas), "REPLICAS", allow_default=True),
         legacy=plan.legacy,
         wrap_single_value=bool(props.get("WRAP_SINGLE_VALUE", True)),
+        window=plan.window,
     )
     check_serdes(sink, registry)
     return plan, sink
