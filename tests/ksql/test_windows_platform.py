@@ -85,7 +85,7 @@ def windowed_counts(bootstrap: str, topic: str, expected: Counter) -> dict[tuple
         return {key: count for key, (count, _) in latest.items()} == dict(expected)
 
     try:
-        wait_for(complete, timeout=120, message=f"{topic} never held the expected hourly counts")
+        wait_for(complete, f"{topic} to hold the expected hourly counts", timeout=120)
     finally:
         consumer.close()
     return latest
