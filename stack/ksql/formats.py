@@ -275,4 +275,7 @@ class TimeWindowedSerde(Serde):
     def encode(self, row: Row | None) -> bytes | None:
         if row is None:
             return None
-        return (self.inner.encode(row) or b"") + struct.pack(">q", row["WINDOWSTART"])
+        start = row.get("WINDOWSTART")
+        if start is None:
+            raise RecordError("a windowed key needs its window's start")
+        return (self.inner.encode(row) or b"") + struct.pack(">q", start)

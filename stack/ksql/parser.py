@@ -85,7 +85,7 @@ _TYPE_NAMES = {
 
 
 # Milliseconds in each of ksqlDB's window units, by their singular spelling.
-_UNIT_MS = {"MILLISECOND": 1, "SECOND": 1000, "MINUTE": 60_000, "HOUR": 3_600_000, "DAY": 86_400_000}
+UNIT_MS = {"MILLISECOND": 1, "SECOND": 1000, "MINUTE": 60_000, "HOUR": 3_600_000, "DAY": 86_400_000}
 
 
 def _checked_window(window: WindowExpression) -> WindowExpression:
@@ -325,7 +325,7 @@ class _StatementBuilder(Transformer):
         count = _number(number)
         if not isinstance(count, int):
             raise StatementError(f"line {number.line}:{number.column}: A window duration is a whole number: {number}")
-        return count * _UNIT_MS[unit.upper().rstrip("S")]
+        return count * UNIT_MS[unit.upper().rstrip("S")]
 
     def single_column(self, expression, alias: str | None) -> SelectItem:
         return SelectItem(expression, alias)

@@ -141,8 +141,8 @@ class QueryPlan:
     # The output names each key column (plain query) or grouping expression (aggregation) is projected as,
     # by its source text: ksqlDB's checks of a persistent query's key (check_sink_key) read them.
     key_aliases: dict[str, list[str]] = field(default_factory=dict)
-    # A windowed aggregation's window: each group is one window of its GROUP BY values, whose start is
-    # the last of the group's values.
+    # A windowed aggregation's window (each group is one window of its GROUP BY values, whose start is
+    # the last of the group's values), or a plain query's windowed source's: the window its sink's keys hold.
     window: WindowExpression | None = None
 
     @property
@@ -178,10 +178,13 @@ class QueryPlan:
         return list(range(first, timestamp + 1, advance))
 
     def project(self, row: Row) -> Row:
-        """The projected row; in KSQL 5 with the source's ROWKEY, which a plain query keeps as its key."""
+        """The projected row; in KSQL 5 with the source's ROWKEY, which a plain query keeps as its key; over
+        a windowed source with the window's start, which the record key keeps whether projected or not."""
         projected = {p.name: p.compiled.evaluate(row) for p in self.projections}
         if self.legacy:
             projected.setdefault("ROWKEY", row.get("ROWKEY"))
+        if self.source.window is not None:
+            projected.setdefault("WINDOWSTART", row.get("WINDOWSTART"))
         return projected
 
     def group_key(self, row: Row) -> list[Any] | None:
@@ -192,7 +195,10 @@ class QueryPlan:
 
     def project_key(self, row: Row) -> Row:
         """The key columns of a plain query's output row (all a null-value record carries on)."""
-        return {p.name: p.compiled.evaluate(row) for p in self.projections if self.output.find(p.name).key}
+        keys = {p.name: p.compiled.evaluate(row) for p in self.projections if self.output.find(p.name).key}
+        if self.source.window is not None:
+            keys.setdefault("WINDOWSTART", row.get("WINDOWSTART"))
+        return keys
 
     def key_row(self, group: list[Any]) -> Row:
         """The key columns of a group's row."""
@@ -292,10 +298,15 @@ def _plain_plan(
     as in ksqlDB; its first projection is the key, a second one (refused by CSAS/CTAS) a value column."""
     named = _names(select, source, legacy)
     projections = [Projection(name, compile_(expression)) for name, expression in named]
-    key_names = [c.name for c in source.schema.key] + ([*WINDOW_NAMES] if source.window is not None else [])
+    key_names = [c.name for c in source.schema.key]
     aliases: dict[str, list[str]] = {name: [] for name in key_names}
+    bounds = {*WINDOW_NAMES} if source.window is not None else set()  # a windowed source's, shown as keys
     columns = []
     for projection, (name, expression) in zip(projections, named, strict=True):
+        if isinstance(expression, ColumnRef) and expression.name in bounds and name == expression.name:
+            bounds.discard(name)
+            columns.append(Column(name, projection.compiled.type, key=True))
+            continue
         source_key = expression.name if isinstance(expression, ColumnRef) and expression.name in aliases else None
         if legacy:  # KSQL 5 kept a key only under its own name
             is_key = source_key is not None and name == source_key
@@ -312,6 +323,7 @@ def _plain_plan(
         legacy=legacy,
         limit=select.limit,
         key_aliases=aliases,
+        window=source.window,
     )
 
 

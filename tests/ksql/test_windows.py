@@ -321,7 +321,7 @@ def test_window_statements_are_checked(statement: str, message: str | None) -> N
     assert message in str(error.value)
 
 
-def test_tables_are_not_windowed_and_windowed_tables_feed_no_persistent_query() -> None:
+def test_tables_are_not_windowed_and_windowed_tables_are_not_aggregated_again() -> None:
     driver = Driver()
     driver.execute(
         "CREATE TABLE T (ID BIGINT PRIMARY KEY, V BIGINT) WITH (kafka_topic='t', value_format='JSON');"
@@ -332,7 +332,11 @@ def test_tables_are_not_windowed_and_windowed_tables_feed_no_persistent_query() 
             "CREATE TABLE X AS SELECT V, COUNT(*) AS C FROM T WINDOW TUMBLING (SIZE 1 HOUR) GROUP BY V;",
             "Windowing not supported for table aggregations.",
         ),
-        ("CREATE TABLE X AS SELECT * FROM W;", "W is windowed: queries that write its rows"),
+        (
+            "CREATE TABLE X AS SELECT ID, SUM(C) AS S FROM W GROUP BY ID;",
+            "W is windowed: aggregating it in a persistent query is not supported by this server.",
+        ),
+        ("CREATE STREAM X WITH (WINDOW_TYPE='TUMBLING') AS SELECT * FROM TEST;", "Invalid config variable(s)"),
     ):
         with pytest.raises(StatementError) as error:
             driver.execute(statement)
@@ -380,3 +384,81 @@ def test_a_restored_query_keeps_closing_windows() -> None:
     late = restored.process([Record(bigint(1), b"0", HOUR - 1)])
     merged = restored.process([Record(o.key, o.value, o.timestamp or 0, 0, 0, True) for o in late.outputs])
     assert [o for o in merged.outputs if o.topic == "sink"] == []
+
+
+def windowed_int_key(key: int, start: int) -> bytes:
+    return struct.pack(">iq", key, start)
+
+
+def test_import_tumbling_stream() -> None:
+    """QTT tumbling-windows "import tumbling stream": a source declared over a windowed topic (WINDOW_TYPE,
+    WINDOW_SIZE) reads the window from each key, and a stream selected from it writes windowed keys too."""
+    driver = Driver()
+    driver.execute(
+        "CREATE STREAM TEST (K INT KEY, ID bigint) WITH (kafka_topic='test_topic', value_format='DELIMITED', "
+        "WINDOW_TYPE='Tumbling', WINDOW_SIZE='30 seconds');"
+        "CREATE STREAM S2 as SELECT * FROM test;"
+    )
+    for value, start, timestamp in (("1", 0, 0), ("2", 0, 0), ("3", 0, 0), ("4", 30000, 30000)):
+        driver.pipe("test_topic", (windowed_int_key(0, start), value, timestamp))
+    written = [(struct.unpack(">iq", r.key), r.value, r.timestamp) for r in driver.read("S2")]
+    assert written == [((0, 0), b"1", 0), ((0, 0), b"2", 0), ((0, 0), b"3", 0), ((0, 30000), b"4", 30000)]
+    sink = driver.metastore.source("S2")
+    assert sink is not None and sink.window is not None and (sink.window.kind, sink.window.size) == ("TUMBLING", 30000)
+    assert [c.name for c in sink.schema.columns] == ["K", "ID"]
+
+
+def test_import_hopping_stream_with_window_bounds_in_the_value() -> None:
+    """QTT hopping-windows "import hopping stream with non-STRING key" (the key column named, as ksqlDB names
+    it now): WINDOWSTART and WINDOWEND selected under other names go into the value."""
+    driver = Driver()
+    driver.execute(
+        "CREATE STREAM TEST (K BIGINT KEY, ID bigint, VALUE bigint) WITH (kafka_topic='test_topic', "
+        "value_format='DELIMITED', WINDOW_TYPE='HoPping', WINDOW_SIZE='30 seconds');"
+        "CREATE STREAM S2 as SELECT *, WINDOWSTART as WSTART, WINDOWEND as WEND FROM test;"
+    )
+    for key, value, timestamp, start in ((0, "1,0", 0, 0), (0, "3,5", 10000, 10000), (100, "6,100", 30000, 30000)):
+        driver.pipe("test_topic", (struct.pack(">qq", key, start), value, timestamp))
+    assert windowed(driver, "S2") == [
+        (0, 0, "1,0,0,30000", 0),
+        (0, 10000, "3,5,10000,40000", 10000),
+        (100, 30000, "6,100,30000,60000", 30000),
+    ]
+
+
+def test_a_declared_windowed_table_answers_pull_queries_per_window() -> None:
+    """A table declared over a windowed table's topic (as ksqlDB writes it) answers by key and window."""
+    driver = Driver()
+    driver.execute(
+        "CREATE TABLE HOURLY (STATION_ID INT PRIMARY KEY, ENTRIES BIGINT) WITH (kafka_topic='hourly', "
+        "value_format='JSON', WINDOW_TYPE='TUMBLING', WINDOW_SIZE='1 HOUR');"
+    )
+    driver.pipe(
+        "hourly",
+        (windowed_int_key(1, 0), {"ENTRIES": 1}, 5),
+        (windowed_int_key(1, 0), {"ENTRIES": 2}, 6),
+        (windowed_int_key(1, HOUR), {"ENTRIES": 7}, HOUR),
+    )
+    assert driver.select("SELECT * FROM HOURLY WHERE STATION_ID = 1 AND WINDOWEND <= 3600000;") == [[1, 0, HOUR, 2]]
+
+
+@pytest.mark.parametrize(
+    ("properties", "message"),
+    [
+        (
+            "WINDOW_TYPE='Hopping', WINDOW_SIZE='30 bobs'",
+            "Configuration WINDOW_SIZE is invalid: Invalid duration: '30 bobs'. Unknown time unit: 'BOBS'",
+        ),
+        ("WINDOW_TYPE='Tumbling'", "Tumbling and Hopping window types should set WINDOW_SIZE in the WITH clause."),
+        ("WINDOW_TYPE='Session'", "WINDOW_TYPE 'SESSION' is not supported by this server"),
+    ],
+)
+def test_declared_windows_are_checked(properties: str, message: str) -> None:
+    """QTT hopping-windows "import table with invalid window size", and the window types this server reads."""
+    driver = Driver()
+    with pytest.raises(StatementError) as error:
+        driver.execute(
+            f"CREATE TABLE TEST (ID bigint PRIMARY KEY, VALUE bigint) WITH (kafka_topic='test_topic', "
+            f"value_format='DELIMITED', {properties});"
+        )
+    assert str(error.value) == message
