@@ -97,6 +97,7 @@ class Processor:
         self.state: dict[int, dict[str, Group]] = {}  # group key text -> group, per repartition partition
         # A windowed aggregation's stream time per repartition partition: the largest timestamp it has seen.
         self.stream_time: dict[int, int] = {}
+        self._horizons: dict[int, int] = {}  # per partition, the advance the expiry horizon was last in
         self.table = TableRows.empty()  # an aggregated table's current rows, per source partition
 
     # --- a persistent query's batch -----------------------------------------------------------
@@ -146,9 +147,17 @@ class Processor:
 
     def _expire(self, partition: int) -> None:
         """Forgets the windows older than the retention (the window size and grace unless RETENTION says
-        more), as Kafka Streams' window store drops them: late records for them are dropped anyway."""
-        assert self.plan.window is not None
-        horizon = self.stream_time.get(partition, -1) - self.plan.window.retention_ms
+        more), as Kafka Streams' window store drops them: late records for them are dropped anyway.
+
+        Windows start at multiples of the advance, so the groups are only looked through when the horizon
+        has passed another one: not for every record of a push query.
+        """
+        window = self.plan.window
+        assert window is not None
+        horizon = self.stream_time.get(partition, -1) - window.retention_ms
+        if self._horizons.get(partition) == horizon // window.advance:
+            return
+        self._horizons[partition] = horizon // window.advance
         groups = self.state.get(partition, {})
         for key in [key for key, group in groups.items() if group.values[-1] <= horizon]:
             del groups[key]
@@ -269,6 +278,7 @@ class Processor:
     def reset_groups(self, partition: int) -> None:
         self.state[partition] = {}
         self.stream_time.pop(partition, None)
+        self._horizons.pop(partition, None)
 
     def restore_group(self, partition: int, key: bytes, value: bytes | None) -> None:
         """A changelog record; a windowed aggregation's stream time starts again from its groups' latest."""
@@ -293,6 +303,7 @@ class Processor:
     def forget_groups(self, partition: int) -> None:
         self.state.pop(partition, None)
         self.stream_time.pop(partition, None)
+        self._horizons.pop(partition, None)
 
     def forget_rows(self, partition: int) -> None:
         self.table.rows.pop(partition, None)
@@ -301,6 +312,7 @@ class Processor:
         """Forgets all state: a restarted query reads it back from the changelogs."""
         self.state = {}
         self.stream_time = {}
+        self._horizons = {}
         self.table = TableRows.empty()
 
     def group_count(self, partitions: list[int]) -> int:
