@@ -1,8 +1,8 @@
 """Windowed tables end to end: Avro turnstile events in Kafka, TURNSTILE_HOURLY's statement on the KSQL
 server, windowed rows out (keys as Kafka Streams' TimeWindowedSerde writes them), pull and push queries.
 
-The fast-tier cases (ksqlDB's QTT) are in ``test_windows.py``; this file runs the same engine with Kafka,
-the Schema Registry and the server's exactly-once persistent queries.
+The fast-tier cases (ksqlDB's QTT) are in ``tests/unit/ksql/test_windows.py``; this file runs the same engine
+with Kafka, the Schema Registry and the server's exactly-once persistent queries.
 """
 
 from __future__ import annotations

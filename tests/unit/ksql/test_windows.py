@@ -4,7 +4,7 @@ The cases are ksqlDB's query validation tests (QTT ``tumbling-windows.json``, ``
 named after them; where a case was written in KSQL 5's dialect (``key='ID'``) it runs in ksqlDB's
 (``ID BIGINT KEY``), with the same records, windows and timestamps. A windowed key is the key as its
 format writes it followed by the window's start, 8 bytes big-endian (Kafka Streams' TimeWindowedSerde).
-The same table runs end to end over HTTP with Kafka in ``test_windows_platform.py``.
+The same table runs end to end over HTTP with Kafka in ``tests/integration/ksql/test_windows_platform.py``.
 """
 
 from __future__ import annotations
