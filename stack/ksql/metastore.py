@@ -21,7 +21,8 @@ class Source:
     ``legacy`` marks a source declared in KSQL 5's dialect (``WITH (KEY='col')``, or a table with no
     PRIMARY KEY); aggregates over it produce what KSQL 5 produced. ``writer`` is the id of the
     persistent query that fills it (CSAS/CTAS), None for a source declared over an existing topic.
-    ``window`` is the window of a windowed aggregation's table: its keys hold the window's start.
+    ``window`` is the window of a windowed source (a windowed aggregation's table, a source declared with
+    WINDOW_TYPE, or what a query writes from one): its record keys hold the window's start.
     """
 
     name: str
