@@ -21,6 +21,7 @@ from clients.kafka import off_loop
 from stack.common.errors import ApiError
 from stack.common.http import JsonHandler, NotFoundHandler, render_json
 from stack.ksql import entities
+from stack.ksql.config import KsqlConfig
 from stack.ksql.engine import Engine, Session
 from stack.ksql.errors import Errors, KsqlError, refused, statement_error
 from stack.ksql.parser import parse
@@ -33,9 +34,6 @@ log = logging.getLogger("ksql.http")
 
 KSQL_JSON = "application/vnd.ksql.v1+json"
 DELIMITED = "application/vnd.ksqlapi.delimited.v1"
-KEEP_ALIVE_SECONDS = 1.0
-MAX_BODY_BYTES = 4 * 1024 * 1024
-COMMAND_WAIT_SECONDS = 5.0
 ROW_BUFFER = 500  # rows waiting between a SELECT's thread and its response (ksqlDB's push queries hold 500 too)
 LOGGED_STATEMENT_CHARS = 1000  # a refused statement's text is logged up to this length
 HAND_OVER_CHECK_SECONDS = 0.5  # how often a query thread waiting for room looks whether its query was stopped
@@ -46,17 +44,17 @@ class ClientGone(Exception):
 
 
 class Services:
-    """What the handlers share: the engine, a pool for its blocking calls, and the running transient queries.
+    """What the handlers share: the engine, the configuration, a pool for blocking calls, the running SELECTs."""
 
-    ``client_timeout``: how long (seconds) the client of a SELECT may take nothing before it is disconnected.
-    """
-
-    def __init__(self, engine: Engine, cluster_id: str, service_id: str, client_timeout: float = 120.0) -> None:
+    def __init__(self, engine: Engine, cluster_id: str, config: KsqlConfig) -> None:
         self.engine = engine
         self.cluster_id = cluster_id
-        self.service_id = service_id
-        self.client_timeout = client_timeout
-        self.executor = ThreadPoolExecutor(8, thread_name_prefix="ksql-statements")
+        self.service_id = config.service_id
+        self.client_timeout = config.push_client_timeout_ms / 1000
+        """Seconds the client of a SELECT may take nothing before it is disconnected."""
+        self.keep_alive = config.query_stream_disconnect_check_ms / 1000
+        self.command_wait = config.command_response_timeout_ms / 1000
+        self.executor = ThreadPoolExecutor(config.statement_threads, thread_name_prefix="ksql-statements")
         self.transient: dict[str, TransientQuery] = {}
 
 
@@ -129,9 +127,9 @@ class KsqlHandler(JsonHandler):
             return
         if isinstance(sequence, bool) or not isinstance(sequence, int):
             raise KsqlError(Errors.BAD_REQUEST, "'commandSequenceNumber' must be a number.")
-        commands = self.services.engine.commands
+        commands, wait = self.services.engine.commands, self.services.command_wait
         assert commands is not None
-        if not await off_loop(self.services.executor, lambda: commands.wait_applied(sequence, COMMAND_WAIT_SECONDS)):
+        if not await off_loop(self.services.executor, lambda: commands.wait_applied(sequence, wait)):
             raise KsqlError(
                 Errors.COMMAND_QUEUE_CATCHUP_TIMEOUT,
                 f"Timed out while waiting for a previous command to execute. command sequence number: {sequence}",
@@ -247,7 +245,7 @@ class StreamingHandler(KsqlHandler):
             await self.deliver(query)
             while True:
                 try:
-                    item = await asyncio.wait_for(rows.get(), KEEP_ALIVE_SECONDS)
+                    item = await asyncio.wait_for(rows.get(), self.services.keep_alive)
                 except TimeoutError:
                     if query.push:
                         self.write("\n")

@@ -27,7 +27,6 @@ from stack.schema_registry.schema_types import SUPPORTED_TYPES
 V1_JSON = "application/vnd.schemaregistry.v1+json"
 RESPONSE_TYPES = (V1_JSON, "application/vnd.schemaregistry+json", "application/json")
 REQUEST_TYPES = frozenset({*RESPONSE_TYPES, "application/octet-stream"})
-MAX_BODY_BYTES = 16 * 1024 * 1024
 
 
 def negotiate(accept: str | None) -> str:
