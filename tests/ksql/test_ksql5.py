@@ -23,6 +23,7 @@ from confluent_kafka.schema_registry.avro import AvroDeserializer
 from confluent_kafka.serialization import MessageField, SerializationContext
 
 from cta import schemas
+from cta.config import SimulationConfig
 from producers.models.producer import KafkaWriter
 from stack.settings import Settings
 from tests.helpers import read_to_end, wait_for
@@ -190,7 +191,7 @@ def classic_server(private_servers: Callable[[int], Any]) -> str:
 
 def produce_entries(settings: Settings, topic: str, count: int) -> None:
     """Turnstile entries written as the simulation writes them: producers/' writer, Avro key and value."""
-    writer = KafkaWriter(settings.endpoints)
+    writer = KafkaWriter(SimulationConfig(settings.endpoints))
     turnstile = writer.topic(topic, schemas.load("turnstile_key"), schemas.load("turnstile_value"), partitions=3)
     ids = list(STATIONS)
     for n in range(count):
