@@ -26,6 +26,7 @@ from stack.ksql.engine import Engine, Session
 from stack.ksql.errors import Errors, KsqlError, refused, statement_error
 from stack.ksql.parser import parse
 from stack.ksql.plan import plan_query
+from stack.ksql.requests import CloseQueryRequest, KsqlRequest, QueryStreamRequest, invalid_json
 from stack.ksql.schema import to_json, type_text
 from stack.ksql.statements import Query, StatementError
 from stack.ksql.transient import Tombstone, TransientQuery, check_pull
@@ -105,28 +106,17 @@ class KsqlHandler(JsonHandler):
             return
         super().log_exception(typ, value, tb)
 
-    def request_body(self) -> dict[str, Any]:
+    def request_body(self) -> object:
+        """The body as JSON (None when empty), for a typed request of ``requests.py`` to read."""
         try:
-            body = self.json_body()
-        except ApiError as error:
-            raise KsqlError(Errors.BAD_REQUEST, error.message) from None
-        if not isinstance(body, dict):
-            raise KsqlError(Errors.BAD_REQUEST, "The request body must be a JSON object.")
-        return body
+            return self.json_body()
+        except ApiError as error:  # the parser's reason, under ksqlDB's words
+            raise invalid_json(error.message.removeprefix("The request body is not valid JSON: ")) from None
 
-    def statements_text(self, body: dict[str, Any], field: str) -> str:
-        text = body.get(field)
-        if not isinstance(text, str):
-            raise KsqlError(Errors.BAD_REQUEST, f"Missing or invalid field '{field}' in the request body.")
-        return text
-
-    async def wait_for_sequence(self, body: dict[str, Any]) -> None:
+    async def wait_for_sequence(self, sequence: int | None) -> None:
         """Waits until this server has applied the command a client saw last (``commandSequenceNumber``)."""
-        sequence = body.get("commandSequenceNumber")
         if sequence is None:
             return
-        if isinstance(sequence, bool) or not isinstance(sequence, int):
-            raise KsqlError(Errors.BAD_REQUEST, "'commandSequenceNumber' must be a number.")
         commands, wait = self.services.engine.commands, self.services.command_wait
         assert commands is not None
         if not await off_loop(self.services.executor, lambda: commands.wait_applied(sequence, wait)):
@@ -135,26 +125,19 @@ class KsqlHandler(JsonHandler):
                 f"Timed out while waiting for a previous command to execute. command sequence number: {sequence}",
             )
 
-    @staticmethod
-    def properties(body: dict[str, Any], field: str) -> dict[str, Any]:
-        value = body.get(field) or {}
-        if not isinstance(value, dict):
-            raise KsqlError(Errors.BAD_REQUEST, f"'{field}' must be a JSON object.")
-        return dict(value)
-
 
 class StatementsHandler(KsqlHandler):
     """POST /ksql: every statement of the request in order; stops at the first that fails."""
 
     async def post(self) -> None:
-        body = self.request_body()
-        text = self.statements_text(body, "ksql")
+        request = KsqlRequest.read(self.request_body())
+        text = request.ksql
         try:
             statements = parse(text)
         except StatementError as error:
             raise refused(error, text) from None
-        session = Session(self.properties(body, "streamsProperties"))
-        await self.wait_for_sequence(body)
+        session = Session(request.streams_properties)
+        await self.wait_for_sequence(request.command_sequence_number)
         done: list[dict[str, Any]] = []
         for statement in statements:
             try:
@@ -288,13 +271,11 @@ class QueryHandler(StreamingHandler):
     """POST /query: ``[{"header":...},\\n{"row":...},\\n ... {"finalMessage":...}]``, one element per line."""
 
     async def post(self) -> None:
-        body = self.request_body()
-        await self.wait_for_sequence(body)
+        request = KsqlRequest.read(self.request_body())
+        text = request.single_statement()
+        await self.wait_for_sequence(request.command_sequence_number)
         query = await off_loop(
-            self.services.executor,
-            lambda: self.start_query(
-                self.statements_text(body, "ksql"), self.properties(body, "streamsProperties"), tombstones=True
-            ),
+            self.services.executor, lambda: self.start_query(text, request.streams_properties, tombstones=True)
         )
         self.set_header("Content-Type", self.content_type())
         schema = query.plan.output.header_text(mark_keys=not query.push)
@@ -322,12 +303,10 @@ class QueryStreamHandler(StreamingHandler):
     """POST /query-stream: a metadata line then one JSON array per row (delimited), or one JSON array."""
 
     async def post(self) -> None:
-        body = self.request_body()
+        request = QueryStreamRequest.read(self.request_body())
         query = await off_loop(
-            self.services.executor,
-            lambda: self.start_query(  # ksqlDB's /query-stream leaves deleted rows out
-                self.statements_text(body, "sql"), self.properties(body, "properties"), tombstones=False
-            ),
+            self.services.executor,  # ksqlDB's /query-stream leaves deleted rows out
+            lambda: self.start_query(request.sql, request.properties, tombstones=False),
         )
         as_array = "application/json" in self.request.headers.get("Accept", "")
         self.set_header("Content-Type", "application/json" if as_array else DELIMITED)
@@ -353,10 +332,10 @@ class QueryStreamHandler(StreamingHandler):
 
 class CloseQueryHandler(KsqlHandler):
     async def post(self) -> None:
-        body = self.request_body()
-        query = self.services.transient.get(str(body.get("queryId")))
+        request = CloseQueryRequest.read(self.request_body())
+        query = self.services.transient.get(request.query_id)
         if query is None:
-            raise KsqlError(Errors.BAD_STATEMENT, f"No query with id {body.get('queryId')}")
+            raise KsqlError(Errors.BAD_STATEMENT, f"No query with id {request.query_id}")
         query.stop()
         self.set_status(200)
         self.finish()
