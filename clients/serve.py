@@ -69,7 +69,11 @@ def run(title: str, port: int, build: Builder, **server_options: Any) -> int:
 
 
 def configured(title: str, load: Callable[[], T]) -> T:
-    """A process's configuration (``load``: its ``from_env``); a variable that does not fit ends it in one line."""
+    """A process's configuration (``load``: its ``from_env``); a variable that does not fit ends it in one line.
+
+    Logging is set up first: reading the endpoints logs which compose host names were mapped.
+    """
+    configure_logging()
     try:
         return load()
     except ConfigError as error:

@@ -152,9 +152,9 @@ def _and(lines: list[str]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    config = configured("The simulation", SimulationConfig.from_env)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     logging.getLogger("httpx2").setLevel(logging.WARNING)  # the Schema Registry client logs every request
+    config = configured("The simulation", SimulationConfig.from_env)
     if not args.no_connector:
         try:
             configure_connector()
