@@ -36,7 +36,7 @@ def read(config: type[T], env: Mapping[str, str] = os.environ, **known: Any) -> 
     """``config`` from ``env``; ``known`` fields (endpoints the caller has parsed already) are taken as given."""
     types = get_type_hints(config)
     values = dict(known)
-    for field in dataclasses.fields(config):  # type: ignore[arg-type]
+    for field in dataclasses.fields(config):  # type: ignore[arg-type]  # a dataclass, by contract
         variable = field.metadata.get("variable")
         text = env.get(variable, "").strip() if variable else ""
         if field.name not in values and text:
@@ -50,6 +50,8 @@ def parse(variable: str, text: str, kind: Any, minimum: float) -> Any:
         return text
     if kind == tuple[str, ...]:
         return tuple(text.split())
+    if kind not in (int, float):
+        raise TypeError(f"{variable}: a setting of type {kind} cannot be read from the environment")
     try:
         value = kind(text)
     except ValueError:
