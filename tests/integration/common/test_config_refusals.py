@@ -24,3 +24,10 @@ def test_a_server_started_with_a_variable_that_does_not_fit_says_so_in_one_line(
     script = Script(PROJECT_ROOT, ["-m", server], tmp_path / "server.log", {variable: "-1"}).start()
     assert script.process is not None and script.process.wait(120) == 1
     assert script.output().strip() == f"error: {title} cannot start: {variable} must be at least 1, not '-1'."
+
+
+def test_the_platforms_command_line_refuses_a_variable_in_one_line(tmp_path: Path) -> None:
+    env = {"STACK_KAFKA_INTERNAL_PORT": "classic", "STACK_DATA_DIR": str(tmp_path)}
+    script = Script(PROJECT_ROOT, ["-m", "stack", "status"], tmp_path / "stack.log", env).start()
+    assert script.process is not None and script.process.wait(120) == 1
+    assert script.output().strip() == "error: STACK_KAFKA_INTERNAL_PORT must be a number, not 'classic'."
