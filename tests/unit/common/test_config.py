@@ -24,7 +24,7 @@ from stack.settings import Settings
 CONTRACTS = PROJECT_ROOT / "docs" / "contracts.md"
 HEADING = re.compile(r"^### .*: `(?P<path>[\w.]+)`$")
 ROW = re.compile(r"^\| `(?P<variable>[A-Z0-9_]+)` \| (?P<default>[^|]*) \|")
-SOURCES = ("stack", "clients", "cta", "consumers", "producers", "run.py")
+SOURCES = ("stack", "clients", "cta", "consumers", "producers", "bench", "run.py")
 READS_THE_ENVIRONMENT = re.compile(r"os\.environ\.get|os\.getenv|os\.environ\[|environ\.get\(")
 
 
