@@ -110,9 +110,17 @@ def declared_source(statement: CreateSource, partitions: int, replicas: int, reg
     timestamp = props.get("TIMESTAMP")
     if timestamp is not None:
         timestamp = str(timestamp).upper()
-        if not any(c.name == timestamp for c in columns):
+        column = next((c for c in columns if c.name == timestamp), None)
+        if column is None:
             raise StatementError(
                 f"The TIMESTAMP column set in the WITH clause does not exist in the schema: '{timestamp}'"
+            )
+        if column.type.base == "STRING" and "TIMESTAMP_FORMAT" in props:
+            raise StatementError("TIMESTAMP_FORMAT is not supported by this server")
+        if column.type.base not in ("BIGINT", "TIMESTAMP"):
+            raise StatementError(
+                f"Timestamp column, `{timestamp}`, should be LONG(INT64), TIMESTAMP, "
+                "or a String with a timestamp_format specified."
             )
     source = _source(statement, columns, legacy, partitions, replicas)
     check_serdes(source, registry)

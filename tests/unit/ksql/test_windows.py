@@ -462,3 +462,33 @@ def test_declared_windows_are_checked(properties: str, message: str) -> None:
             f"value_format='DELIMITED', {properties});"
         )
     assert str(error.value) == message
+
+
+@pytest.mark.parametrize(
+    ("columns", "properties", "message"),
+    [
+        (
+            "T INT",
+            "TIMESTAMP='T'",
+            "Timestamp column, `T`, should be LONG(INT64), TIMESTAMP, or a String with a timestamp_format specified.",
+        ),
+        (
+            "T STRING",
+            "TIMESTAMP='T'",
+            "Timestamp column, `T`, should be LONG(INT64), TIMESTAMP, or a String with a timestamp_format specified.",
+        ),
+        (
+            "T STRING",
+            "TIMESTAMP='T', TIMESTAMP_FORMAT='yyyy-MM-dd'",
+            "TIMESTAMP_FORMAT is not supported by this server",
+        ),
+    ],
+)
+def test_a_timestamp_column_holds_ms_since_the_epoch(columns: str, properties: str, message: str) -> None:
+    """A TIMESTAMP column this server cannot read as ms since the epoch is refused at CREATE (ksqlDB's message),
+    rather than every record being skipped later."""
+    driver = Driver()
+    with pytest.raises(StatementError) as error:
+        driver.execute(f"CREATE STREAM S ({columns}) WITH (kafka_topic='s', value_format='JSON', {properties});")
+    assert str(error.value) == message
+    driver.execute("CREATE STREAM OK (T TIMESTAMP) WITH (kafka_topic='ok', value_format='JSON', TIMESTAMP='T');")
