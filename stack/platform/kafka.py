@@ -106,6 +106,7 @@ def prepare(settings: Settings, java: str, classpath: str, brokers: int) -> list
                 "-c",
                 str(config),
                 heap="64m:256m",
+                jvm_opts=settings.jvm_opts,
                 options=_tool_options(settings, java, classpath),
             )
             result = subprocess.run(command, capture_output=True, text=True, check=False)
@@ -152,6 +153,7 @@ def launches(settings: Settings, java: str, classpath: str, brokers: int) -> lis
                 "kafka.Kafka",
                 str(config),
                 heap=BROKER_HEAP,
+                jvm_opts=settings.jvm_opts,
                 archive=class_archive(settings.cache_dir, java, classpath, f"kafka-{node_id}"),
             ),
             stop_timeout=60,

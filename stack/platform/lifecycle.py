@@ -76,7 +76,7 @@ def up(
             shutil.rmtree(settings.data_dir / folder, ignore_errors=True)
         print("Deleted the platform's data (--fresh).", flush=True)
 
-    platform = Platform(settings, brokers, require_java(), jars.ensure(settings.cache_dir))
+    platform = Platform(settings, brokers, require_java(settings.java_home), jars.ensure(settings.cache_dir))
     startup = Startup(platform, state, seed, on_ready or (lambda _name: None))
     state.save(running, {"brokers": brokers})
     try:
