@@ -7,10 +7,11 @@ from pathlib import Path
 
 from stack.platform.java import class_archive, class_sharing
 from stack.platform.prerequisites import require_java
+from stack.settings import load
 
 
 def test_a_jvm_writes_the_archive_at_exit_and_the_next_one_maps_it(tmp_path: Path) -> None:
-    java = require_java()
+    java = require_java(load().java_home)
     archive = class_archive(tmp_path, java, "some/jars/*", "kafka-1")
     first = class_sharing(archive)
     assert first == (f"-XX:ArchiveClassesAtExit={archive}",)
@@ -24,7 +25,7 @@ def test_a_jvm_writes_the_archive_at_exit_and_the_next_one_maps_it(tmp_path: Pat
 
 
 def test_each_service_and_each_set_of_jars_has_its_own_archive(tmp_path: Path) -> None:
-    java = require_java()
+    java = require_java(load().java_home)
     archives = {
         class_archive(tmp_path, java, "a/*", "kafka-1"),
         class_archive(tmp_path, java, "b/*", "kafka-1"),
