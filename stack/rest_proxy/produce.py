@@ -7,10 +7,13 @@ fail individual records; those failures are reported per record, as Confluent do
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-from stack.common.codecs import AvroCodec, CodecError
+from stack.common.codecs import CodecError
+from stack.common.errors import ErrorCode
 
+from .avro_writer import AvroWriter
 from .errors import Errors, RestProxyError
 from .formats import EmbeddedFormat, encode_plain
 from .metadata import ClusterMetadataReader
@@ -59,7 +62,7 @@ class ProduceService:
             "offsets": [r.as_json() for r in results],
         }
 
-    async def _schema(self, topic: str, is_key: bool, text: str | None, schema_id: int | None) -> AvroCodec | None:
+    async def _schema(self, topic: str, is_key: bool, text: str | None, schema_id: int | None) -> AvroWriter | None:
         if text is not None:
             return await self._registry.from_text(topic, is_key, text)
         if schema_id is not None:
@@ -68,23 +71,27 @@ class ProduceService:
 
 
 def _serialize_avro(
-    records: list[ProducedRecord], key_schema: AvroCodec | None, value_schema: AvroCodec | None
+    records: list[ProducedRecord], key_schema: AvroWriter | None, value_schema: AvroWriter | None
 ) -> list[OutgoingRecord]:
-    outgoing = []
-    for index, record in enumerate(records):
-        encoded: dict[str, bytes | None] = {}
-        for side, value, schema, code in (
-            ("key", record.key, key_schema, Errors.KEY_SCHEMA_MISSING),
-            ("value", record.value, value_schema, Errors.VALUE_SCHEMA_MISSING),
-        ):
-            if value is None:
-                encoded[side] = None
-            elif schema is None:
-                raise RestProxyError(code, f"Request includes {side}s but does not include {side} schema")
-            else:
-                try:
-                    encoded[side] = schema.encode(value)
-                except CodecError as exc:
-                    raise RestProxyError(Errors.JSON_CONVERSION_FAILED, f"records[{index}].{side}: {exc}") from exc
-        outgoing.append(OutgoingRecord(encoded["key"], encoded["value"], record.partition))
-    return outgoing
+    encode_key = _avro_encoder("key", key_schema, Errors.KEY_SCHEMA_MISSING)
+    encode_value = _avro_encoder("value", value_schema, Errors.VALUE_SCHEMA_MISSING)
+    return [
+        OutgoingRecord(encode_key(record.key, index), encode_value(record.value, index), record.partition)
+        for index, record in enumerate(records)
+    ]
+
+
+def _avro_encoder(side: str, writer: AvroWriter | None, missing: ErrorCode) -> Callable[[Any, int], bytes | None]:
+    """Encodes the keys (or values) of records: None stays None, anything else needs the side's schema."""
+
+    def encode(value: Any, index: int) -> bytes | None:
+        if value is None:
+            return None
+        if writer is None:
+            raise RestProxyError(missing, f"Request includes {side}s but does not include {side} schema")
+        try:
+            return writer.encode(value)
+        except CodecError as exc:
+            raise RestProxyError(Errors.JSON_CONVERSION_FAILED, f"records[{index}].{side}: {exc}") from exc
+
+    return encode
