@@ -5,7 +5,7 @@ then fastavro walking it again to write the bytes) costs about 3 µs for even a 
 largest share of a produce request's work.  Here each schema node becomes a small function, built
 once per schema, that checks one JSON value and appends its binary encoding; a record is then a loop
 over its fields' functions.  It accepts what :mod:`stack.common.avro_json` accepts and writes the
-same bytes (tests/rest_proxy/test_avro_writer.py holds the two side by side); a refused value is
+same bytes (tests/unit/rest_proxy/test_avro_writer.py holds the two side by side); a refused value is
 handed to the generic path, whose message names the path to the first part that does not fit.  So
 is a value in a union of several non-null types, whose branch fastavro picks by rules of its own;
 optional fields (null and one type) stay on the fast path.
