@@ -13,6 +13,9 @@ def test_the_keyless_records_of_a_request_travel_together_to_one_partition(
     # The Java producer's sticky partitioner (Confluent's proxy runs one) keeps keyless records on one
     # partition until its batch is full; ours sticks for 25 ms, so a request may straddle two at most.
     # Drawing a partition per record would spread 30 records over all 3 partitions (but 2 in 60,000).
+    # The first request introduces the topic to the proxy's producer, which places records it holds
+    # for a topic it has no metadata for yet one by one when the metadata comes.
+    produce(http, f"{rest_url}/topics/{topic}", JSON, {"records": [{"value": "first"}]})
     answer = produce(http, f"{rest_url}/topics/{topic}", JSON, {"records": [{"value": i} for i in range(30)]})
 
     partitions = [o["partition"] for o in answer["offsets"]]
