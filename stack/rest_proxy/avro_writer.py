@@ -109,9 +109,10 @@ class AvroWriter:
         """A named type's writer, compiled once; a recursive reference finds it through this indirection."""
         if name not in self._compiled:
             compiled: list[Write] = []
-            self._compiled[name] = lambda value, out: compiled[0](value, out)
+            self._compiled[name] = lambda value, out: compiled[0](value, out)  # for references inside it
             definition = schema if schema is not None else self._named[name]
             compiled.append(self._writer(definition["type"], definition))
+            self._compiled[name] = compiled[0]  # later references call it directly
         return self._compiled[name]
 
     def _writer(self, kind: str, schema: Schema) -> Write:
