@@ -27,12 +27,15 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt pyproject.toml
 run: setup
 	$(PY) run.py
 
+# Two processes: the session platform's tests in one, the private platforms' and unit tests in the
+# other (tests/conftest.py); TEST_WORKERS=0 runs everything in one process, in file order.
+TEST_WORKERS ?= 2
 test: setup
-	$(PY) -m pytest
+	$(PY) -m pytest $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist loadgroup)
 
 # The fast tier: tests that need no platform (codecs, request parsing, models), in seconds.
 test-unit: $(VENV)/.installed
-	$(PY) -m pytest -m "not platform"
+	$(PY) -m pytest tests/unit
 
 # Every benchmark, then the README's table rewritten from the tracked bench/results.json (even when one failed).
 bench: setup

@@ -4,9 +4,12 @@ The same weather records are produced to fresh topics of the running platform: t
 Proxy in batches of 100 (keep-alive connections, each posting one request after the other and
 waiting for Kafka's acknowledgements as any REST client does; with 1 and with 4 connections), and
 directly with confluent-kafka's ``SerializingProducer`` + ``AvroSerializer`` (idempotent, acks=all,
-flushed at the end; librdkafka keeps up to 5 requests in flight).  The goal is
-at least 25 % of the direct rate.  Both sides alternate over a few rounds and
-each side's best round is compared, so a busy machine does not decide the ratio.
+flushed at the end; librdkafka keeps up to 5 requests in flight).  Both do the same work for each
+record: Avro-encode it with the same schema, have Kafka acknowledge it (acks=all, idempotent) and
+note its partition and offset from a delivery report, which the REST Proxy must return.  The goals
+(issue 19): at least 40 % of the direct rate with 1 request in flight, 60 % with 4.  Both sides
+alternate over a few rounds and each side's best round is compared, so a busy machine does not
+decide the ratio.
 """
 
 from __future__ import annotations
@@ -32,7 +35,7 @@ PIPELINED = 4
 # Rounds alternate REST and direct so that both see the same machine load; each side's best round
 # is reported, the one least disturbed by other work on the machine.
 ROUNDS = 3
-GOAL_RATIO = 0.25
+GOAL_ONE, GOAL_PIPELINED = 0.40, 0.60
 SCHEMA = json.dumps(
     {
         "type": "record",
@@ -107,10 +110,14 @@ def _directly(bootstrap: str, registry_url: str, topic: str, records: list[dict[
     producer.produce(topic, value=records[0])  # registers the schema, like the REST warm-up
     producer.flush(30)
     failures: list[str] = []
+    offsets: list[tuple[int, int]] = []
 
-    def on_delivery(err: Any, _msg: Any) -> None:
+    def on_delivery(err: Any, msg: Any) -> None:
+        # Where each record went, as the REST Proxy answers it for each record.
         if err is not None:
             failures.append(str(err))
+        else:
+            offsets.append((msg.partition(), msg.offset()))
 
     started = time.perf_counter()
     for value in records:
@@ -123,8 +130,8 @@ def _directly(bootstrap: str, registry_url: str, topic: str, records: list[dict[
         producer.poll(0)
     producer.flush(60)
     rate = len(records) / (time.perf_counter() - started)
-    if failures:
-        raise RuntimeError(f"direct produce failed: {failures[:3]}")
+    if failures or len(offsets) != len(records):
+        raise RuntimeError(f"direct produce failed: {len(offsets)} of {len(records)} delivered, {failures[:3]}")
     return rate
 
 
@@ -142,7 +149,7 @@ def run() -> list[dict[str, Any]]:
     one, many, baseline = max(sequential), max(pipelined), max(direct)
     print(
         f"REST Proxy Avro produce: {one:,.0f} records/s with 1 request in flight, {many:,.0f} with {PIPELINED}; "
-        f"direct confluent-kafka: {baseline:,.0f} records/s (goal {GOAL_RATIO:.0%} of it)."
+        f"direct confluent-kafka: {baseline:,.0f} records/s (goals {GOAL_ONE:.0%} and {GOAL_PIPELINED:.0%} of it)."
     )
     rest = f"{RECORDS:,} weather records in batches of {BATCH} to the REST Proxy, each request awaiting its offsets"
     return [
@@ -160,7 +167,8 @@ def run() -> list[dict[str, Any]]:
         },
         {
             "metric": "direct SerializingProducer Avro produce",
-            "description": "the same records by confluent-kafka's SerializingProducer (idempotent, acks=all), flushed",
+            "description": "the same records by confluent-kafka's SerializingProducer (idempotent, acks=all), "
+            "each delivery report noting partition and offset, flushed",
             "value": baseline,
             "unit": "records/s",
         },
@@ -170,7 +178,7 @@ def run() -> list[dict[str, Any]]:
             "value": 100 * one / baseline,
             "unit": "%",
             "baseline": baseline,
-            "goal": f">= {GOAL_RATIO:.0%}",
+            "goal": f">= {GOAL_ONE:.0%}",
         },
         {
             "metric": f"REST ({PIPELINED} in flight) / direct",
@@ -178,7 +186,7 @@ def run() -> list[dict[str, Any]]:
             "value": 100 * many / baseline,
             "unit": "%",
             "baseline": baseline,
-            "goal": f">= {GOAL_RATIO:.0%}",
+            "goal": f">= {GOAL_PIPELINED:.0%}",
         },
     ]
 

@@ -1,9 +1,9 @@
-"""Ports of the private platforms that some benchmarks start, derived from this shell's own ports.
+"""Ports of bench_platform's private platform, derived from this shell's own ports.
 
 Several checkouts may benchmark on one machine, each on its own ports (``KAFKA_BOOTSTRAP_SERVERS``
 and the others, or the defaults): a private platform moves every one of them by the same shift, so
-it stays inside the range its checkout was given. Shifts of 50 and 100 land on none of the
-platform's own ports (x081-x092, x432, x666, x888) and stay below the next thousand.
+it stays inside the range its checkout was given. A shift of 100 lands on none of the platform's
+own ports (x081-x092, x432, x666, x888) and stays below the next thousand.
 """
 
 from __future__ import annotations
@@ -16,8 +16,6 @@ from clients.endpoints import endpoints
 
 PLATFORM_SHIFT = 100
 """bench_platform's private platform."""
-RUN_SHIFT = 50
-"""bench_run's private platform and page."""
 FAUST_WEB_PORT = 6066
 """Faust's own default for its web views."""
 

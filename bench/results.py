@@ -6,7 +6,7 @@ every figure in the README can still be traced to the run that measured it.
 
 A benchmark's ``run()`` returns figures: dicts with ``metric`` (a short name), ``description`` (one
 line: what is measured, how), ``value`` (a number), ``unit`` and, where there is one, ``goal`` (text
-such as ``">= 40 %"``) and ``baseline`` (the measured value a ratio divides by).
+such as ``">= 40 %"``), ``baseline`` (the measured value a ratio divides by) and ``runs``.
 """
 
 from __future__ import annotations
@@ -27,7 +27,8 @@ RESULTS = Path(__file__).resolve().parent / "results.json"
 ORDER = ["run", "platform", "producers", "rest_proxy", "schema_registry", "jdbc", "ksql", "ksql_parser", "consumers"]
 """The headline first, then the platform's servers, then the application's parts."""
 REQUIRED = {"metric": str, "description": str, "value": (int, float), "unit": str}
-OPTIONAL = {"goal": str, "baseline": (int, float)}
+OPTIONAL = {"goal": str, "baseline": (int, float), "runs": list}
+"""``runs``: each run's own measurements behind the figure (bench_run's timelines), kept in the file, not shown."""
 GENERATED = ["bench/results.json", "README.md"]
 """Files a run itself rewrites: their changes do not make the measured checkout dirty."""
 

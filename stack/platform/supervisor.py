@@ -3,7 +3,9 @@
 Each process runs in its own session (so Ctrl+C in a terminal does not reach it) and logs to its
 own file. ``services.json`` in the data folder records every pid with its start time: ``down`` and
 ``status`` only ever touch a process whose pid *and* start time match, never an unrelated process
-that happens to reuse a pid.
+that happens to reuse a pid. On Linux the start time is the kernel's, in clock ticks since boot:
+a wall-clock start time moves when the clock is set (NTP, a resumed VM), and the platform would
+then take its own processes for strangers.
 """
 
 from __future__ import annotations
@@ -20,8 +22,6 @@ from pathlib import Path
 
 import psutil
 
-from stack.common.errors import StackError
-
 
 @dataclass
 class Running:
@@ -32,6 +32,7 @@ class Running:
     port: int
     log: str
     created: float
+    """When the process started, as :func:`started_at` tells it."""
     stop_signal: int = signal.SIGTERM
 
 
@@ -75,11 +76,21 @@ class StateFile:
         tmp.replace(self.path)
 
 
+def started_at(process: psutil.Process) -> float:
+    """When ``process`` started: clock ticks since boot on Linux (field 22 of /proc/PID/stat, after the
+    command name in parentheses), which no setting of the clock moves; elsewhere its wall-clock start time."""
+    try:
+        stat = Path(f"/proc/{process.pid}/stat").read_text()
+    except OSError:
+        return process.create_time()
+    return float(stat.rpartition(")")[2].split()[19])
+
+
 def process_of(entry: Running) -> psutil.Process | None:
     """The live process ``entry`` describes, or None if it has exited (or its pid was reused)."""
     try:
         process = psutil.Process(entry.pid)
-        if abs(process.create_time() - entry.created) > 1.0 or process.status() == psutil.STATUS_ZOMBIE:
+        if abs(started_at(process) - entry.created) > 1.0 or process.status() == psutil.STATUS_ZOMBIE:
             return None
         return process
     except psutil.Error:
@@ -101,34 +112,8 @@ def spawn(launch: Launch, logs_dir: Path) -> Running:
             env={**os.environ, **launch.env},
             start_new_session=True,
         )
-    created = psutil.Process(process.pid).create_time()
+    created = started_at(psutil.Process(process.pid))
     return Running(launch.name, process.pid, launch.port, str(log_path), created, int(launch.stop_signal))
-
-
-def wait_healthy(
-    launches: Iterable[Launch], started: dict[str, Running], is_healthy: Callable[[Launch], bool], timeout: float
-) -> dict[str, float]:
-    """Waits until every launch passes ``is_healthy``; returns seconds each took.
-
-    Fails fast, naming the log file, when a process exits or stays unhealthy past the timeout.
-    """
-    begin = time.monotonic()
-    pending = {launch.name: launch for launch in launches}
-    took: dict[str, float] = {}
-    while pending:
-        for name, launch in list(pending.items()):
-            entry = started[name]
-            if process_of(entry) is None:
-                raise StackError(f"{name} exited while starting: see its log, {entry.log}")
-            if is_healthy(launch):
-                took[name] = time.monotonic() - begin
-                del pending[name]
-        if pending and time.monotonic() - begin > timeout:
-            name = next(iter(pending))
-            raise StackError(f"{name} did not become healthy within {timeout:.0f} s: see its log, {started[name].log}")
-        if pending:
-            time.sleep(0.25)
-    return took
 
 
 def stop(entries: Iterable[Running], timeout: float = 30.0) -> list[str]:
