@@ -73,7 +73,7 @@ def line_stations(line: str) -> tuple[LineStation, ...]:
             name=names[int(row["map_id"])],
             order=order,
             branch=_branch(line, row["segment_note"]),
-            loop="Loop," in row["segment_note"],
+            loop="Loop track" in row["segment_note"],
             express="Purple Express" in row["segment_note"],
         )
         for order, row in enumerate(rows)

@@ -69,20 +69,22 @@ class Line:
         self.stations = stations
         self.routes = tuple(line_routes)
         self.platforms = {platform for route in self.routes for platform in route.platforms}
-        if not 1 <= num_trains <= len(self.platforms):
-            raise ValueError(f"The {color} line has room for 1 to {len(self.platforms)} trains, not {num_trains}.")
+        room = len({platform for route in self.routes if not route.rush_hours_only for platform in route.platforms})
+        if not 1 <= num_trains <= room:
+            raise ValueError(f"The {color} line has room for 1 to {room} trains, not {num_trains}.")
         self._rng = rng
         self._express = next((route for route in self.routes if route.rush_hours_only), None)
         self.trains = self._place(num_trains)
         self._placed = False
 
     def _place(self, count: int) -> list[Train]:
-        """Trains evenly spaced along the all-day routes, taking turns between them; one per platform."""
+        """Trains evenly spaced along the all-day routes, taking turns between them; one per platform
+        (a route already full lends its train to another)."""
         all_day = [route for route in self.routes if not route.rush_hours_only]
         trains: list[Train] = []
         taken: set[Platform] = set()
         for n in range(count):
-            route = all_day[n % len(all_day)]
+            route = next(r for r in all_day[n % len(all_day) :] + all_day if not taken.issuperset(r.platforms))
             position = n * len(route.platforms) // count
             while route.platforms[position] in taken:
                 position = (position + 1) % len(route.platforms)
@@ -186,5 +188,6 @@ def build_line(
         turnstile = Turnstile(writer, info.station_id, info.name, color, hardware)
         stations.append(Station(writer, info.station_id, info.name, color, turnstile))
     line_routes = routes(infos)
-    room = len({platform for route in line_routes for platform in route.platforms}) // PLATFORMS_PER_TRAIN
-    return Line(color, stations, line_routes, min(num_trains, max(1, room)), rng_for(seed, "line", color))
+    all_day = {platform for route in line_routes if not route.rush_hours_only for platform in route.platforms}
+    trains = min(num_trains, max(1, len(all_day) // PLATFORMS_PER_TRAIN))
+    return Line(color, stations, line_routes, trains, rng_for(seed, "line", color))

@@ -19,8 +19,10 @@ class TrainStatus(StrEnum):
     BROKEN_DOWN = "broken_down"
 
 
-@dataclass
+@dataclass(eq=False)
 class Train:
+    """Compared by identity: two trains are never the same train."""
+
     train_id: str
     route: Route
     position: int

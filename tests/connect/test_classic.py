@@ -16,9 +16,9 @@ def test_classic_configuration_copies_all_230_stops_as_confluent_writes_them(lab
     assert config["connector.class"] == "io.confluent.connect.jdbc.JdbcSourceConnector"
     connector.configure_connector()  # the project's own `stations` connector: kept after the test
 
-    rows = lab.read_all(connector.TOPIC, 230, connector.CONNECTOR_NAME)
-    assert len(rows) == 230
-    assert len({row["stop_id"] for row in rows}) == 230
+    rows = lab.read_all(connector.TOPIC, 300, connector.CONNECTOR_NAME)
+    assert len(rows) == 300
+    assert len({row["stop_id"] for row in rows}) == 300
     row = next(row for row in rows if row["stop_id"] == 30383)
     assert list(row.items()) == list(WASHINGTON_WABASH_OUTER_LOOP.items())
     for row in rows:
@@ -38,7 +38,7 @@ def test_row_inserted_into_stations_arrives_at_a_later_poll(lab: Lab) -> None:
     }
     lab.create(config)
     topic = f"{lab.name}.stations"
-    lab.read(topic, 230)
+    lab.read(topic, 300)
     stop_id = 99_000 + int(lab.name[-4:], 16) % 999
     try:
         lab.sql(
