@@ -1,20 +1,24 @@
 """All eight lines on the running platform: the simulation's events, the stations table, the schemas.
 
-One seeded run of ``python simulation.py`` (every line, by default) from a Monday's morning rush:
-its turnstile events name every station of every line, its trains arrive on every line (Purple's
-express in the Loop among them), and ``--lines red,blue,green`` keeps to the classic three. The
-records are read back with confluent-kafka's ``DeserializingConsumer`` through the Schema Registry.
+``python simulation.py`` (every line, by default) runs from a Monday's morning rush until its
+turnstile events have named every station of every line and Purple's express has reached the Loop;
+its trains arrive on every line; ``--lines red,blue,green`` keeps to the classic three. Records are
+read with confluent-kafka's ``DeserializingConsumer`` through the Schema Registry.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import psycopg2
@@ -28,9 +32,13 @@ from cta import endpoints, schemas, stations_table, topics
 from cta.lines import CLASSIC_LINES, LINES, line_stations
 from cta.stations_table import COLUMNS
 from stack.settings import Settings
+from tests.helpers import Script, wait_for
 
 PRODUCERS = PROJECT_ROOT / "producers"
 MONDAY_RUSH = "2024-10-07T07:30"
+EXPECTED = {(line, s.station_id) for line in LINES for s in line_stations(line)}
+ARRIVAL_TOPICS = sorted({topics.arrivals(s.name, s.station_id) for line in LINES for s in line_stations(line)})
+PURPLE_IN_THE_LOOP = {("purple", s.station_id) for s in line_stations("purple") if s.loop}
 # The value schemas as the classic three-line project registered them (their docs named three lines).
 CLASSIC_ARRIVAL = {
     "type": "record",
@@ -62,9 +70,71 @@ def _run(*options: str) -> tuple[int, str]:
     return started_ms, result.stderr
 
 
+@dataclass
+class EveryLine:
+    """What a run of all eight lines wrote, read while it ran, and its log."""
+
+    turnstiles: set[tuple[str, int]] = field(default_factory=set)
+    """(line, station id) of each turnstile event."""
+    arrivals: set[tuple[str, int]] = field(default_factory=set)
+    """(line, station id) of each arrival."""
+    log: str = ""
+
+
 @pytest.fixture(scope="module")
-def every_line(running_platform: Settings) -> tuple[int, str]:
-    return _run("--seed", "8")
+def every_line(running_platform: Settings, bootstrap_servers: str) -> Iterator[EveryLine]:
+    """The simulation from a Monday's 6 a.m. in one-minute steps, until its events have named every
+    station of every line and Purple's express has reached the Loop (about an hour of simulated time)."""
+    seen = EveryLine()
+    logs = Path(tempfile.mkdtemp(prefix="cta-eight-lines-"))
+    argv = ["simulation.py", "--sleep", "0.1", "--time-step", "1", "--start", "2024-10-07T06:00", "--seed", "8"]
+    simulation = Script(PRODUCERS, argv, logs / "simulation.log").start()
+    names = [topics.TURNSTILE, *ARRIVAL_TOPICS]
+    wait_for(lambda: "topics are ready" in simulation.output(), "the simulation's topics", 300)
+    consumer = _consumer(bootstrap_servers)
+    try:
+        consumer.assign(_from_now(consumer, names))
+
+        def everything_seen() -> bool:
+            for _ in range(1000):  # DeserializingConsumer has no consume(): a batch of polls
+                message = consumer.poll(0.5)
+                if message is None:
+                    break
+                assert message.error() is None, message.error()
+                value = message.value()
+                where = seen.turnstiles if message.topic() == topics.TURNSTILE else seen.arrivals
+                where.add((value["line"], value["station_id"]))
+            return seen.turnstiles >= EXPECTED and bool(seen.arrivals & PURPLE_IN_THE_LOOP)
+
+        wait_for(everything_seen, "turnstile events at every station and Purple's express in the Loop", 600, every=0)
+    finally:
+        consumer.close()
+        assert simulation.stop() == 0, simulation.output()[-3000:]
+    seen.log = simulation.output()
+    yield seen
+    shutil.rmtree(logs, ignore_errors=True)
+
+
+def _consumer(bootstrap: str) -> DeserializingConsumer:
+    registry = SchemaRegistryClient({"url": endpoints().schema_registry_url})
+    return DeserializingConsumer(
+        {
+            "bootstrap.servers": bootstrap,
+            "group.id": f"test-eight-lines-{uuid.uuid4().hex[:8]}",
+            "enable.auto.commit": False,
+            "key.deserializer": AvroDeserializer(registry),
+            "value.deserializer": AvroDeserializer(registry),
+        }
+    )
+
+
+def _from_now(consumer: DeserializingConsumer, names: list[str]) -> list[TopicPartition]:
+    """Each partition's end as it is now: what a run started now writes is read from there."""
+    metadata = consumer.list_topics(timeout=10)
+    partitions = [TopicPartition(t, p) for t in names for p in metadata.topics[t].partitions]
+    return [
+        TopicPartition(tp.topic, tp.partition, consumer.get_watermark_offsets(tp, timeout=10)[1]) for tp in partitions
+    ]
 
 
 def _values(bootstrap: str, names: list[str], since_ms: int) -> Iterator[dict[str, Any]]:
@@ -101,25 +171,16 @@ def _values(bootstrap: str, names: list[str], since_ms: int) -> Iterator[dict[st
         consumer.close()
 
 
-def test_turnstile_events_name_every_station_of_every_line(every_line: tuple[int, str], bootstrap_servers: str) -> None:
-    started_ms, _ = every_line
-    seen = {(v["line"], v["station_id"]) for v in _values(bootstrap_servers, [topics.TURNSTILE], started_ms)}
-    expected = {(line, s.station_id) for line in LINES for s in line_stations(line)}
-    assert expected - seen == set()
-    assert len(expected) == 190
+def test_turnstile_events_name_every_station_of_every_line(every_line: EveryLine) -> None:
+    assert len(EXPECTED) == 190
+    assert {line for line, _ in every_line.turnstiles} == set(LINES)
 
 
-def test_trains_arrive_on_every_line_and_purples_express_reaches_the_loop(
-    every_line: tuple[int, str], bootstrap_servers: str
-) -> None:
-    started_ms, log = every_line
-    names = sorted({topics.arrivals(s.name, s.station_id) for line in LINES for s in line_stations(line)})
-    arrivals = list(_values(bootstrap_servers, names, started_ms))
-    assert {value["line"] for value in arrivals} == set(LINES)
-    loop = {s.station_id for s in line_stations("purple") if s.loop}
-    assert any(v["line"] == "purple" and v["station_id"] in loop for v in arrivals), "no Purple express in the Loop"
-    assert "The yellow line: 3 stations, 2 train(s) on Dempster-Skokie to Howard." in log
-    assert "Harlem/Lake to Ashland/63rd and Harlem/Lake to Cottage Grove" in log
+def test_trains_arrive_on_every_line_and_purples_express_reaches_the_loop(every_line: EveryLine) -> None:
+    assert {line for line, _ in every_line.arrivals} == set(LINES)
+    assert every_line.arrivals <= EXPECTED
+    assert "The yellow line: 3 stations, 2 train(s) on Dempster-Skokie to Howard." in every_line.log
+    assert "Harlem/Lake to Ashland/63rd and Harlem/Lake to Cottage Grove" in every_line.log
 
 
 def test_the_classic_three_lines_alone(running_platform: Settings, bootstrap_servers: str) -> None:
