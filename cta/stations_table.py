@@ -1,7 +1,8 @@
 """The ``stations`` table in PostgreSQL, loaded from the CTA's stations file: what Kafka Connect reads.
 
 The classic project's columns come first, unchanged (``red``, ``blue``, ``green`` among them), then
-a flag for each of the other five lines, so code written for the classic table reads it as before.
+a flag for each of the other five lines, false by default: code written for the classic table reads
+it as before, and inserts rows into it with the classic columns' values alone.
 
 The local platform calls :func:`seed` once PostgreSQL is up: ``pyproject.toml`` names it as the
 platform's ``postgres-seed`` hook, and ``run.py`` passes it to ``up``. The Docker platform runs
@@ -37,16 +38,17 @@ CREATE TABLE IF NOT EXISTS stations (
     red BOOLEAN NOT NULL,
     blue BOOLEAN NOT NULL,
     green BOOLEAN NOT NULL,
-    brown BOOLEAN NOT NULL,
-    orange BOOLEAN NOT NULL,
-    pink BOOLEAN NOT NULL,
-    purple BOOLEAN NOT NULL,
-    yellow BOOLEAN NOT NULL
+    brown BOOLEAN NOT NULL DEFAULT FALSE,
+    orange BOOLEAN NOT NULL DEFAULT FALSE,
+    pink BOOLEAN NOT NULL DEFAULT FALSE,
+    purple BOOLEAN NOT NULL DEFAULT FALSE,
+    yellow BOOLEAN NOT NULL DEFAULT FALSE
 )
 """
 NEW_LINES = tuple(line for line in LINES if line not in CLASSIC_LINES)
 ADD_NEW_LINES = "ALTER TABLE stations " + ", ".join(
-    f"ADD COLUMN IF NOT EXISTS {line} BOOLEAN NOT NULL DEFAULT FALSE" for line in NEW_LINES
+    f"ADD COLUMN IF NOT EXISTS {line} BOOLEAN NOT NULL DEFAULT FALSE, ALTER COLUMN {line} SET DEFAULT FALSE"
+    for line in NEW_LINES
 )
 """Brings a table of the classic project's shape up to date; changes nothing in a current one."""
 COLUMNS = ("stop_id", "direction_id", "stop_name", "station_name", "station_descriptive_name", "station_id", "order")

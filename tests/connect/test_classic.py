@@ -11,7 +11,7 @@ from tests.connect.conftest import WASHINGTON_WABASH_OUTER_LOOP, Lab
 from tests.helpers import wait_for
 
 
-def test_classic_configuration_copies_all_230_stops_as_confluent_writes_them(lab: Lab) -> None:
+def test_classic_configuration_copies_all_300_stops_as_confluent_writes_them(lab: Lab) -> None:
     config = connector.jdbc_config(connector.postgres())
     assert config["connector.class"] == "io.confluent.connect.jdbc.JdbcSourceConnector"
     connector.configure_connector()  # the project's own `stations` connector: kept after the test
@@ -29,6 +29,9 @@ def test_classic_configuration_copies_all_230_stops_as_confluent_writes_them(lab
 def test_row_inserted_into_stations_arrives_at_a_later_poll(lab: Lab) -> None:
     """The classic configuration with a 2 s poll interval copies a row inserted after its first poll.
 
+    The row is inserted as the classic project would, with the classic columns' values only: the
+    other lines' flags take their default, false.
+
     Nothing times the arrival: on a busy machine Connect polls late, and that is no error.
     """
     config = {
@@ -45,11 +48,12 @@ def test_row_inserted_into_stations_arrives_at_a_later_poll(lab: Lab) -> None:
             "INSERT INTO stations VALUES (%s, 'N', 'Test stop', 'Test', 'Test (Red)', 49999, 1, true, false, false)",
             (stop_id,),
         )
-        rows = lab.read(topic, 231)
+        rows = lab.read(topic, 301)
     finally:
         lab.sql("DELETE FROM stations WHERE stop_id = %s", (stop_id,))
     assert rows[-1]["stop_id"] == stop_id and rows[-1]["red"] is True
-    assert len(rows) == 231
+    assert rows[-1]["brown"] is False and rows[-1]["yellow"] is False
+    assert len(rows) == 301
 
 
 def test_an_earlier_versions_failed_stations_connector_is_replaced_and_runs(lab: Lab) -> None:

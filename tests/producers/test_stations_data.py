@@ -53,6 +53,7 @@ def test_the_table_keeps_the_classic_columns_first_and_adds_the_other_lines() ->
     assert (*CLASSIC_COLUMNS, "brown", "orange", "pink", "purple", "yellow") == stations_table.COLUMNS
     assert list(_table()[0]) == list(stations_table.COLUMNS)
     assert stations_table.init_sql().count("BOOLEAN NOT NULL") == 8
+    assert stations_table.init_sql().count("BOOLEAN NOT NULL DEFAULT FALSE") == 5  # classic inserts still work
 
 
 def test_every_stop_of_the_stops_list_has_its_lines_flags() -> None:
