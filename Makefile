@@ -32,7 +32,7 @@ test: setup
 
 # The fast tier: tests that need no platform (codecs, request parsing, models), in seconds.
 test-unit: $(VENV)/.installed
-	$(PY) -m pytest -m "not platform"
+	$(PY) -m pytest tests/unit
 
 bench: setup
 	$(PY) -m bench

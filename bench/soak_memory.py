@@ -49,13 +49,12 @@ import requests
 from bench.soak_orders import provenance
 from bench.svg_chart import line_chart
 from clients.endpoints import PROJECT_ROOT
-from tests.start_orders import Filled, NotFull, Run, page_status, private_env, wait_full
+from tests.support.pipeline import Filled, NotFull, Run, page_status, wait_full
+from tests.support.processes import private_env
 
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "soak_memory.json"
 CHART = PROJECT_ROOT / "images" / "soak_memory.svg"
-PORT_BASE = 19800
-"""Kafka on 19892, the servers on 1888x, PostgreSQL on 16832 (tests/start_orders.private_env)."""
 FULL_RUN_MINUTES = 30.0
 TOLERANCE = 0.10
 SLEEP = 1.0
@@ -96,7 +95,6 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--minutes", type=float, default=FULL_RUN_MINUTES, help="how long to run (default 30)")
     parser.add_argument("--warmup", type=float, help="minutes left out of the check (default 5; half of a shorter run)")
     parser.add_argument("--every", type=float, default=10.0, help="seconds between samples (default 10)")
-    parser.add_argument("--base", type=int, default=PORT_BASE, help=f"port base of the private platform ({PORT_BASE})")
     parser.add_argument("--output", type=Path, help="folder for the JSON and the SVG (default: see above)")
     args = parser.parse_args(argv)
     if args.warmup is None:
@@ -311,7 +309,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     folder = Path(tempfile.mkdtemp(prefix="cta-soak-memory-"))
     data_dir = folder / "platform"
-    env = {**os.environ, **private_env(args.base, data_dir), "PYTHONUNBUFFERED": "1"}
+    env = {**os.environ, **private_env(data_dir), "PYTHONUNBUFFERED": "1"}
     print(
         f"make run at five times its pace for {args.minutes:g} min, a sample every {args.every:g} s; "
         f"logs in {data_dir / 'logs'}.",

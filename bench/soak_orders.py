@@ -4,7 +4,7 @@ Users start ``python simulation.py``, the Faust worker, ``python ksql.py`` and `
 by hand, in any order and with any pause between them. For each order this starts them as users
 do, with random gaps of 0 to ``--gap-max`` seconds between starts (seeded: the seed is printed and
 recorded, ``--seed`` repeats a run), and measures the time from the last start until the page is
-*full* (tests/start_orders.py: every station of every line, a train on each line, the weather, a
+*full* (tests/support/pipeline.py: every station of every line, a train on each line, the weather, a
 total at each station with riders). Then it stops the four, removes what they left on the
 platform and goes on with the next order, on one private platform (its own ports and data folder).
 
@@ -36,13 +36,11 @@ from typing import Any
 import psutil
 
 from clients.endpoints import PROJECT_ROOT
-from tests.helpers import run_stack
-from tests.start_orders import COMMANDS, ORDERS, NotFull, private_env, reset_pipeline, start_in_order, wait_full
+from tests.support.pipeline import COMMANDS, ORDERS, NotFull, reset_pipeline, start_in_order, wait_full
+from tests.support.processes import private_env, run_stack
 
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "soak_orders.json"
-PORT_BASE = 19900
-"""Kafka on 19992, the servers on 1898x, PostgreSQL on 16932 (tests/start_orders.private_env)."""
 GOAL_SECONDS = 20.0
 TIMEOUT = 120.0
 
@@ -71,9 +69,6 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--timeout", type=float, default=TIMEOUT, help=f"give up on an order after S s (default {TIMEOUT:.0f})"
-    )
-    parser.add_argument(
-        "--base", type=int, default=PORT_BASE, help=f"port base of the private platform (default {PORT_BASE})"
     )
     parser.add_argument(
         "--output", type=Path, help=f"where to write the results (default {RESULTS.name} for a full run)"
@@ -164,7 +159,7 @@ def main(argv: list[str] | None = None) -> int:
     orders = chosen_orders(args, rng)
     print(f"Soak of {len(orders)} order(s), seed {args.seed}, gaps 0-{args.gap_max:g} s.", flush=True)
     folder = Path(tempfile.mkdtemp(prefix="cta-soak-orders-"))
-    env = {**os.environ, **private_env(args.base, folder / "platform"), "PYTHONUNBUFFERED": "1"}
+    env = {**os.environ, **private_env(folder / "platform"), "PYTHONUNBUFFERED": "1"}
     origin = provenance()
     outcomes: list[Outcome] = []
     try:

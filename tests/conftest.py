@@ -1,9 +1,12 @@
-"""The local platform for the whole test run: started once if it is not running, stopped at the end.
+"""The tiers of the tests, and the local platform for the whole test run.
 
-Tests talk to real Kafka, PostgreSQL and Kafka Connect. A platform that was already running before
-the tests (a developer's) is left running afterwards. Tests that need a platform carry the
-``platform`` marker (added here for users of the session's platform, declared by the modules that
-start private ones); the others form the fast tier, ``make test-unit``.
+Each test's tier is its folder (``tests/README.md``): ``unit`` needs no platform and no other
+process of ours, ``integration`` uses the session's platform, ``system`` runs the whole product or
+private platforms of its own. A test gets its tier as a marker too (``-m "not system"``).
+
+The session's platform is started once if it is not running and stopped at the end; one that was
+already running before the tests (a developer's) is left running afterwards. Every endpoint a test
+uses comes from it (``running_platform.endpoints``), never from the environment directly.
 """
 
 from __future__ import annotations
@@ -28,11 +31,25 @@ settings.register_profile("explore", derandomize=False)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "repeatable"))
 
 
+# The scripts in consumers/ import their neighbours by plain names (`models`, `consumer`), as users
+# run them (`python server.py` in consumers/); their tests import them the same way.
+if str(PROJECT_ROOT / "consumers") not in sys.path:
+    sys.path.insert(0, str(PROJECT_ROOT / "consumers"))
+
+TIERS = ("unit", "integration", "system")
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Marks every test that uses the session's platform, so that `make test-unit` can leave them out."""
+    """Marks each test with its folder's tier; a unit test that asks for the platform is an error."""
     for item in items:
-        if "running_platform" in getattr(item, "fixturenames", ()):
-            item.add_marker(pytest.mark.platform)
+        tier = next((t for t in TIERS if f"/tests/{t}/" in str(item.path)), None)
+        if tier is None:
+            continue
+        item.add_marker(getattr(pytest.mark, tier))
+        if tier == "unit" and "running_platform" in getattr(item, "fixturenames", ()):
+            raise pytest.UsageError(
+                f"{item.nodeid} needs the platform: it belongs in tests/integration or tests/system"
+            )
 
 
 @pytest.fixture(scope="session")

@@ -178,7 +178,7 @@ class JsonHandler(RequestHandler):
         Connect does (KAFKA-7759); Jersey's ``OptionsMethodProcessor`` then answers: the methods
         again as a ``text/plain`` body when the preferred ``Accept`` range admits text/plain (or
         there is none), else an empty body typed as that range. CORS headers come only with
-        ``access.control.allow.origin``, empty by default. tests/common/test_http_edges.py compares
+        ``access.control.allow.origin``, empty by default. tests/integration/common/test_http_edges.py compares
         this answer with the Jersey of the platform's Kafka Connect.
         """
         allowed = self.allowed_methods()

@@ -3,7 +3,9 @@
 Each process runs in its own session (so Ctrl+C in a terminal does not reach it) and logs to its
 own file. ``services.json`` in the data folder records every pid with its start time: ``down`` and
 ``status`` only ever touch a process whose pid *and* start time match, never an unrelated process
-that happens to reuse a pid.
+that happens to reuse a pid. On Linux the start time is the kernel's, in clock ticks since boot:
+a wall-clock start time moves when the clock is set (NTP, a resumed VM), and the platform would
+then take its own processes for strangers.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ class Running:
     port: int
     log: str
     created: float
+    """When the process started, as :func:`started_at` tells it."""
     stop_signal: int = signal.SIGTERM
 
 
@@ -75,11 +78,21 @@ class StateFile:
         tmp.replace(self.path)
 
 
+def started_at(process: psutil.Process) -> float:
+    """When ``process`` started: clock ticks since boot on Linux (field 22 of /proc/PID/stat, after the
+    command name in parentheses), which no setting of the clock moves; elsewhere its wall-clock start time."""
+    try:
+        stat = Path(f"/proc/{process.pid}/stat").read_text()
+    except OSError:
+        return process.create_time()
+    return float(stat.rpartition(")")[2].split()[19])
+
+
 def process_of(entry: Running) -> psutil.Process | None:
     """The live process ``entry`` describes, or None if it has exited (or its pid was reused)."""
     try:
         process = psutil.Process(entry.pid)
-        if abs(process.create_time() - entry.created) > 1.0 or process.status() == psutil.STATUS_ZOMBIE:
+        if abs(started_at(process) - entry.created) > 1.0 or process.status() == psutil.STATUS_ZOMBIE:
             return None
         return process
     except psutil.Error:
@@ -101,7 +114,7 @@ def spawn(launch: Launch, logs_dir: Path) -> Running:
             env={**os.environ, **launch.env},
             start_new_session=True,
         )
-    created = psutil.Process(process.pid).create_time()
+    created = started_at(psutil.Process(process.pid))
     return Running(launch.name, process.pid, launch.port, str(log_path), created, int(launch.stop_signal))
 
 

@@ -1,0 +1,48 @@
+"""What makes the status page *full* for the start-order test and soak (tests/support/pipeline.py)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.support.pipeline import EXPECTED, missing
+
+
+def page(entries: int | None = 3, trains: bool = True, skip: int = 0) -> dict[str, Any]:
+    """An ``/api/status`` answer: every station of every line but the first ``skip`` of each."""
+    return {
+        "lines": [
+            {
+                "color": color,
+                "stations": [
+                    {"station_id": s, "a": {"train_id": "X"} if trains else None, "b": None, "entries": entries}
+                    for s in sorted(ids)[skip:]
+                ],
+            }
+            for color, ids in EXPECTED.items()
+        ],
+        "weather": {"temperature": 40.5, "status": "sunny", "observed": 1},
+    }
+
+
+def test_a_page_with_everything_for_the_riders_in_kafka_is_full() -> None:
+    assert not missing(page(), [40380, 40900])
+    assert missing(page(), [40380]).present() == {"stations", "trains", "weather", "totals"}
+
+
+def test_each_missing_part_is_named() -> None:
+    assert str(missing(None, [40380])) == "the page does not answer"
+    assert str(missing(page(skip=2), [40380])).startswith("blue lacks 2 of 33 stations; green lacks 2 of 28")
+    assert str(missing(page(trains=False), [40380])) == "no train at a platform on blue, green, red"
+    assert str(missing(page(entries=None), [40380, 40900])) == (
+        "2 of the 2 stations with riders in Kafka show no turnstile total"
+    )
+    no_weather = page()
+    no_weather["weather"]["temperature"] = None
+    assert str(missing(no_weather, [40380])) == "no weather"
+
+
+def test_no_riders_yet_is_not_full() -> None:
+    """Else a page read just before the first entries reached Kafka would pass without a single total."""
+    lacking = missing(page(entries=None), [])
+    assert lacking and str(lacking) == "no turnstile entries in Kafka yet"
+    assert "totals" not in lacking.present()
