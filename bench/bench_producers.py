@@ -1,7 +1,8 @@
 """Unthrottled throughput of the simulation against a bare confluent-kafka Avro producer loop.
 
-One ``producers/simulation.py --max-rate`` process (all three lines, seeded, no connector) runs for
-a fixed time and reports the events Kafka acknowledged per second, flush included. The baseline, in
+One ``producers/simulation.py --max-rate`` process (the classic three lines, so that results stay
+comparable with those before the eight lines; seeded, no connector) runs for a fixed time and
+reports the events Kafka acknowledged per second, flush included. The baseline, in
 the same run and on the same platform, is the loop of confluent-kafka's examples: a
 ``SerializingProducer`` with ``AvroSerializer`` key and value (idempotent, acks=all) writing arrival
 records to one topic, ``poll(0)`` after each, flushed at the end. Both alternate over a few rounds
@@ -45,7 +46,18 @@ ARRIVAL = {
 
 def _simulation(seconds: float) -> float:
     result = subprocess.run(
-        [sys.executable, "simulation.py", "--max-rate", "--duration", str(seconds), "--seed", "7", "--no-connector"],
+        [
+            sys.executable,
+            "simulation.py",
+            "--max-rate",
+            "--duration",
+            str(seconds),
+            "--seed",
+            "7",
+            "--no-connector",
+            "--lines",
+            "red,blue,green",
+        ],
         cwd=PROJECT_ROOT / "producers",
         capture_output=True,
         text=True,
