@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from stack.ksql.metastore import PersistentQuery, Source
+from stack.ksql.metastore import QueryRecord, Source
 from stack.ksql.schema import describe_type
 
 VERSION = "0.29.0"
@@ -42,7 +42,7 @@ def source_info(source: Source) -> dict[str, Any]:
         "topic": source.topic,
         "keyFormat": source.key_format,
         "valueFormat": source.value_format,
-        "isWindowed": False,
+        "isWindowed": source.window is not None,
     }
 
 
@@ -51,7 +51,7 @@ def sources_list(text: str, kind: str, sources: list[Source]) -> dict[str, Any]:
     return {"@type": plural, "statementText": text, plural: [source_info(s) for s in sources], "warnings": []}
 
 
-def running_query(query: PersistentQuery, state: str) -> dict[str, Any]:
+def running_query(query: QueryRecord, state: str) -> dict[str, Any]:
     """A query as SHOW QUERIES lists it; ``state`` is RUNNING or ERROR (failed, waiting to be restarted)."""
     return {
         "queryString": query.statement,
@@ -64,7 +64,7 @@ def running_query(query: PersistentQuery, state: str) -> dict[str, Any]:
     }
 
 
-def queries_list(text: str, queries: list[PersistentQuery], states: Mapping[str, str]) -> dict[str, Any]:
+def queries_list(text: str, queries: list[QueryRecord], states: Mapping[str, str]) -> dict[str, Any]:
     return {
         "@type": "queries",
         "statementText": text,
@@ -74,7 +74,7 @@ def queries_list(text: str, queries: list[PersistentQuery], states: Mapping[str,
 
 
 def query_description(
-    query: PersistentQuery,
+    query: QueryRecord,
     sink: Source | None,
     state: str,
     host: str,
@@ -85,7 +85,7 @@ def query_description(
     return {
         "id": query.id,
         "statementText": query.statement,
-        "windowType": None,
+        "windowType": window_type(sink),
         "fields": [field_of(c.name, c.type, c.key) for c in sink.schema.columns] if sink is not None else [],
         "sources": list(query.sources),
         "sinks": [query.sink],
@@ -99,6 +99,11 @@ def query_description(
         "consumerGroupId": consumer_group,
         "state": state,
     }
+
+
+def window_type(source: Source | None) -> str | None:
+    """``TUMBLING`` or ``HOPPING`` for a windowed table, as DESCRIBE names its window; None otherwise."""
+    return source.window.kind if source is not None and source.window is not None else None
 
 
 def query_descriptions(text: str, descriptions: list[dict[str, Any]]) -> dict[str, Any]:
@@ -115,8 +120,8 @@ def field_of(name: str, sql_type: Any, key: bool) -> dict[str, Any]:
 def source_description(
     text: str,
     source: Source,
-    readers: list[PersistentQuery],
-    writers: list[PersistentQuery],
+    readers: list[QueryRecord],
+    writers: list[QueryRecord],
     states: Mapping[str, str],
     extended: bool,
     statistics: str = "",
@@ -127,7 +132,7 @@ def source_description(
         "statementText": text,
         "sourceDescription": {
             "name": source.name,
-            "windowType": None,
+            "windowType": window_type(source),
             "readQueries": [running_query(q, states[q.id]) for q in readers],
             "writeQueries": [running_query(q, states[q.id]) for q in writers],
             "fields": [field_of(c.name, c.type, c.key) for c in source.schema.columns],

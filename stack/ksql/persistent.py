@@ -59,7 +59,7 @@ from confluent_kafka import (
 from clients.kafka import client_config, consume_ready, error_text
 from stack.ksql.formats import Registry, RegistryUnavailable, serde
 from stack.ksql.metastore import Source
-from stack.ksql.plan import QueryPlan, reader_for
+from stack.ksql.plan import QueryPlan, key_serde, reader_for
 from stack.ksql.processor import CHANGELOG, REPARTITION, SINK, TABLE_CHANGELOG, Processor, Record, Step
 
 log = logging.getLogger("ksql.query")
@@ -127,8 +127,8 @@ def table_changelog(runtime: Runtime, query_id: str) -> str:
     return f"{runtime.application_id(query_id)}-KsqlTopic-Reduce-changelog"
 
 
-class PersistentQuery(threading.Thread):
-    """Runs one CSAS/CTAS until :meth:`stop`."""
+class RunningQuery(threading.Thread):
+    """Runs one CSAS/CTAS until :meth:`stop`; what the metastore keeps of the query is its ``QueryRecord``."""
 
     def __init__(self, query_id: str, plan: QueryPlan, sink: Source, runtime: Runtime, offset_reset: str) -> None:
         super().__init__(name=f"query-{query_id}", daemon=True)
@@ -144,7 +144,7 @@ class PersistentQuery(threading.Thread):
         self.processor = Processor(
             plan,
             reader_for(plan.source, runtime.registry),
-            serde(sink.key_format, sink.schema.key, runtime.registry, sink.topic, is_key=True),
+            key_serde(sink, runtime.registry),
             serde(
                 sink.value_format,
                 sink.schema.value,
