@@ -1,8 +1,8 @@
 """The stations as the status page needs them, by a Faust stream processor.
 
 Kafka Connect copies PostgreSQL's ``stations`` table to ``org.chicago.cta.stations``: one JSON
-object per stop, and a station has a stop per direction. This app turns each stop on the red,
-blue or green line into a ``TransformedStation`` (station id, name, order, line), written to
+object per stop, and a station has a stop per direction. This app turns each stop into a
+``TransformedStation`` (station id, name, order, line) per 'L' line serving it, written to
 ``org.chicago.cta.stations.table.v1`` with the station id as key. The Faust table ``stations``
 (its changelog is a Kafka topic) keeps, per line and station, the station last written and what
 each stop gave: a stop that changes nothing (the station's other direction) writes nothing, and
@@ -17,8 +17,14 @@ waits, saying every half minute what for, and subscribes once the topic is there
 refreshes the topics' metadata every 2 s (``STATIONS_WORKER_METADATA_REFRESH_MS``), so a topic created again later is
 read within seconds, not after the client's five-minute default.
 
-Stops on none of the three lines, and rows that are not what Connect writes, are logged, counted
-and skipped.
+A stop's lines are its table's flags: the classic ``red``, ``blue``, ``green`` and the other five
+lines' columns (a table of the classic project's shape, without them, gives the classic three).
+A station's ``order`` along each line is ``cta.lines``'s, from the CTA's station order, as the
+simulation runs it: a Loop platform serves up to four lines and has one ``order`` column; the
+row's own ``order`` is taken for a station that data does not know.
+
+Stops on no line (Sheridan's unused platforms), and rows that are not what Connect writes, are
+logged, counted and skipped.
 
 Run from ``consumers/``: ``faust -A faust_stream worker -l info``; ``python faust_stream.py tables``
 lists the table (Faust's own commands and options, ``--json`` included, all work).
@@ -35,17 +41,17 @@ from typing import Any
 import faust
 from confluent_kafka import KafkaException
 from confluent_kafka.admin import AdminClient
-from models.lines import LINES
 from models.record import MALFORMED, Skip, Skips, field
 
 from clients.endpoints import LISTEN_HOST
 from cta import topics
 from cta.config import StationsWorkerConfig
+from cta.lines import CLASSIC_LINES, LINES, station_order
 
 logger = logging.getLogger(__name__)
 
 APP_ID = "org.chicago.cta.stations.stream"
-NOT_ON_A_LINE = "on no modelled line"
+NOT_ON_A_LINE = "on no line"
 
 
 class TransformedStation(faust.Record, include_metadata=False, serializer="json"):
@@ -62,14 +68,19 @@ def broker_urls(bootstrap_servers: str) -> str:
 
 
 def transform(row: Any) -> list[TransformedStation]:
-    """The station of a stop for each modelled line serving it (usually one, none for other lines); raises Skip."""
+    """The station of a stop for each line serving it (one, or up to four on the Loop; none for
+    Sheridan's unused platforms); raises Skip."""
     station_id = field(row, "station_id", int)
     name = field(row, "station_name", str)
     order = field(row, "order", int, nullable=True)
-    serving = [line for line in LINES if field(row, line, bool)]
-    if serving and order is None:
-        raise Skip(MALFORMED, f"station {station_id} ({name}) has no order along its line")
-    return [TransformedStation(station_id, name, order, line) for line in serving]
+    serving = [line for line in LINES if (line in CLASSIC_LINES or line in row) and field(row, line, bool)]
+    stations = []
+    for line in serving:
+        line_order = station_order(line, station_id)
+        if line_order is None and order is None:
+            raise Skip(MALFORMED, f"station {station_id} ({name}) has no order along the {line} line")
+        stations.append(TransformedStation(station_id, name, order if line_order is None else line_order, line))
+    return stations
 
 
 config = StationsWorkerConfig.from_env()

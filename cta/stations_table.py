@@ -1,10 +1,17 @@
 """The ``stations`` table in PostgreSQL, loaded from the CTA's stations file: what Kafka Connect reads.
 
+The classic project's columns come first, unchanged (``red``, ``blue``, ``green`` among them), then
+a flag for each of the other five lines, false by default: code written for the classic table reads
+it as before, and inserts rows into it with the classic columns' values alone.
+
 The local platform calls :func:`seed` once PostgreSQL is up: ``pyproject.toml`` names it as the
 platform's ``postgres-seed`` hook, and ``run.py`` passes it to ``up``. The Docker platform runs
 ``docker/postgres/stations.sql`` when its database is created: the same table and rows as plain
 SQL, written by :func:`init_sql` (``python -m cta.stations_table`` rewrites the file after the CSV
 changes; a test checks that it is current). Loading twice changes nothing (rows are keyed by ``stop_id``).
+A table of the classic project's shape, in a data folder kept from before, gets the five new
+columns and its rows' flags (Kafka Connect copies rows it has copied before only if its connector
+is created again: ``python connector.py --delete``, then ``python connector.py``).
 """
 
 from __future__ import annotations
@@ -15,8 +22,8 @@ from urllib.parse import urlsplit
 import psycopg2
 
 from clients.endpoints import PROJECT_ROOT
+from cta.lines import CLASSIC_LINES, LINES, STATIONS_CSV
 
-STATIONS_CSV = PROJECT_ROOT / "producers" / "data" / "cta_stations.csv"
 INIT_SQL = PROJECT_ROOT / "docker" / "postgres" / "stations.sql"
 
 CREATE_TABLE = """
@@ -30,9 +37,29 @@ CREATE TABLE IF NOT EXISTS stations (
     "order" INTEGER,
     red BOOLEAN NOT NULL,
     blue BOOLEAN NOT NULL,
-    green BOOLEAN NOT NULL
+    green BOOLEAN NOT NULL,
+    brown BOOLEAN NOT NULL DEFAULT FALSE,
+    orange BOOLEAN NOT NULL DEFAULT FALSE,
+    pink BOOLEAN NOT NULL DEFAULT FALSE,
+    purple BOOLEAN NOT NULL DEFAULT FALSE,
+    yellow BOOLEAN NOT NULL DEFAULT FALSE
 )
 """
+NEW_LINES = tuple(line for line in LINES if line not in CLASSIC_LINES)
+ADD_NEW_LINES = "ALTER TABLE stations " + ", ".join(
+    f"ADD COLUMN IF NOT EXISTS {line} BOOLEAN NOT NULL DEFAULT FALSE, ALTER COLUMN {line} SET DEFAULT FALSE"
+    for line in NEW_LINES
+)
+"""Brings a table of the classic project's shape up to date; changes nothing in a current one."""
+COLUMNS = ("stop_id", "direction_id", "stop_name", "station_name", "station_descriptive_name", "station_id", "order")
+COLUMNS += LINES
+_QUOTED = [f'"{column}"' for column in COLUMNS]
+UPSERT = (
+    f"INSERT INTO stations ({', '.join(_QUOTED)}) VALUES ({', '.join(['%s'] * len(COLUMNS))}) "
+    f"ON CONFLICT (stop_id) DO UPDATE SET {', '.join(f'{c} = EXCLUDED.{c}' for c in _QUOTED[1:])} "
+    "WHERE (stations.*) IS DISTINCT FROM (EXCLUDED.*)"
+)
+"""Loads a row, or brings a row loaded before up to date (a new line's flag, a corrected order)."""
 
 
 def seed(postgres_url: str) -> str:
@@ -54,11 +81,8 @@ def load(postgres_url: str) -> int:
     server.close()
     with psycopg2.connect(postgres_url, connect_timeout=5) as conn, conn.cursor() as cur:
         cur.execute(CREATE_TABLE)
-        rows = _rows()
-        cur.executemany(
-            "INSERT INTO stations VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT (stop_id) DO NOTHING",
-            rows,
-        )
+        cur.execute(ADD_NEW_LINES)
+        cur.executemany(UPSERT, _rows())
         # The replication slot of the Debezium connector earlier versions used ("cta_<connector>"):
         # nothing reads it any more, and a slot nobody reads keeps every WAL file on disk.
         cur.execute(
@@ -126,9 +150,7 @@ def _row(row: dict[str, str]) -> tuple:
         row["station_descriptive_name"],
         int(row["station_id"]),
         int(row["order"]) if row["order"] else None,
-        flag("red"),
-        flag("blue"),
-        flag("green"),
+        *(flag(line) for line in LINES),
     )
 
 

@@ -4,6 +4,9 @@ Run from ``producers/`` with ``python simulation.py``: it configures the station
 advances a simulated clock one time step per tick. Each tick every line runs its turnstiles and
 moves its trains; when the clock enters a new hour the weather is posted to the REST Proxy. Ctrl+C
 or SIGTERM ends the current tick, then everything written is flushed to Kafka before exiting.
+
+All eight 'L' lines run by default; ``--lines red,blue,green`` (or ``SIMULATION_LINES``) runs the
+classic project's three, or any others.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from models.line import rng_for
 
 from clients.serve import configured
 from cta.config import SimulationConfig
+from cta.lines import parse_lines
 
 logger = logging.getLogger("simulation")
 
@@ -30,13 +34,24 @@ PROGRESS_EVERY = 30.0
 """Seconds of wall-clock time between progress lines."""
 
 
-def parse_args(argv: list[str] | None) -> argparse.Namespace:
+def parse_args(argv: list[str] | None, default_lines: str = ",".join(LINES)) -> argparse.Namespace:
+    """The command line; ``default_lines``: the lines when ``--lines`` is not given (``SIMULATION_LINES``)."""
     parser = argparse.ArgumentParser(description="Simulates the Chicago 'L' and writes its events to Kafka.")
     parser.add_argument("--time-step", type=float, default=5.0, help="simulated minutes per tick (default 5)")
     parser.add_argument("--sleep", type=float, default=5.0, help="wall-clock seconds per tick (default 5)")
     parser.add_argument("--duration", type=float, help="stop after this many wall-clock seconds (default: never)")
-    parser.add_argument("--lines", nargs="+", choices=LINES, default=list(LINES), help="lines to run (default all)")
-    parser.add_argument("--trains-per-line", type=int, default=10, help="trains on each line (default 10)")
+    parser.add_argument(
+        "--lines",
+        nargs="+",
+        default=[default_lines],
+        help=f"lines to run, e.g. red,blue,green (default: $SIMULATION_LINES, else all: {','.join(LINES)})",
+    )
+    parser.add_argument(
+        "--trains-per-line",
+        type=int,
+        default=10,
+        help="trains on each line, at most one per three platforms (default 10; the Yellow shuttle runs 2)",
+    )
     parser.add_argument("--seed", type=int, help="seed of every random draw, for a reproducible run")
     parser.add_argument(
         "--start",
@@ -48,6 +63,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if args.time_step <= 0 or args.sleep < 0:
         parser.error("--time-step must be positive and --sleep not negative")
+    try:
+        args.lines = list(parse_lines(" ".join(args.lines)))
+    except ValueError as error:
+        parser.error(f"--lines (or $SIMULATION_LINES): {error}")
     return args
 
 
@@ -69,8 +88,18 @@ class TimeSimulation:
 
     def run(self) -> None:
         args = self.args
-        logger.info("Setting up %s with %d train(s) each...", _and(args.lines), args.trains_per_line)
-        self.lines = [build_line(self.writer, color, args.trains_per_line, args.seed) for color in args.lines]
+        logger.info("Setting up %s with up to %d train(s) each...", _and(args.lines), args.trains_per_line)
+        self.lines = [
+            build_line(self.writer, color, args.trains_per_line, args.seed, args.lines) for color in args.lines
+        ]
+        for line in self.lines:
+            logger.info(
+                "The %s line: %d stations, %d train(s) on %s.",
+                line.color,
+                len(line.stations),
+                len(line.trains),
+                " and ".join(route.name for route in line.routes),
+            )
         self.weather = Weather(self.writer, rng_for(args.seed, "weather"))
         began = time.monotonic()
         topics, brokers = self.writer.wait_ready(), self.writer.topics.brokers
@@ -151,10 +180,10 @@ def _and(lines: list[str]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     logging.getLogger("httpx2").setLevel(logging.WARNING)  # the Schema Registry client logs every request
     config = configured("The simulation", SimulationConfig.from_env)
+    args = parse_args(argv, config.lines)
     if not args.no_connector:
         try:
             configure_connector()

@@ -1,7 +1,8 @@
 """The CTA open data the simulation runs on, read once from ``producers/data/``.
 
 Plain ``csv``: the files are small, and the simulation needs nothing beyond
-lists and dicts of them.
+lists and dicts of them. The lines and their stations in order are ``cta.lines``'s, shared with
+the stations table and the Faust app; they are named here too for the simulation's readers.
 """
 
 from __future__ import annotations
@@ -11,15 +12,10 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from cta.lines import LINES, line_stations, lines_of
+
 DATA = Path(__file__).resolve().parent.parent / "data"
-LINES = ("blue", "green", "red")
-
-
-@dataclass(frozen=True)
-class StationInfo:
-    station_id: int
-    name: str
-    order: int
+__all__ = ["LINES", "DailyRides", "daily_rides", "hourly_shares", "line_stations", "lines_of"]
 
 
 @dataclass(frozen=True)
@@ -29,25 +25,6 @@ class DailyRides:
     weekday: float
     saturday: float
     sunday: float
-
-
-@cache
-def line_stations(line: str) -> tuple[StationInfo, ...]:
-    """The stations of ``line`` in their ``order`` along it (each station once; a station has two stops)."""
-    with (DATA / "cta_stations.csv").open(newline="") as source:
-        stops = [row for row in csv.DictReader(source) if row[line].strip().upper() == "TRUE"]
-    stations: dict[int, StationInfo] = {}
-    for row in stops:
-        # The first stop's name: the two stops of 40450 disagree ("95th/Dan Ryan", "95th/Ran Ryan").
-        station_id = int(row["station_id"])
-        stations.setdefault(station_id, StationInfo(station_id, row["station_name"], int(row["order"])))
-    return tuple(sorted(stations.values(), key=lambda station: station.order))
-
-
-@cache
-def lines_of(station_id: int) -> tuple[str, ...]:
-    """The modelled lines that serve a station (two for Clark/Lake and Roosevelt)."""
-    return tuple(line for line in LINES if any(s.station_id == station_id for s in line_stations(line)))
 
 
 @cache

@@ -1,12 +1,13 @@
-"""Trains running up and down one line, stopping at every station and turning at both terminals.
+"""Trains running their routes along one line, stopping at every platform on the way.
 
-A line of N stations is a loop of 2N platforms ("slots"): slots 0..N-1 are the stations in their
-``order`` in direction ``b``, slots N..2N-1 the same stations back in direction ``a``. Moving from
-slot N-1 to N (or 2N-1 to 0) is the turnaround at a terminal: the train arrives at the terminal's
-other platform. Each time step every train moves one slot, unless the platform ahead is still held
-by another train — so two trains never hold the same platform. A train that breaks down holds its
-platform for a few steps and the trains behind it queue up; after its repair it runs out of service
-to the next terminal, where it re-enters service.
+Each line has one or more routes (``route.py``): a round trip from its first station, out to a
+terminal or around the Loop, and back. Each time step every train moves one platform along its
+route, unless the platform ahead is still held by another train: two trains never hold the same
+platform, and where routes meet (Green's branches at Garfield, Purple's express at Howard) the
+train listed first goes first. A train back at its route's start takes its next route: its own
+(Green's trains keep to their branch), or on Purple in weekday rush hours the express. A train
+that breaks down holds its platform for a few steps and the trains behind it queue up; after its
+repair it runs out of service to where its route next turns back, where it re-enters service.
 """
 
 from __future__ import annotations
@@ -16,8 +17,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from .data import line_stations, lines_of
+from cta.lines import LINES, line_stations, lines_of
+
 from .producer import KafkaWriter
+from .route import Platform, Route, is_rush_hour, routes
 from .station import Station
 from .train import Train, TrainStatus
 from .turnstile import Turnstile
@@ -27,6 +30,19 @@ BREAKDOWN_CHANCE = 0.002
 """Chance that a train breaks down on arriving at a station."""
 REPAIR_STEPS = (2, 6)
 """A broken-down train holds its platform for this many time steps (inclusive range)."""
+RUN_PREFIX = {
+    "red": "RL",
+    "blue": "BL",
+    "green": "GL",
+    "brown": "BR",
+    "orange": "OL",
+    "pink": "PK",
+    "purple": "PL",
+    "yellow": "YL",
+}
+"""Train run ids: two letters per line (Blue and Brown, Pink and Purple share an initial), a number."""
+PLATFORMS_PER_TRAIN = 3
+"""A line gets at most one train per this many of its platforms: the Yellow shuttle's six take two."""
 
 
 @dataclass(frozen=True)
@@ -46,85 +62,132 @@ def rng_for(seed: int | None, *names: object) -> random.Random:
 
 
 class Line:
-    def __init__(self, color: str, stations: Sequence[Station], num_trains: int, rng: random.Random) -> None:
-        if not 1 <= num_trains <= 2 * len(stations):
-            raise ValueError(f"The {color} line has room for 1 to {2 * len(stations)} trains, not {num_trains}.")
+    def __init__(
+        self, color: str, stations: Sequence[Station], line_routes: Sequence[Route], num_trains: int, rng: random.Random
+    ) -> None:
         self.color = color
         self.stations = stations
-        self._slots = 2 * len(stations)
+        self.routes = tuple(line_routes)
+        self.platforms = {platform for route in self.routes for platform in route.platforms}
+        room = len({platform for route in self.routes if not route.rush_hours_only for platform in route.platforms})
+        if not 1 <= num_trains <= room:
+            raise ValueError(f"The {color} line has room for 1 to {room} trains, not {num_trains}.")
         self._rng = rng
-        # Evenly spaced around the loop. Trains never overtake, so this list stays in loop order:
-        # the train ahead of trains[i] is always trains[i + 1] (wrapping around).
-        self.trains = [
-            Train(f"{color[0].upper()}L{n:03d}", slot=n * self._slots // num_trains) for n in range(num_trains)
-        ]
+        self._express = next((route for route in self.routes if route.rush_hours_only), None)
+        self.trains = self._place(num_trains)
         self._placed = False
 
-    def platform(self, slot: int) -> tuple[int, str]:
-        """(station index, direction) of a slot of the loop."""
-        count = len(self.stations)
-        return (slot, "b") if slot < count else (2 * count - 1 - slot, "a")
+    def _place(self, count: int) -> list[Train]:
+        """Trains evenly spaced along the all-day routes, taking turns between them; one per platform
+        (a route already full lends its train to another)."""
+        all_day = [route for route in self.routes if not route.rush_hours_only]
+        trains: list[Train] = []
+        taken: set[Platform] = set()
+        for n in range(count):
+            route = next(r for r in all_day[n % len(all_day) :] + all_day if not taken.issuperset(r.platforms))
+            position = n * len(route.platforms) // count
+            while route.platforms[position] in taken:
+                position = (position + 1) % len(route.platforms)
+            taken.add(route.platforms[position])
+            trains.append(Train(f"{RUN_PREFIX.get(self.color, self.color[:2].upper())}{n:03d}", route, position, route))
+        return trains
 
     def run(self, timestamp: datetime, time_step: timedelta) -> None:
         """Runs the turnstiles of the step starting at ``timestamp``, then moves the trains."""
         timestamp_ms = int(timestamp.replace(tzinfo=UTC).timestamp() * 1000)
         for station in self.stations:
             station.turnstile.run(timestamp, time_step, timestamp_ms)
-        for arrival in self.advance():
+        for arrival in self.advance(timestamp):
             prev_id = None if arrival.prev_index is None else self.stations[arrival.prev_index].station_id
             self.stations[arrival.index].run(
                 arrival.train, arrival.direction, prev_id, arrival.prev_direction, timestamp_ms
             )
 
-    def advance(self) -> list[Arrival]:
-        """Moves the trains one time step; the first call puts them into service where they stand."""
+    def advance(self, when: datetime | None = None) -> list[Arrival]:
+        """Moves the trains one time step at ``when`` (which sets Purple's service); the first call puts
+        them into service where they stand."""
         if not self._placed:
             self._placed = True
-            return [Arrival(train, *self.platform(train.slot), None, None) for train in self.trains]
-        arrivals = []
-        for train, moves in zip(self.trains, self._movers(), strict=True):
-            if moves:
-                previous = self.platform(train.slot)
-                train.slot = (train.slot + 1) % self._slots
-                self._arrive(train)
-                arrivals.append(Arrival(train, *self.platform(train.slot), *previous))
-            elif train.status is TrainStatus.BROKEN_DOWN:
+            return [Arrival(train, *train.platform, None, None) for train in self.trains]
+        held = {train.platform: train for train in self.trains}
+        ahead = {train.train_id: self._next(train, when) for train in self.trains}
+        waiting = [train for train in self.trains if train.status is not TrainStatus.BROKEN_DOWN]
+        arrivals: list[Arrival] = []
+        # A train moves once the platform ahead is free; a train leaving frees its platform for the
+        # train behind in the same step, so a queue moves as one. Passes repeat until none moves.
+        moved = True
+        while moved:
+            moved = False
+            for train in list(waiting):
+                route, position = ahead[train.train_id]
+                if route.platforms[position] not in held:
+                    del held[train.platform]
+                    arrivals.append(self._move(train, route, position))
+                    held[train.platform] = train
+                    waiting.remove(train)
+                    moved = True
+        arrivals += self._move_circles(waiting, held, ahead)
+        for train in self.trains:
+            if train.status is TrainStatus.BROKEN_DOWN:
                 train.repair_ticks -= 1
                 if train.repair_ticks <= 0:
                     train.status = TrainStatus.OUT_OF_SERVICE
         return arrivals
 
-    def _movers(self) -> list[bool]:
-        """Which trains move this step: a train moves if it runs and the platform ahead is or gets free."""
-        trains, count = self.trains, len(self.trains)
-        runs = [train.status is not TrainStatus.BROKEN_DOWN for train in trains]
-        free_ahead = [(trains[(i + 1) % count].slot - train.slot) % self._slots != 1 for i, train in enumerate(trains)]
-        # Start from a train whose move does not depend on the train ahead, and go backwards.
-        anchor = next((i for i in range(count) if not runs[i] or free_ahead[i]), None)
-        if anchor is None:
-            return [True] * count  # every platform is taken and every train runs: all move together
-        moves = [False] * count
-        for step in range(count):
-            i = (anchor - step) % count
-            moves[i] = runs[i] and (free_ahead[i] or moves[(i + 1) % count])
-        return moves
+    def _move_circles(
+        self, waiting: list[Train], held: dict[Platform, Train], ahead: dict[str, tuple[Route, int]]
+    ) -> list[Arrival]:
+        """Trains that wait only for each other in a closed circle (every platform of a route taken)
+        all move together."""
+        arrivals: list[Arrival] = []
+        for start in list(waiting):
+            circle, train = [], start
+            while train is not None and train in waiting and train not in circle:
+                circle.append(train)
+                route, position = ahead[train.train_id]
+                train = held.get(route.platforms[position])
+            if train is not start:
+                continue
+            for member in circle:
+                arrivals.append(self._move(member, *ahead[member.train_id]))
+                held[member.platform] = member
+                waiting.remove(member)
+        return arrivals
 
-    def _arrive(self, train: Train) -> None:
-        if train.status is TrainStatus.OUT_OF_SERVICE and train.slot in (0, self._slots // 2):
-            train.status = TrainStatus.IN_SERVICE  # back at a terminal after its repair
+    def _next(self, train: Train, when: datetime | None) -> tuple[Route, int]:
+        """Where the train goes next: on along its route, or from the route's end to the start of its next."""
+        if train.position + 1 < len(train.route.platforms):
+            return train.route, train.position + 1
+        rush = self._express is not None and when is not None and is_rush_hour(when)
+        return (self._express if rush else train.home), 0
+
+    def _move(self, train: Train, route: Route, position: int) -> Arrival:
+        previous = train.platform
+        train.route, train.position = route, position
+        if train.status is TrainStatus.OUT_OF_SERVICE and position in route.turns():
+            train.status = TrainStatus.IN_SERVICE  # where its route turns back, after its repair
         if self._rng.random() < BREAKDOWN_CHANCE:
             train.status = TrainStatus.BROKEN_DOWN
             train.repair_ticks = self._rng.randint(*REPAIR_STEPS)
+        return Arrival(train, *train.platform, *previous)
 
 
-def build_line(writer: KafkaWriter, color: str, num_trains: int, seed: int | None) -> Line:
-    """The line ``color`` with its stations (topics created) and turnstiles, from the CTA data."""
+def build_line(
+    writer: KafkaWriter, color: str, num_trains: int, seed: int | None, running: Sequence[str] = LINES
+) -> Line:
+    """The line ``color`` with its stations (topics created), turnstiles and routes, from the CTA data.
+
+    ``running``: the lines the simulation runs. Riders entering a station served by several of
+    them are shared between those, so that the station's total matches its ridership.
+    """
+    infos = line_stations(color)
     stations = []
-    for info in line_stations(color):
-        # Riders entering a station served by two lines are shared between them, so that the
-        # station's total matches its ridership.
-        share = 1 / len(lines_of(info.station_id))
+    for info in infos:
+        share = 1 / len([line for line in lines_of(info.station_id) if line in running])
         hardware = TurnstileHardware(info.station_id, share, rng_for(seed, "turnstile", color, info.station_id))
         turnstile = Turnstile(writer, info.station_id, info.name, color, hardware)
         stations.append(Station(writer, info.station_id, info.name, color, turnstile))
-    return Line(color, stations, num_trains, rng_for(seed, "line", color))
+    line_routes = routes(infos)
+    all_day = {platform for route in line_routes if not route.rush_hours_only for platform in route.platforms}
+    trains = min(num_trains, max(1, len(all_day) // PLATFORMS_PER_TRAIN))
+    return Line(color, stations, line_routes, trains, rng_for(seed, "line", color))

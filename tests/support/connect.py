@@ -52,6 +52,11 @@ WASHINGTON_WABASH_OUTER_LOOP = {
     "red": False,
     "blue": False,
     "green": True,
+    "brown": True,
+    "orange": False,
+    "pink": False,
+    "purple": False,
+    "yellow": False,
 }
 
 

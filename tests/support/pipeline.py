@@ -37,8 +37,9 @@ from confluent_kafka import Consumer, KafkaError, KafkaException, TopicPartition
 from confluent_kafka.admin import AdminClient
 
 from clients.endpoints import PROJECT_ROOT, Endpoints
+from consumers.models.lines import LINES  # the lines the page shows
 from cta import topics
-from producers.models.data import LINES, line_stations
+from cta.lines import line_stations
 from stack.platform.prerequisites import port_in_use
 from stack.platform.supervisor import Running, process_of
 from tests.support.kafka import zigzag_varint
@@ -254,7 +255,7 @@ def missing(status: dict[str, Any] | None, riders: Iterable[int]) -> Missing:
         if not any(s["a"] or s["b"] for s in stations):
             found.trains.append(color)
     totals = {s["station_id"] for line in lines.values() for s in line if s["entries"] is not None}
-    riders = set(riders)
+    riders = set(riders) & {station_id for stations in EXPECTED.values() for station_id in stations}  # shown ones
     found.riders, found.totals = len(riders), len(riders - totals)
     weather = status.get("weather") or {}
     found.weather = weather.get("temperature") is None or weather.get("status") is None

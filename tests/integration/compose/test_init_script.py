@@ -31,7 +31,7 @@ def test_the_init_script_builds_the_table_the_local_platform_loads(running_platf
         with server.cursor() as cur:
             cur.execute(f'DROP DATABASE "{scratch}"')
         server.close()
-    assert len(scratch_table["rows"]) == 230
+    assert len(scratch_table["rows"]) == 300
     assert scratch_table == loaded_table
 
 

@@ -51,6 +51,7 @@ STATIONS_AVRO_SCHEMA = {
         {"name": "red", "type": "boolean"},
         {"name": "blue", "type": "boolean"},
         {"name": "green", "type": "boolean"},
+        *({"name": line, "type": "boolean"} for line in ("brown", "orange", "pink", "purple", "yellow")),
     ],
     "connect.name": "stations",
 }
@@ -65,9 +66,9 @@ def test_classic_stations_configuration_with_avro_converter_writes_records_confl
     """The classic connector configuration, its value converter set to Confluent's AvroConverter."""
     topic_name = classic_stations(lab, AVRO, registry_url)
 
-    records = lab.read_raw(topic_name, 230)
+    records = lab.read_raw(topic_name, 300)
     rows = [avro_deserialize(registry_url, topic_name, record) for record in records]
-    assert len({row["stop_id"] for row in rows}) == 230
+    assert len({row["stop_id"] for row in rows}) == 300
     row = next(row for row in rows if row["stop_id"] == 30383)
     assert row == WASHINGTON_WABASH_OUTER_LOOP
     registered = latest(registry_url, f"{topic_name}-value")

@@ -11,14 +11,14 @@ from tests.support.connect import WASHINGTON_WABASH_OUTER_LOOP, Lab
 from tests.support.waiting import wait_for
 
 
-def test_classic_configuration_copies_all_230_stops_as_confluent_writes_them(lab: Lab) -> None:
+def test_classic_configuration_copies_all_300_stops_as_confluent_writes_them(lab: Lab) -> None:
     config = connector.jdbc_config(connector.postgres())
     assert config["connector.class"] == "io.confluent.connect.jdbc.JdbcSourceConnector"
     connector.configure_connector()  # the project's own `stations` connector: kept after the test
 
-    rows = lab.read_all(connector.TOPIC, 230, connector.CONNECTOR_NAME)
-    assert len(rows) == 230
-    assert len({row["stop_id"] for row in rows}) == 230
+    rows = lab.read_all(connector.TOPIC, 300, connector.CONNECTOR_NAME)
+    assert len(rows) == 300
+    assert len({row["stop_id"] for row in rows}) == 300
     row = next(row for row in rows if row["stop_id"] == 30383)
     assert list(row.items()) == list(WASHINGTON_WABASH_OUTER_LOOP.items())
     for row in rows:
@@ -29,6 +29,9 @@ def test_classic_configuration_copies_all_230_stops_as_confluent_writes_them(lab
 def test_row_inserted_into_stations_arrives_at_a_later_poll(lab: Lab) -> None:
     """The classic configuration with a 2 s poll interval copies a row inserted after its first poll.
 
+    The row is inserted as the classic project would, with the classic columns' values only: the
+    other lines' flags take their default, false.
+
     Nothing times the arrival: on a busy machine Connect polls late, and that is no error.
     """
     config = {
@@ -38,18 +41,19 @@ def test_row_inserted_into_stations_arrives_at_a_later_poll(lab: Lab) -> None:
     }
     lab.create(config)
     topic = f"{lab.name}.stations"
-    lab.read(topic, 230)
+    lab.read(topic, 300)
     stop_id = 99_000 + int(lab.name[-4:], 16) % 999
     try:
         lab.sql(
             "INSERT INTO stations VALUES (%s, 'N', 'Test stop', 'Test', 'Test (Red)', 49999, 1, true, false, false)",
             (stop_id,),
         )
-        rows = lab.read(topic, 231)
+        rows = lab.read(topic, 301)
     finally:
         lab.sql("DELETE FROM stations WHERE stop_id = %s", (stop_id,))
     assert rows[-1]["stop_id"] == stop_id and rows[-1]["red"] is True
-    assert len(rows) == 231
+    assert rows[-1]["brown"] is False and rows[-1]["yellow"] is False
+    assert len(rows) == 301
 
 
 def test_an_earlier_versions_failed_stations_connector_is_replaced_and_runs(lab: Lab) -> None:

@@ -67,8 +67,8 @@ def test_the_classic_connector_configuration_copies_the_stations(lab: Lab) -> No
     if lab.settings.postgres_port == 5432:
         assert config["connection.url"] == CLASSIC_POSTGRES_URL
     lab.create(config)
-    rows = lab.read(f"{lab.name}.stations", 230)
-    assert len({row["stop_id"] for row in rows if row}) == 230
+    rows = lab.read(f"{lab.name}.stations", 300)
+    assert len({row["stop_id"] for row in rows if row}) == 300
 
 
 @pytest.mark.parametrize("name", COMPOSE_HOSTS)
@@ -106,7 +106,7 @@ def test_connect_reaches_kafka_at_the_classic_docker_bootstrap_servers(lab: Lab)
         assert bootstrap == CLASSIC_KAFKA
     config = {**classic_connector(lab.settings, f"{lab.name}."), "producer.override.bootstrap.servers": bootstrap}
     lab.create(config)
-    assert len(lab.read(f"{lab.name}.stations", 230)) == 230
+    assert len(lab.read(f"{lab.name}.stations", 300)) == 300
 
 
 def test_a_converter_reaches_the_schema_registry_at_its_docker_url(lab: Lab) -> None:

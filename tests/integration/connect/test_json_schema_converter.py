@@ -33,8 +33,8 @@ from tests.support.registry_converters import (
 def test_classic_stations_configuration_with_json_schema_converter(lab: Lab, registry_url: str) -> None:
     topic_name = classic_stations(lab, JSON_SCHEMA, registry_url)
 
-    rows = [json_deserialize(registry_url, topic_name, record) for record in lab.read_raw(topic_name, 230)]
-    assert len({row["stop_id"] for row in rows}) == 230
+    rows = [json_deserialize(registry_url, topic_name, record) for record in lab.read_raw(topic_name, 300)]
+    assert len({row["stop_id"] for row in rows}) == 300
     assert next(row for row in rows if row["stop_id"] == 30383) == WASHINGTON_WABASH_OUTER_LOOP
     registered = latest(registry_url, f"{topic_name}-value")
     assert registered["schemaType"] == "JSON"

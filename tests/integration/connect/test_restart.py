@@ -32,8 +32,8 @@ def test_restarted_connect_copies_no_row_twice_in_incrementing_mode(lab: Lab) ->
     assert rows[-1]["label"] == "after the restart"
     # The restarted stations task starts after the offset of the last stop: it copies nothing again.
     wait_for(lambda: _connect_log(lab).count(stations_resumed) > resumed_before, "the stations task to resume")
-    stations = lab.read_all(connector.TOPIC, 230, connector.CONNECTOR_NAME)
-    assert len(stations) == 230, "the stations connector copied rows again after the restart"
+    stations = lab.read_all(connector.TOPIC, 300, connector.CONNECTOR_NAME)
+    assert len(stations) == 300, "the stations connector copied rows again after the restart"
 
 
 def _connect_log(lab: Lab) -> str:

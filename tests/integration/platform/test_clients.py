@@ -107,7 +107,7 @@ def test_connect_offers_the_jdbc_source_connector_under_both_names(running_platf
     } <= classes
 
 
-def test_postgres_holds_all_230_stops(running_platform) -> None:
+def test_postgres_holds_all_300_stops(running_platform) -> None:
     s = running_platform
     with (
         psycopg2.connect(
@@ -120,7 +120,7 @@ def test_postgres_holds_all_230_stops(running_platform) -> None:
         conn.cursor() as cur,
     ):
         cur.execute("SELECT count(*), count(DISTINCT station_id) FROM stations")
-        assert cur.fetchone() == (230, 111)
+        assert cur.fetchone() == (300, 143)
 
 
 def test_kafka_cli_tools_run_through_the_stack(bootstrap_servers: str) -> None:

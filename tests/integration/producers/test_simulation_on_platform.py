@@ -34,6 +34,7 @@ from cta.config import SimulationConfig
 from cta.topics import TURNSTILE
 from cta.topics import arrivals as topic_name
 from producers.models.data import LINES, line_stations
+from producers.models.line import RUN_PREFIX
 from producers.models.producer import KafkaWriter
 from producers.models.weather import Weather
 from stack.settings import Settings
@@ -57,9 +58,7 @@ STATION_COLUMNS = {
     "station_descriptive_name",
     "station_id",
     "order",
-    "red",
-    "blue",
-    "green",
+    *LINES,
 }
 
 
@@ -140,7 +139,7 @@ def test_every_topic_exists(simulation: SimulationRun, bootstrap_servers: str) -
     expected = {topic_name(name, station_id) for station_id, name in stations.items()}
     expected |= {"org.chicago.cta.turnstile.v1", "org.chicago.cta.weather.v1", "org.chicago.cta.stations"}
     assert expected - topics == set()
-    assert "94 topics are ready" in simulation.log
+    assert f"{len(stations) + 2} topics are ready" in simulation.log  # and the turnstile's and the weather's
 
 
 def test_arrivals_decode_with_every_documented_field(simulation: SimulationRun, bootstrap_servers: str) -> None:
@@ -154,10 +153,10 @@ def test_arrivals_decode_with_every_documented_field(simulation: SimulationRun, 
         assert value["direction"] in ("a", "b")
         assert value["line"] in LINES
         assert value["train_status"] in ("in_service", "out_of_service", "broken_down")
-        assert value["train_id"][:2] in ("BL", "GL", "RL") and len(value["train_id"]) == 5
+        assert value["train_id"][:2] == RUN_PREFIX[value["line"]] and len(value["train_id"]) == 5
         assert (value["prev_station_id"] is None) == (value["prev_direction"] is None)
         lines_seen.add(value["line"])
-    assert {"blue", "green", "red"} <= lines_seen  # Clark/Lake is served by two lines
+    assert {"blue", "green", "red", "brown", "orange", "pink", "purple", "yellow"} <= lines_seen  # six at Clark/Lake
     assert any(message.value()["prev_station_id"] is not None for message in messages)
 
 
@@ -196,11 +195,11 @@ def test_weather_arrives_through_the_rest_proxy(simulation: SimulationRun, boots
 
 
 def test_stations_topic_holds_every_stop_exactly_once(simulation: SimulationRun, bootstrap_servers: str) -> None:
-    messages = _consume(bootstrap_servers, ["org.chicago.cta.stations"], 0, minimum=230, maximum=10_000)
+    messages = _consume(bootstrap_servers, ["org.chicago.cta.stations"], 0, minimum=300, maximum=10_000)
     rows = [json.loads(message.value()) for message in messages]
     assert all(set(row) == STATION_COLUMNS for row in rows)
     assert sorted(row["stop_id"] for row in rows) == sorted({row["stop_id"] for row in rows})
-    assert len(rows) == 230
+    assert len(rows) == 300
 
 
 def test_connector_script_is_idempotent(running_platform: Settings) -> None:

@@ -31,7 +31,7 @@ def test_a_page_with_everything_for_the_riders_in_kafka_is_full() -> None:
 
 def test_each_missing_part_is_named() -> None:
     assert str(missing(None, [40380])) == "the page does not answer"
-    assert str(missing(page(skip=2), [40380])).startswith("blue lacks 2 of 33 stations; green lacks 2 of 28")
+    assert str(missing(page(skip=2), [40380])).startswith("blue lacks 2 of 33 stations; green lacks 2 of 30")
     assert str(missing(page(trains=False), [40380])) == "no train at a platform on blue, green, red"
     assert str(missing(page(entries=None), [40380, 40900])) == (
         "2 of the 2 stations with riders in Kafka show no turnstile total"

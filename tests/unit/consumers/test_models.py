@@ -149,7 +149,7 @@ def test_a_count_read_before_its_station_is_shown_once_the_station_is_known() ->
         {"station_id": True},
         {"station_id": None},
         {"direction": "c"},
-        {"line": "purple"},
+        {"line": "magenta"},
         {"line": None},
         {"train_status": "flying"},
         {"train_id": 7},
@@ -162,6 +162,21 @@ def test_a_malformed_arrival_is_counted_and_skipped(status: TransitStatus, chang
     assert status.skips.counts[MALFORMED] == 1
     assert status.lines.lines["red"].trains == {}
     assert status.sequence == before  # nothing changed, nothing sent to the browsers
+
+
+def test_records_of_a_line_the_page_does_not_show_are_passed_over(status: TransitStatus) -> None:
+    # The simulation and the Faust app write all eight lines; the page shows the classic three.
+    before = status.sequence
+    status.apply([with_value(arrivals()[0], line="purple")])
+    status.apply(
+        [
+            Record(
+                topics.STATIONS_TABLE, {"station_id": 41050, "station_name": "Linden", "order": 0, "line": "purple"}, 1
+            )
+        ]
+    )
+    assert status.skips.total == 0
+    assert "purple" not in status.lines.lines and status.sequence == before
 
 
 @pytest.mark.parametrize("value", [None, [], "a string", 42, {}])
