@@ -38,16 +38,17 @@ from pathlib import Path
 from typing import Any
 
 import requests
-from confluent_kafka import Consumer, SerializingProducer
+from confluent_kafka import SerializingProducer
 from confluent_kafka.admin import AdminClient
 from confluent_kafka.schema_registry import SchemaRegistryClient
 from confluent_kafka.schema_registry.avro import AvroSerializer
 
 from clients.endpoints import PROJECT_ROOT, endpoints
-from clients.kafka import create_topic
+from clients.kafka import create_topic, read_to_end
 from cta import schemas, topics
 from producers.connector import configure_connector
 from producers.models.data import LINES, line_stations
+from tests.support.waiting import wait_for
 
 CONSUMERS = PROJECT_ROOT / "consumers"
 CLIENTS = (100, 1000)
@@ -90,30 +91,10 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
         process.kill()
 
 
-def _wait(condition: Any, what: str, timeout: float) -> Any:
-    deadline = time.monotonic() + timeout
-    while not (value := condition()):
-        if time.monotonic() > deadline:
-            raise RuntimeError(f"{what} did not happen within {timeout:.0f} s")
-        time.sleep(0.2)
-    return value
-
-
 def _stations_in_table(bootstrap: str) -> set[tuple[str, int]]:
-    consumer = Consumer(
-        {"bootstrap.servers": bootstrap, "group.id": f"bench-{uuid.uuid4().hex}", "auto.offset.reset": "earliest"}
-    )
-    consumer.subscribe([topics.STATIONS_TABLE])
-    found = set()
-    try:
-        while batch := consumer.consume(1000, 3.0):
-            for message in batch:
-                if message.error() is None:
-                    value = json.loads(message.value())
-                    found.add((value["line"], value["station_id"]))
-    finally:
-        consumer.close()
-    return found
+    """The (line, station) pairs in the stations table's topic now."""
+    rows = (json.loads(m.value()) for m in read_to_end(bootstrap, [topics.STATIONS_TABLE]))
+    return {(row["line"], row["station_id"]) for row in rows}
 
 
 def _ensure_stations(bootstrap: str, logs: Path) -> None:
@@ -128,7 +109,7 @@ def _ensure_stations(bootstrap: str, logs: Path) -> None:
         {"FAUST_WEB_PORT": str(_free_port())},
     )
     try:
-        _wait(lambda: _stations_in_table(bootstrap) >= expected, "the Faust worker writing every station", 180)
+        wait_for(lambda: _stations_in_table(bootstrap) >= expected, "the Faust worker writing every station", 180)
     finally:
         _stop(worker)
 
@@ -267,7 +248,7 @@ def _classic_page(logs: Path, arrivals: Arrivals) -> list[float]:
         stderr=subprocess.STDOUT,
     )
     try:
-        _wait(lambda: _answers(f"http://localhost:{port}/"), "the classic page answering", 60)
+        wait_for(lambda: _answers(f"http://localhost:{port}/"), "the classic page answering", 60)
         return asyncio.run(_classic_latency(port, arrivals))
     finally:
         _stop(page)
@@ -291,7 +272,7 @@ async def _push_latency(
         for n in range(clients)
     ]
     await asyncio.gather(*(ready.wait() for ready in readies))
-    await asyncio.to_thread(_wait, lambda: _health(url)["listeners"] >= clients, "every client connected", 60)
+    await asyncio.to_thread(wait_for, lambda: _health(url)["listeners"] >= clients, "every client connected", 60)
     produced: dict[bytes, float] = {}
     plan = PATTERNS[pattern]
     for burst in range(plan["bursts"]):
@@ -320,7 +301,7 @@ def _apply_rate(url: str, arrivals: Arrivals) -> float:
     for n in range(APPLY_MESSAGES):
         arrivals.produce(f"A{n % 10:06d}")
     arrivals.producer.flush(60)
-    _wait(lambda: _health(url)["applied"] >= before + APPLY_MESSAGES, "the server applying every arrival", 120)
+    wait_for(lambda: _health(url)["applied"] >= before + APPLY_MESSAGES, "the server applying every arrival", 120)
     return APPLY_MESSAGES / (time.perf_counter() - started)
 
 
@@ -357,9 +338,9 @@ def _status_server(logs: Path, arrivals: Arrivals) -> list[dict[str, Any]]:
     server = _spawn([sys.executable, "server.py"], logs / "server.log", {"WEB_PORT": str(port)})
     rows: list[dict[str, Any]] = []
     try:
-        _wait(lambda: _health_or_none(url), "the status server answering", 60)
+        wait_for(lambda: _health_or_none(url), "the status server answering", 60)
         # The server finds the new topic at its next metadata refresh: wait until an arrival comes through.
-        _wait(lambda: _sees_warm_up(port, arrivals), "the server reading the benchmark's topic", 60)
+        wait_for(lambda: _sees_warm_up(port, arrivals), "the server reading the benchmark's topic", 60)
         rounds = [(pattern, clients) for clients in CLIENTS for pattern in PATTERNS]
         for round_, (pattern, clients) in enumerate(rounds):
             result = asyncio.run(_push_latency(port, url, arrivals, clients, round_, pattern))
