@@ -27,8 +27,11 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt pyproject.toml
 run: setup
 	$(PY) run.py
 
+# Two processes: the session platform's tests in one, the private platforms' and unit tests in the
+# other (tests/conftest.py); TEST_WORKERS=0 runs everything in one process, in file order.
+TEST_WORKERS ?= 2
 test: setup
-	$(PY) -m pytest
+	$(PY) -m pytest $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist loadgroup)
 
 # The fast tier: tests that need no platform (codecs, request parsing, models), in seconds.
 test-unit: $(VENV)/.installed

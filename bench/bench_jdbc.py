@@ -10,7 +10,6 @@ the database, with no Kafka at all. It measures the platform that ``python -m be
 from __future__ import annotations
 
 import io
-import os
 import time
 import uuid
 from typing import Any
@@ -20,6 +19,8 @@ import psycopg2
 import requests
 from confluent_kafka import Consumer, KafkaException, TopicPartition
 from confluent_kafka.admin import AdminClient
+
+from clients.endpoints import endpoints
 
 ROWS = 1_000_000
 BATCH_MAX_ROWS = 1000
@@ -41,14 +42,14 @@ class _Discard(io.RawIOBase):
 
 
 def _postgres():
-    url = urlsplit(os.environ.get("POSTGRES_URL", "postgresql://cta_admin:chicago@localhost:5432/cta"))
+    url = urlsplit(endpoints().postgres_url)
     return psycopg2.connect(
         host="localhost", port=url.port, user=url.username, password=url.password, dbname=url.path.lstrip("/")
     )
 
 
 def _connect_url() -> str:
-    return os.environ.get("KAFKA_CONNECT_URL", "http://localhost:8083").rstrip("/")
+    return endpoints().kafka_connect_url
 
 
 def _copy_rate(table: str) -> float:
@@ -62,7 +63,7 @@ def _connector_rate(table: str, mode: str, bootstrap: str) -> float:
     name = f"bench-{mode}-{uuid.uuid4().hex[:6]}"
     prefix = f"bench.{name}."
     topic = prefix + table
-    url = urlsplit(os.environ.get("POSTGRES_URL", "postgresql://cta_admin:chicago@localhost:5432/cta"))
+    url = urlsplit(endpoints().postgres_url)
     config = {
         "connector.class": "io.confluent.connect.jdbc.JdbcSourceConnector",
         "value.converter": "org.apache.kafka.connect.json.JsonConverter",
@@ -101,7 +102,7 @@ def _connector_rate(table: str, mode: str, bootstrap: str) -> float:
 
 
 def run() -> list[dict[str, Any]]:
-    bootstrap = os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "localhost:9092")
+    bootstrap = endpoints().kafka_bootstrap_servers
     table = f"bench_jdbc_{uuid.uuid4().hex[:6]}"
     with _postgres() as conn, conn.cursor() as cur:
         cur.execute(

@@ -20,17 +20,19 @@ import time
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 from socket import socket
-from typing import Any
+from typing import Any, TypeVar
 
 from tornado.httpserver import HTTPServer
 from tornado.netutil import bind_sockets
 from tornado.web import Application
 
+from clients.config import ConfigError
 from clients.endpoints import LISTEN_HOST
 
 log = logging.getLogger(__name__)
 
 Builder = Callable[[], AbstractAsyncContextManager[Application]]
+T = TypeVar("T")
 
 QUIET_LOGGERS = {
     "tornado.access": logging.ERROR,  # one line per request would drown the useful messages
@@ -64,6 +66,19 @@ def run(title: str, port: int, build: Builder, **server_options: Any) -> int:
         print(f"error: {title} cannot start: {error}", file=sys.stderr)
         return 1
     return 0
+
+
+def configured(title: str, load: Callable[[], T]) -> T:
+    """A process's configuration (``load``: its ``from_env``); a variable that does not fit ends it in one line.
+
+    Logging is set up first: reading the endpoints logs which compose host names were mapped.
+    """
+    configure_logging()
+    try:
+        return load()
+    except ConfigError as error:
+        print(f"error: {title} cannot start: {error}", file=sys.stderr)
+        sys.exit(1)
 
 
 class StartupError(Exception):

@@ -14,7 +14,7 @@ changelog and goes on after the last offset it committed.
 The worker may start before the stations topic exists (Kafka Connect creates it once the
 simulation, or ``python producers/connector.py``, configures the stations connector): it then
 waits, saying every half minute what for, and subscribes once the topic is there. Its consumer
-refreshes the topics' metadata every ``METADATA_REFRESH_MS``, so a topic created again later is
+refreshes the topics' metadata every 2 s (``STATIONS_WORKER_METADATA_REFRESH_MS``), so a topic created again later is
 read within seconds, not after the client's five-minute default.
 
 A stop's lines are its table's flags: the classic ``red``, ``blue``, ``green`` and the other five
@@ -43,17 +43,15 @@ from confluent_kafka import KafkaException
 from confluent_kafka.admin import AdminClient
 from models.record import MALFORMED, Skip, Skips, field
 
-from clients.endpoints import LISTEN_HOST, data_dir
-from cta import endpoints, topics
+from clients.endpoints import LISTEN_HOST
+from cta import topics
+from cta.config import StationsWorkerConfig
 from cta.lines import CLASSIC_LINES, LINES, station_order
 
 logger = logging.getLogger(__name__)
 
 APP_ID = "org.chicago.cta.stations.stream"
 NOT_ON_A_LINE = "on no line"
-METADATA_REFRESH_MS = 2000
-"""How often the consumer looks for topics it subscribed to that did not exist yet."""
-WAITING_LOG_EVERY = 30.0
 
 
 class TransformedStation(faust.Record, include_metadata=False, serializer="json"):
@@ -85,18 +83,19 @@ def transform(row: Any) -> list[TransformedStation]:
     return stations
 
 
-_bootstrap = endpoints().kafka_bootstrap_servers
+config = StationsWorkerConfig.from_env()
+_bootstrap = config.bootstrap_servers
 app = faust.App(
     APP_ID,
     broker=broker_urls(_bootstrap),
     # Faust's own variables are FAUST_*: unprefixed, Faust would take our WEB_PORT (the status page's).
     env_prefix="FAUST_",
     store="memory://",  # the table is rebuilt from its changelog topic at each start
-    datadir=data_dir() / "faust",
+    datadir=config.data_dir / "faust",
     topic_partitions=1,  # co-partitioned with the one-partition stations topic
     # One copy per listed broker, up to three: a three-broker platform keeps the changelog on each.
     topic_replication_factor=min(3, len(_bootstrap.split(","))),
-    consumer_metadata_max_age_ms=METADATA_REFRESH_MS,
+    consumer_metadata_max_age_ms=config.metadata_refresh_ms,
     web_bind=LISTEN_HOST,  # `faust worker` always serves Faust's web views (port 6066, FAUST_WEB_PORT)
 )
 # Raw bytes, decoded below: a row that is not JSON is counted like any other bad row.
@@ -131,14 +130,14 @@ def wait_for_the_stations_topic(sender: faust.App, **_: Any) -> None:
     admin = AdminClient({"bootstrap.servers": _bootstrap})
     began = said = time.monotonic()
     while not _stations_topic_exists(admin):
-        if time.monotonic() - said >= WAITING_LOG_EVERY or said == began:
+        if time.monotonic() - said >= config.waiting_log_ms / 1000 or said == began:
             said = time.monotonic()
             logger.warning(
                 "Waiting for the stations topic %s, which Kafka Connect creates when the stations connector is "
                 "configured (`python simulation.py` or `python connector.py` in producers/ does it).",
                 topics.STATIONS,
             )
-        time.sleep(METADATA_REFRESH_MS / 1000)
+        time.sleep(config.metadata_refresh_ms / 1000)
     if time.monotonic() - began > 1:
         logger.info("The stations topic exists now (after %.0f s); starting.", time.monotonic() - began)
 

@@ -26,6 +26,7 @@ import re
 import resource
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import partial
 from pathlib import Path
 
 from consumer import KafkaConsumer
@@ -35,8 +36,9 @@ from topic_check import topic_exists, topic_pattern_match
 from tornado.iostream import StreamBufferFullError, StreamClosedError
 from tornado.web import Application, RequestHandler
 
-from clients.serve import run
-from cta import endpoints, topics
+from clients.serve import configured, run
+from cta import topics
+from cta.config import StatusPageConfig
 
 logger = logging.getLogger("server")
 
@@ -44,16 +46,12 @@ HERE = Path(__file__).resolve().parent
 ARRIVALS_HISTORY = 50
 """Arrivals re-read per station at the start: the latest arrival at each platform is among them."""
 WEATHER_HISTORY = 24
-CLOSE_TIMEOUT = 10.0
-KEEPALIVE = 15.0
-"""Seconds between comments on an idle event stream, so that a closed connection is noticed."""
-MAX_BUFFERED = 4 * 1024 * 1024
-"""Bytes of updates a page may leave unread before it is disconnected."""
 
 
 class StatusHandler(RequestHandler):
     def initialize(self, status: TransitStatus) -> None:
         self.status = status
+        self.config: StatusPageConfig = self.application.settings["config"]
 
 
 class MainHandler(StatusHandler):
@@ -70,7 +68,7 @@ class EventsHandler(StatusHandler):
     """A server-sent event stream: the whole picture first, then every update as it happens.
 
     The handler is one of the state's listeners: each update is buffered on its connection without
-    waiting. A page that stops reading (more than ``MAX_BUFFERED`` bytes waiting) is disconnected;
+    waiting. A page that stops reading (more than ``max_buffered_bytes`` waiting) is disconnected;
     its browser reconnects and starts again from the whole picture.
     """
 
@@ -79,7 +77,7 @@ class EventsHandler(StatusHandler):
         self.set_header("Cache-Control", "no-cache")
         self.gone = asyncio.Event()
         stream = self.request.connection.stream  # type: ignore[attr-defined]
-        stream.max_write_buffer_size = MAX_BUFFERED
+        stream.max_write_buffer_size = self.config.max_buffered_bytes
         # Each update goes out at once: Nagle's algorithm would hold one back until the browser has
         # acknowledged the previous one, which a delayed ACK makes up to 40 ms.
         stream.set_nodelay(True)
@@ -95,7 +93,7 @@ class EventsHandler(StatusHandler):
         try:
             while not self.gone.is_set():
                 try:
-                    await asyncio.wait_for(self.gone.wait(), KEEPALIVE)
+                    await asyncio.wait_for(self.gone.wait(), self.config.keepalive_ms / 1000)
                 except TimeoutError:
                     self.send(b": still here\n\n")
         finally:
@@ -146,7 +144,8 @@ Consumer = tuple[KafkaConsumer, "asyncio.Task[None]"]
 """A consumer and the task running it."""
 
 
-def make_app(status: TransitStatus, consumers: list[Consumer]) -> Application:
+def make_app(status: TransitStatus, consumers: list[Consumer], config: StatusPageConfig | None = None) -> Application:
+    """The page's routes over ``status``; ``config`` defaults to the documented defaults (tests)."""
     state = {"status": status}
     return Application(
         [
@@ -158,6 +157,7 @@ def make_app(status: TransitStatus, consumers: list[Consumer]) -> Application:
         ],
         template_path=str(HERE / "templates"),
         static_path=str(HERE / "static"),
+        config=config or StatusPageConfig(),
     )
 
 
@@ -175,7 +175,7 @@ def _check_topics() -> None:
 
 
 @asynccontextmanager
-async def build() -> AsyncIterator[Application]:
+async def build(config: StatusPageConfig) -> AsyncIterator[Application]:
     await asyncio.get_running_loop().run_in_executor(None, _check_topics)
     status = TransitStatus()
     consumers = [
@@ -189,25 +189,26 @@ async def build() -> AsyncIterator[Application]:
         for consumer in consumers:
             await consumer.start()
             running.append((consumer, asyncio.create_task(consumer.consume())))
-        yield make_app(status, running)
+        yield make_app(status, running, config)
     finally:
         for _, task in running:
             task.cancel()
         await asyncio.gather(*(task for _, task in running), return_exceptions=True)
         for consumer in consumers:
             try:
-                await asyncio.wait_for(consumer.close(), CLOSE_TIMEOUT)
+                await asyncio.wait_for(consumer.close(), config.close_timeout_ms / 1000)
             except TimeoutError:
-                logger.warning(
-                    "The consumer of %s did not close within %.0f s.", consumer.topic_name_pattern, CLOSE_TIMEOUT
-                )
+                pattern, waited = consumer.topic_name_pattern, config.close_timeout_ms
+                logger.warning("The consumer of %s did not close within %d ms.", pattern, waited)
 
 
 def main() -> int:
     # Each open page holds a connection: allow as many as the system lets this process have.
     _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
-    return run("The transit status page", endpoints().web_port, build)
+    title = "The transit status page"
+    config = configured(title, StatusPageConfig.from_env)
+    return run(title, config.web_port, partial(build, config))
 
 
 if __name__ == "__main__":

@@ -25,7 +25,8 @@ from models import KafkaWriter, Line, ProducerError, Weather, build_line
 from models.data import LINES
 from models.line import rng_for
 
-from cta import endpoints
+from clients.serve import configured
+from cta.config import SimulationConfig
 from cta.lines import parse_lines
 
 logger = logging.getLogger("simulation")
@@ -185,13 +186,14 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     logging.getLogger("httpx2").setLevel(logging.WARNING)  # the Schema Registry client logs every request
+    config = configured("The simulation", SimulationConfig.from_env)
     if not args.no_connector:
         try:
             configure_connector()
         except ConnectorError as error:
             logger.error("%s The trains run anyway; the stations topic stays as it is.", error)
     try:
-        simulation = TimeSimulation(args, KafkaWriter(endpoints()))
+        simulation = TimeSimulation(args, KafkaWriter(config))
         signal.signal(signal.SIGINT, simulation.stop)
         signal.signal(signal.SIGTERM, simulation.stop)
         simulation.run()

@@ -1,17 +1,20 @@
-"""The local platform's folders and ports, read from the environment with the documented defaults.
+"""The platform launcher's configuration: folders, ports and programs, read from the environment once.
 
 The endpoints themselves are the client layer's (:mod:`clients.endpoints`): the application and the
 servers read them there; this module adds what only the launcher needs (data and cache folders,
-broker, controller and internal listener ports).
+broker, controller and internal listener ports, the Java and PostgreSQL it runs). Every variable is
+in docs/contracts.md, *Configuration*.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from clients.config import read, setting
 from clients.endpoints import DEFAULTS, PROJECT_ROOT, Endpoints, data_dir, port_of
 
 MAX_BROKERS = 3
@@ -21,13 +24,38 @@ CLASSIC_INTERNAL_PORT = 19092
 
 @dataclass(frozen=True)
 class Settings:
-    """Folders and ports of one local platform; read once from the environment."""
+    """Folders, ports and programs of one local platform; read once from the environment (:meth:`from_env`)."""
 
     endpoints: Endpoints
-    data_dir: Path
-    cache_dir: Path
-    internal_port: int = 0
+    data_dir: Path = setting("STACK_DATA_DIR")
+    cache_dir: Path = setting("STACK_CACHE_DIR")
+    internal_port: int = setting("STACK_KAFKA_INTERNAL_PORT", 0, minimum=0)
     """Broker 1's listener for configurations naming compose hosts (``kafka0:19092``); 0: none."""
+    jvm_opts: tuple[str, ...] = setting("STACK_JVM_OPTS", ())
+    """Options added to every JVM's command line, last, so that they override ours."""
+    java_home: str = setting("JAVA_HOME", "")
+    """The JDK to run (its ``bin/java``); empty: ``java`` from PATH."""
+    postgres_bin: str = setting("STACK_POSTGRES_BIN", "")
+    """A folder with PostgreSQL's ``postgres`` and ``initdb``; empty: the system's, else the wheel's."""
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] = os.environ) -> Settings:
+        """The environment's settings; ``STACK_KAFKA_INTERNAL_PORT`` defaults to 19092 only with Kafka on 9092.
+
+        A platform moved to other ports gets no internal listener unless asked for one: the classic
+        ports would belong to the default platform, and an offset from its own ports could land on
+        another platform's.
+        """
+        where = Endpoints.from_env(env)
+        classic = port_of(where.kafka_bootstrap_servers) == port_of(DEFAULTS["KAFKA_BOOTSTRAP_SERVERS"])
+        internal = env.get("STACK_KAFKA_INTERNAL_PORT", "").strip() or str(CLASSIC_INTERNAL_PORT if classic else 0)
+        return read(
+            cls,
+            {**env, "STACK_KAFKA_INTERNAL_PORT": internal},
+            endpoints=where,
+            data_dir=data_dir(env),
+            cache_dir=Path(env.get("STACK_CACHE_DIR") or PROJECT_ROOT / ".cache").resolve(),
+        )
 
     @property
     def kafka_port(self) -> int:
@@ -78,18 +106,5 @@ class Settings:
 
 
 def load() -> Settings:
-    """The environment's settings; ``STACK_KAFKA_INTERNAL_PORT`` defaults to 19092 only with Kafka on 9092.
-
-    A platform moved to other ports gets no internal listener unless asked for one: the classic
-    ports would belong to the default platform, and an offset from its own ports could land on
-    another platform's.
-    """
-    env = os.environ
-    where = Endpoints.from_env(env)
-    classic = port_of(where.kafka_bootstrap_servers) == port_of(DEFAULTS["KAFKA_BOOTSTRAP_SERVERS"])
-    return Settings(
-        endpoints=where,
-        data_dir=data_dir(env),
-        cache_dir=Path(env.get("STACK_CACHE_DIR") or PROJECT_ROOT / ".cache").resolve(),
-        internal_port=int(env.get("STACK_KAFKA_INTERNAL_PORT") or (CLASSIC_INTERNAL_PORT if classic else 0)),
-    )
+    """This process's platform settings (:meth:`Settings.from_env`)."""
+    return Settings.from_env()

@@ -7,15 +7,23 @@ private platforms of its own. A test gets its tier as a marker too (``-m "not sy
 The session's platform is started once if it is not running and stopped at the end; one that was
 already running before the tests (a developer's) is left running afterwards. Every endpoint a test
 uses comes from it (``running_platform.endpoints``), never from the environment directly.
+
+``make test`` runs the tests in two processes (pytest-xdist, ``--dist loadgroup``): the tests on the
+session's platform stay together in one group, run one after the other as before (they share one
+KSQL server, one Connect worker and the application's topics); each module with a private platform
+is a group of its own, and unit tests go wherever there is room. The first worker that needs the
+session's platform starts it under a lock; the controller stops it at the end.
 """
 
 from __future__ import annotations
 
+import fcntl
 import gc
 import os
 import subprocess
 import sys
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 from hypothesis import settings
@@ -37,19 +45,50 @@ if str(PROJECT_ROOT / "consumers") not in sys.path:
     sys.path.insert(0, str(PROJECT_ROOT / "consumers"))
 
 TIERS = ("unit", "integration", "system")
+PLATFORM_WAS_RUNNING = pytest.StashKey[bool]()
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Marks each test with its folder's tier; a unit test that asks for the platform is an error."""
+    """Marks each test with its folder's tier and its xdist group; a unit test asking for the platform is an error."""
     for item in items:
         tier = next((t for t in TIERS if f"/tests/{t}/" in str(item.path)), None)
         if tier is None:
             continue
         item.add_marker(getattr(pytest.mark, tier))
-        if tier == "unit" and "running_platform" in getattr(item, "fixturenames", ()):
+        on_platform = "running_platform" in getattr(item, "fixturenames", ())
+        if tier == "unit" and on_platform:
             raise pytest.UsageError(
                 f"{item.nodeid} needs the platform: it belongs in tests/integration or tests/system"
             )
+        if tier == "integration" or on_platform:
+            item.add_marker(pytest.mark.xdist_group("session-platform"))
+        elif tier == "system":
+            item.add_marker(pytest.mark.xdist_group(item.module.__name__))
+
+
+def _xdist_controller(config: pytest.Config) -> bool:
+    return bool(getattr(config.option, "numprocesses", None)) and not hasattr(config, "workerinput")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if _xdist_controller(config):
+        config.stash[PLATFORM_WAS_RUNNING] = bool(lifecycle.running_services(load()))
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """Under xdist the controller stops the session's platform that a worker started."""
+    started_here = _xdist_controller(config) and not config.stash.get(PLATFORM_WAS_RUNNING, True)
+    if started_here and lifecycle.running_services(load()):
+        subprocess.run([sys.executable, "-m", "stack", "down"], cwd=PROJECT_ROOT, check=True)
+
+
+@contextmanager
+def platform_lock(settings: Settings) -> Iterator[None]:
+    """One `stack up` at a time among the workers of this run."""
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    with (settings.data_dir / ".tests.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
 
 
 @pytest.fixture(scope="session")
@@ -58,13 +97,16 @@ def stack_settings() -> Settings:
 
 
 @pytest.fixture(scope="session")
-def running_platform(stack_settings: Settings) -> Iterator[Settings]:
+def running_platform(stack_settings: Settings, request: pytest.FixtureRequest) -> Iterator[Settings]:
     """The default platform (one broker), up for the whole session."""
-    was_running = bool(lifecycle.running_services(stack_settings))
-    subprocess.run([sys.executable, "-m", "stack", "up"], cwd=PROJECT_ROOT, check=True)
+    worker = hasattr(request.config, "workerinput")
+    with platform_lock(stack_settings):
+        was_running = bool(lifecycle.running_services(stack_settings))
+        if not (worker and was_running):  # `up` of a running platform checks it; workers leave that to the first
+            subprocess.run([sys.executable, "-m", "stack", "up"], cwd=PROJECT_ROOT, check=True)
     yield stack_settings
     gc.collect()  # frees Kafka clients that tests left in reference cycles, before their broker goes
-    if not was_running:
+    if not was_running and not worker:
         subprocess.run([sys.executable, "-m", "stack", "down"], cwd=PROJECT_ROOT, check=True)
 
 

@@ -20,12 +20,10 @@ from confluent_kafka.admin import AdminClient, NewTopic
 from confluent_kafka.schema_registry import Schema, SchemaRegistryClient, topic_subject_name_strategy
 from confluent_kafka.schema_registry.avro import AvroSerializer
 
-from cta import Endpoints
+from cta.config import SimulationConfig
 
 logger = logging.getLogger(__name__)
 
-ADMIN_TIMEOUT = 30.0
-SETUP_THREADS = 16
 """Topics are created and schemas registered this many at a time: each waits ~0.1-0.2 s on a server."""
 
 
@@ -44,10 +42,12 @@ class DeliveryStats:
 class Topics:
     """Creates topics once, sized for the cluster it finds."""
 
-    def __init__(self, bootstrap_servers: str) -> None:
+    def __init__(self, bootstrap_servers: str, timeout: float) -> None:
+        """``timeout``: seconds Kafka may take to list or create a topic."""
         self._admin = AdminClient({"bootstrap.servers": bootstrap_servers})
+        self._timeout = timeout
         try:
-            metadata = self._admin.list_topics(timeout=ADMIN_TIMEOUT)
+            metadata = self._admin.list_topics(timeout=timeout)
         except KafkaException as error:
             raise ProducerError(
                 f"Kafka is not reachable at {bootstrap_servers} ({error.args[0].str()}): "
@@ -73,7 +73,7 @@ class Topics:
             config={"min.insync.replicas": str(max(1, replicas - 1))},
         )
         try:
-            self._admin.create_topics([topic], operation_timeout=ADMIN_TIMEOUT)[name].result(ADMIN_TIMEOUT)
+            self._admin.create_topics([topic], operation_timeout=self._timeout)[name].result(self._timeout)
             logger.debug("Created topic %s (%d partition(s), %d replica(s)).", name, partitions, replicas)
         except KafkaException as error:
             if error.args[0].code() != KafkaError.TOPIC_ALREADY_EXISTS:
@@ -84,14 +84,15 @@ class Topics:
 class KafkaWriter:
     """Everything the simulation writes goes through this one object (created once in ``main``)."""
 
-    def __init__(self, endpoints: Endpoints) -> None:
-        self.endpoints = endpoints
+    def __init__(self, config: SimulationConfig) -> None:
+        self.config = config
+        self.endpoints = endpoints = config.endpoints
         self.stats = DeliveryStats()
-        self.topics = Topics(endpoints.kafka_bootstrap_servers)
+        self.topics = Topics(endpoints.kafka_bootstrap_servers, config.admin_timeout_ms / 1000)
         self._registry = SchemaRegistryClient({"url": endpoints.schema_registry_url})
         self._producers: dict[tuple[str, str], SerializingProducer] = {}
         self._setups: dict[str, Future[None]] = {}
-        self._pool = ThreadPoolExecutor(SETUP_THREADS, thread_name_prefix="topic-setup")
+        self._pool = ThreadPoolExecutor(config.setup_threads, thread_name_prefix="topic-setup")
 
     def topic(self, name: str, key_schema: str, value_schema: str, partitions: int = 1) -> TopicWriter:
         """A writer for topic ``name``, whose set-up starts now in the background (once per topic)."""

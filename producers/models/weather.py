@@ -35,7 +35,7 @@ ANOMALY_MEMORY, ANOMALY_STEP = 0.98, 1.2
 """The departure from normal is an AR(1) process: ~6 °F typical size, changing over a day or two."""
 MAX_PENDING = 24 * 7
 """Observations kept while the REST Proxy is unreachable: a week of hours, then the oldest go."""
-POST_TIMEOUT = (3.05, 10.0)
+CONNECT_TIMEOUT = 3.05
 
 # Chicago (O'Hare) monthly normals 1991-2020, NOAA: mean daily (low, high) in °F, January first.
 MONTHLY_NORMALS_F = (
@@ -63,6 +63,7 @@ class Weather:
         # Created here with the cluster's replication; the REST Proxy would auto-create it with one copy.
         writer.topics.ensure(topics.WEATHER, 1)
         self._url = f"{writer.endpoints.rest_proxy_url}/topics/{topics.WEATHER}"
+        self._timeout = (CONNECT_TIMEOUT, writer.config.rest_proxy_timeout_ms / 1000)
         self._session = requests.Session()
         self._rng = rng
         self._anomaly = 0.0
@@ -98,7 +99,7 @@ class Weather:
                 self._url,
                 data=json.dumps(body),
                 headers={"Content-Type": CONTENT_TYPE, "Accept": ACCEPT},
-                timeout=POST_TIMEOUT,
+                timeout=self._timeout,
             )
         except requests.RequestException as error:
             self._failed(f"the REST Proxy at {self._url} is not reachable ({type(error).__name__})")

@@ -13,6 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import NoReturn
 
+from clients.config import ConfigError
+
 
 class StackError(Exception):
     """A problem with a one-line explanation of what to do (install, free a port, read a log)."""
@@ -68,10 +70,10 @@ class ApiError(Exception):
 
 
 def exit_with(main: Callable[[], int]) -> NoReturn:
-    """Runs a command's ``main``: a StackError becomes one ``error:`` line and exit code 1."""
+    """Runs a command's ``main``: a StackError or a refused variable (ConfigError) is one ``error:`` line, exit 1."""
     try:
         sys.exit(main())
-    except StackError as error:
+    except (StackError, ConfigError) as error:
         print(f"error: {error}", file=sys.stderr)
         sys.exit(1)
     except KeyboardInterrupt:

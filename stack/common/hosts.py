@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import os
 import re
+from collections.abc import Mapping
 
-from clients.endpoints import Endpoints, endpoints
+from clients.endpoints import Endpoints
 
 log = logging.getLogger(__name__)
 
@@ -53,9 +55,9 @@ def _local_entry(entry: str) -> str:
     return f"{match['scheme'] or ''}{match['user'] or ''}{LOOPBACK}{match['rest'] or ''}"
 
 
-def server_endpoints() -> Endpoints:
-    """This process's endpoints with compose host names mapped to this machine, each mapped variable logged once."""
-    configured = endpoints()
+def server_endpoints(env: Mapping[str, str] = os.environ) -> Endpoints:
+    """The endpoints ``env`` names, compose host names mapped to this machine, each mapped variable logged once."""
+    configured = Endpoints.from_env(env)
     mapped = dataclasses.replace(
         configured,
         kafka_bootstrap_servers=local_address(configured.kafka_bootstrap_servers),

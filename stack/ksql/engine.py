@@ -32,10 +32,9 @@ from stack.ksql.checks import (
 )
 from stack.ksql.commands import CommandStore
 from stack.ksql.listing import Listing
-from stack.ksql.metastore import Metastore, PersistentQuery, Source
+from stack.ksql.metastore import Metastore, QueryRecord, Source
 from stack.ksql.parser import parse
-from stack.ksql.persistent import PersistentQuery as QueryThread
-from stack.ksql.persistent import Runtime
+from stack.ksql.persistent import RunningQuery, Runtime
 from stack.ksql.schema import type_text
 from stack.ksql.statements import (
     CreateAsSelect,
@@ -82,7 +81,7 @@ class Engine:
         self.admin = admin
         self.metastore = Metastore()
         self.server_properties = server_properties
-        self.running: dict[str, QueryThread] = {}
+        self.running: dict[str, RunningQuery] = {}
         self.topics = Topics(admin, runtime.registry)
         self.listing = Listing(self.metastore, self.running, runtime, self.topics, server_properties)
         self.commands: CommandStore | None = None
@@ -234,12 +233,12 @@ class Engine:
             self._stop_query(old.id)
         sink.writer = query_id
         self.metastore.sources[sink.name] = sink
-        self.metastore.queries[query_id] = PersistentQuery(
+        self.metastore.queries[query_id] = QueryRecord(
             query_id, statement.text, sink.name, sink.topic, (plan.source.name,)
         )
         if plan.is_aggregate:
             self.topics.for_aggregation(self.runtime, query_id, plan)
-        thread = QueryThread(query_id, plan, sink, self.runtime, command.get("offset_reset", "latest"))
+        thread = RunningQuery(query_id, plan, sink, self.runtime, command.get("offset_reset", "latest"))
         self.running[query_id] = thread
         if not self._replaying:
             thread.start()

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from stack.ksql.metastore import PersistentQuery, Source
+from stack.ksql.metastore import QueryRecord, Source
 from stack.ksql.schema import describe_type
 
 VERSION = "0.29.0"
@@ -51,7 +51,7 @@ def sources_list(text: str, kind: str, sources: list[Source]) -> dict[str, Any]:
     return {"@type": plural, "statementText": text, plural: [source_info(s) for s in sources], "warnings": []}
 
 
-def running_query(query: PersistentQuery, state: str) -> dict[str, Any]:
+def running_query(query: QueryRecord, state: str) -> dict[str, Any]:
     """A query as SHOW QUERIES lists it; ``state`` is RUNNING or ERROR (failed, waiting to be restarted)."""
     return {
         "queryString": query.statement,
@@ -64,7 +64,7 @@ def running_query(query: PersistentQuery, state: str) -> dict[str, Any]:
     }
 
 
-def queries_list(text: str, queries: list[PersistentQuery], states: Mapping[str, str]) -> dict[str, Any]:
+def queries_list(text: str, queries: list[QueryRecord], states: Mapping[str, str]) -> dict[str, Any]:
     return {
         "@type": "queries",
         "statementText": text,
@@ -74,7 +74,7 @@ def queries_list(text: str, queries: list[PersistentQuery], states: Mapping[str,
 
 
 def query_description(
-    query: PersistentQuery,
+    query: QueryRecord,
     sink: Source | None,
     state: str,
     host: str,
@@ -115,8 +115,8 @@ def field_of(name: str, sql_type: Any, key: bool) -> dict[str, Any]:
 def source_description(
     text: str,
     source: Source,
-    readers: list[PersistentQuery],
-    writers: list[PersistentQuery],
+    readers: list[QueryRecord],
+    writers: list[QueryRecord],
     states: Mapping[str, str],
     extended: bool,
     statistics: str = "",

@@ -21,10 +21,12 @@ from clients.kafka import off_loop
 from stack.common.errors import ApiError
 from stack.common.http import JsonHandler, NotFoundHandler, render_json
 from stack.ksql import entities
+from stack.ksql.config import KsqlConfig
 from stack.ksql.engine import Engine, Session
 from stack.ksql.errors import Errors, KsqlError, refused, statement_error
 from stack.ksql.parser import parse
 from stack.ksql.plan import plan_query
+from stack.ksql.requests import CloseQueryRequest, KsqlRequest, QueryStreamRequest, invalid_json
 from stack.ksql.schema import to_json, type_text
 from stack.ksql.statements import Query, StatementError
 from stack.ksql.transient import Tombstone, TransientQuery, check_pull
@@ -33,9 +35,6 @@ log = logging.getLogger("ksql.http")
 
 KSQL_JSON = "application/vnd.ksql.v1+json"
 DELIMITED = "application/vnd.ksqlapi.delimited.v1"
-KEEP_ALIVE_SECONDS = 1.0
-MAX_BODY_BYTES = 4 * 1024 * 1024
-COMMAND_WAIT_SECONDS = 5.0
 ROW_BUFFER = 500  # rows waiting between a SELECT's thread and its response (ksqlDB's push queries hold 500 too)
 LOGGED_STATEMENT_CHARS = 1000  # a refused statement's text is logged up to this length
 HAND_OVER_CHECK_SECONDS = 0.5  # how often a query thread waiting for room looks whether its query was stopped
@@ -46,17 +45,17 @@ class ClientGone(Exception):
 
 
 class Services:
-    """What the handlers share: the engine, a pool for its blocking calls, and the running transient queries.
+    """What the handlers share: the engine, the configuration, a pool for blocking calls, the running SELECTs."""
 
-    ``client_timeout``: how long (seconds) the client of a SELECT may take nothing before it is disconnected.
-    """
-
-    def __init__(self, engine: Engine, cluster_id: str, service_id: str, client_timeout: float = 120.0) -> None:
+    def __init__(self, engine: Engine, cluster_id: str, config: KsqlConfig) -> None:
         self.engine = engine
         self.cluster_id = cluster_id
-        self.service_id = service_id
-        self.client_timeout = client_timeout
-        self.executor = ThreadPoolExecutor(8, thread_name_prefix="ksql-statements")
+        self.service_id = config.service_id
+        self.client_timeout = config.push_client_timeout_ms / 1000
+        """Seconds the client of a SELECT may take nothing before it is disconnected."""
+        self.keep_alive = config.query_stream_disconnect_check_ms / 1000
+        self.command_wait = config.command_response_timeout_ms / 1000
+        self.executor = ThreadPoolExecutor(config.statement_threads, thread_name_prefix="ksql-statements")
         self.transient: dict[str, TransientQuery] = {}
 
 
@@ -107,56 +106,38 @@ class KsqlHandler(JsonHandler):
             return
         super().log_exception(typ, value, tb)
 
-    def request_body(self) -> dict[str, Any]:
+    def request_body(self) -> object:
+        """The body as JSON (None when empty), for a typed request of ``requests.py`` to read."""
         try:
-            body = self.json_body()
-        except ApiError as error:
-            raise KsqlError(Errors.BAD_REQUEST, error.message) from None
-        if not isinstance(body, dict):
-            raise KsqlError(Errors.BAD_REQUEST, "The request body must be a JSON object.")
-        return body
+            return self.json_body()
+        except ApiError as error:  # the parser's reason, under ksqlDB's words
+            raise invalid_json(error.message.removeprefix("The request body is not valid JSON: ")) from None
 
-    def statements_text(self, body: dict[str, Any], field: str) -> str:
-        text = body.get(field)
-        if not isinstance(text, str):
-            raise KsqlError(Errors.BAD_REQUEST, f"Missing or invalid field '{field}' in the request body.")
-        return text
-
-    async def wait_for_sequence(self, body: dict[str, Any]) -> None:
+    async def wait_for_sequence(self, sequence: int | None) -> None:
         """Waits until this server has applied the command a client saw last (``commandSequenceNumber``)."""
-        sequence = body.get("commandSequenceNumber")
         if sequence is None:
             return
-        if isinstance(sequence, bool) or not isinstance(sequence, int):
-            raise KsqlError(Errors.BAD_REQUEST, "'commandSequenceNumber' must be a number.")
-        commands = self.services.engine.commands
+        commands, wait = self.services.engine.commands, self.services.command_wait
         assert commands is not None
-        if not await off_loop(self.services.executor, lambda: commands.wait_applied(sequence, COMMAND_WAIT_SECONDS)):
+        if not await off_loop(self.services.executor, lambda: commands.wait_applied(sequence, wait)):
             raise KsqlError(
                 Errors.COMMAND_QUEUE_CATCHUP_TIMEOUT,
                 f"Timed out while waiting for a previous command to execute. command sequence number: {sequence}",
             )
-
-    @staticmethod
-    def properties(body: dict[str, Any], field: str) -> dict[str, Any]:
-        value = body.get(field) or {}
-        if not isinstance(value, dict):
-            raise KsqlError(Errors.BAD_REQUEST, f"'{field}' must be a JSON object.")
-        return dict(value)
 
 
 class StatementsHandler(KsqlHandler):
     """POST /ksql: every statement of the request in order; stops at the first that fails."""
 
     async def post(self) -> None:
-        body = self.request_body()
-        text = self.statements_text(body, "ksql")
+        request = KsqlRequest.read(self.request_body())
+        text = request.ksql
         try:
             statements = parse(text)
         except StatementError as error:
             raise refused(error, text) from None
-        session = Session(self.properties(body, "streamsProperties"))
-        await self.wait_for_sequence(body)
+        session = Session(request.streams_properties)
+        await self.wait_for_sequence(request.command_sequence_number)
         done: list[dict[str, Any]] = []
         for statement in statements:
             try:
@@ -247,7 +228,7 @@ class StreamingHandler(KsqlHandler):
             await self.deliver(query)
             while True:
                 try:
-                    item = await asyncio.wait_for(rows.get(), KEEP_ALIVE_SECONDS)
+                    item = await asyncio.wait_for(rows.get(), self.services.keep_alive)
                 except TimeoutError:
                     if query.push:
                         self.write("\n")
@@ -290,13 +271,11 @@ class QueryHandler(StreamingHandler):
     """POST /query: ``[{"header":...},\\n{"row":...},\\n ... {"finalMessage":...}]``, one element per line."""
 
     async def post(self) -> None:
-        body = self.request_body()
-        await self.wait_for_sequence(body)
+        request = KsqlRequest.read(self.request_body())
+        text = request.single_statement()
+        await self.wait_for_sequence(request.command_sequence_number)
         query = await off_loop(
-            self.services.executor,
-            lambda: self.start_query(
-                self.statements_text(body, "ksql"), self.properties(body, "streamsProperties"), tombstones=True
-            ),
+            self.services.executor, lambda: self.start_query(text, request.streams_properties, tombstones=True)
         )
         self.set_header("Content-Type", self.content_type())
         schema = query.plan.output.header_text(mark_keys=not query.push)
@@ -324,12 +303,10 @@ class QueryStreamHandler(StreamingHandler):
     """POST /query-stream: a metadata line then one JSON array per row (delimited), or one JSON array."""
 
     async def post(self) -> None:
-        body = self.request_body()
+        request = QueryStreamRequest.read(self.request_body())
         query = await off_loop(
-            self.services.executor,
-            lambda: self.start_query(  # ksqlDB's /query-stream leaves deleted rows out
-                self.statements_text(body, "sql"), self.properties(body, "properties"), tombstones=False
-            ),
+            self.services.executor,  # ksqlDB's /query-stream leaves deleted rows out
+            lambda: self.start_query(request.sql, request.properties, tombstones=False),
         )
         as_array = "application/json" in self.request.headers.get("Accept", "")
         self.set_header("Content-Type", "application/json" if as_array else DELIMITED)
@@ -355,10 +332,10 @@ class QueryStreamHandler(StreamingHandler):
 
 class CloseQueryHandler(KsqlHandler):
     async def post(self) -> None:
-        body = self.request_body()
-        query = self.services.transient.get(str(body.get("queryId")))
+        request = CloseQueryRequest.read(self.request_body())
+        query = self.services.transient.get(request.query_id)
         if query is None:
-            raise KsqlError(Errors.BAD_STATEMENT, f"No query with id {body.get('queryId')}")
+            raise KsqlError(Errors.BAD_STATEMENT, f"No query with id {request.query_id}")
         query.stop()
         self.set_status(200)
         self.finish()

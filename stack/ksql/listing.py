@@ -8,9 +8,8 @@ from __future__ import annotations
 from typing import Any
 
 from stack.ksql import entities
-from stack.ksql.metastore import Metastore, PersistentQuery, Source
-from stack.ksql.persistent import PersistentQuery as QueryThread
-from stack.ksql.persistent import Runtime
+from stack.ksql.metastore import Metastore, QueryRecord, Source
+from stack.ksql.persistent import RunningQuery, Runtime
 from stack.ksql.statements import Describe, Show, StatementError
 from stack.ksql.topics import Topics
 
@@ -21,7 +20,7 @@ class Listing:
     def __init__(
         self,
         metastore: Metastore,
-        running: dict[str, QueryThread],
+        running: dict[str, RunningQuery],
         runtime: Runtime,
         topics: Topics,
         server_properties: dict[str, str],
@@ -71,10 +70,10 @@ class Listing:
         thread = self.running.get(query_id)
         return thread.status if thread is not None else "RUNNING"
 
-    def _states(self, queries: list[PersistentQuery]) -> dict[str, str]:
+    def _states(self, queries: list[QueryRecord]) -> dict[str, str]:
         return {q.id: self._state(q.id) for q in queries}
 
-    def _query_description(self, query: PersistentQuery) -> dict[str, Any]:
+    def _query_description(self, query: QueryRecord) -> dict[str, Any]:
         thread = self.running.get(query.id)
         errors = [e.entity() for e in list(thread.errors)] if thread is not None else []  # a copy: the thread appends
         return entities.query_description(

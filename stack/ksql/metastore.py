@@ -38,7 +38,12 @@ class Source:
 
 
 @dataclass
-class PersistentQuery:
+class QueryRecord:
+    """A persistent query as the metastore keeps it, its statement and what it reads and writes.
+
+    The thread that runs it is a ``RunningQuery`` (``persistent.py``).
+    """
+
     id: str
     statement: str
     sink: str
@@ -49,17 +54,17 @@ class PersistentQuery:
 @dataclass
 class Metastore:
     sources: dict[str, Source] = field(default_factory=dict)
-    queries: dict[str, PersistentQuery] = field(default_factory=dict)
+    queries: dict[str, QueryRecord] = field(default_factory=dict)
     lock: threading.RLock = field(default_factory=threading.RLock)
 
     def source(self, name: str) -> Source | None:
         with self.lock:
             return self.sources.get(name)
 
-    def readers_of(self, name: str) -> list[PersistentQuery]:
+    def readers_of(self, name: str) -> list[QueryRecord]:
         with self.lock:
             return [q for q in self.queries.values() if name in q.sources]
 
-    def writers_of(self, name: str) -> list[PersistentQuery]:
+    def writers_of(self, name: str) -> list[QueryRecord]:
         with self.lock:
             return [q for q in self.queries.values() if q.sink == name]

@@ -127,8 +127,8 @@ def table_changelog(runtime: Runtime, query_id: str) -> str:
     return f"{runtime.application_id(query_id)}-KsqlTopic-Reduce-changelog"
 
 
-class PersistentQuery(threading.Thread):
-    """Runs one CSAS/CTAS until :meth:`stop`."""
+class RunningQuery(threading.Thread):
+    """Runs one CSAS/CTAS until :meth:`stop`; what the metastore keeps of the query is its ``QueryRecord``."""
 
     def __init__(self, query_id: str, plan: QueryPlan, sink: Source, runtime: Runtime, offset_reset: str) -> None:
         super().__init__(name=f"query-{query_id}", daemon=True)

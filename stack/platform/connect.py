@@ -97,6 +97,7 @@ def launch(settings: Settings, java: str, classpath: str, brokers: int, plugins:
             "org.apache.kafka.connect.cli.ConnectDistributed",
             str(config),
             heap=WORKER_HEAP,
+            jvm_opts=settings.jvm_opts,
             options=[f"-Djdk.net.hosts.file={hosts}"],
         ),
         stop_timeout=30,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import os
 import subprocess
 from collections.abc import Sequence
 from pathlib import Path
@@ -18,12 +17,18 @@ in the Kafka broker peaked at 315 MB, and the broker's RSS stayed 275 MB above w
 
 
 def java_command(
-    java: str, classpath: str, main_class: str, *args: str, heap: str, options: Sequence[str] = ()
+    java: str,
+    classpath: str,
+    main_class: str,
+    *args: str,
+    heap: str,
+    jvm_opts: Sequence[str],
+    options: Sequence[str] = (),
 ) -> list[str]:
     """``java`` with a laptop-sized heap (``heap`` like ``"256m:512m"`` = initial:max) and the service's ``options``.
 
-    ``options`` come before STACK_JVM_OPTS, which adds options (for example to enlarge heaps on a
-    big machine) and, coming last, overrides them.
+    ``options`` come before ``jvm_opts`` (STACK_JVM_OPTS), which add options (for example to enlarge
+    heaps on a big machine) and, coming last, override them.
     """
     initial, maximum = heap.split(":")
     return [
@@ -36,7 +41,7 @@ def java_command(
         "-Djava.awt.headless=true",
         f"-Dlog4j2.configurationFile={LOG4J_CONFIG}",
         *options,
-        *os.environ.get("STACK_JVM_OPTS", "").split(),
+        *jvm_opts,
         "-cp",
         classpath,
         main_class,
@@ -45,7 +50,13 @@ def java_command(
 
 
 def service_command(
-    java: str, classpath: str, main_class: str, *args: str, heap: str, options: Sequence[str] = ()
+    java: str,
+    classpath: str,
+    main_class: str,
+    *args: str,
+    heap: str,
+    jvm_opts: Sequence[str],
+    options: Sequence[str] = (),
 ) -> list[str]:
     """A long-running JVM whose memory is flat from the start: a fixed ``heap`` (like ``"256m"``), resident at once.
 
@@ -54,7 +65,8 @@ def service_command(
     heap resident at start instead. The heap sizes come from a measurement (README, "Soaks").
     """
     memory = ("-XX:+AlwaysPreTouch", *(TRIM_NATIVE_HEAP if accepts(java, TRIM_NATIVE_HEAP) else ()))
-    return java_command(java, classpath, main_class, *args, heap=f"{heap}:{heap}", options=[*memory, *options])
+    options = [*memory, *options]
+    return java_command(java, classpath, main_class, *args, heap=f"{heap}:{heap}", jvm_opts=jvm_opts, options=options)
 
 
 @functools.cache

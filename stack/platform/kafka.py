@@ -106,6 +106,7 @@ def prepare(settings: Settings, java: str, classpath: str, brokers: int) -> list
                 "-c",
                 str(config),
                 heap="64m:256m",
+                jvm_opts=settings.jvm_opts,
             )
             result = subprocess.run(command, capture_output=True, text=True, check=False)
             if result.returncode != 0:
@@ -135,7 +136,9 @@ def launches(settings: Settings, java: str, classpath: str, brokers: int) -> lis
         return Launch(
             name=f"kafka-{node_id}",
             port=port,
-            command=service_command(java, classpath, "kafka.Kafka", str(config), heap=BROKER_HEAP),
+            command=service_command(
+                java, classpath, "kafka.Kafka", str(config), heap=BROKER_HEAP, jvm_opts=settings.jvm_opts
+            ),
             stop_timeout=60,
             before_start=(
                 (lambda: require_free_port(internal, f"Kafka broker {node_id}'s INTERNAL listener"))

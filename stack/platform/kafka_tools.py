@@ -31,8 +31,8 @@ def command(settings: Settings, tool: str, args: list[str], bootstrap: str) -> l
         raise StackError("The Kafka jars are not fetched yet: run `python -m stack up` once.")
     if "--bootstrap-server" not in args and not any(a.startswith("--bootstrap-server=") for a in args):
         args = ["--bootstrap-server", bootstrap, *args]
-    java = require_java()
-    full = java_command(java, found.kafka_classpath, TOOLS[tool], *args, heap="32m:256m")
+    java = require_java(settings.java_home)
+    full = java_command(java, found.kafka_classpath, TOOLS[tool], *args, heap="32m:256m", jvm_opts=settings.jvm_opts)
     # Tools print their answer on stdout; their logging goes to stderr and only when it matters.
     return [full[0], "-Dstack.log.level=WARN", "-Dstack.log.target=SYSTEM_ERR", *full[1:]]
 

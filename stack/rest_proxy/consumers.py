@@ -34,8 +34,6 @@ from .requests import SubscriptionRequest
 T = TypeVar("T")
 log = logging.getLogger(__name__)
 
-INSTANCE_TIMEOUT_S = 300.0
-_DEFAULT_REQUEST_TIMEOUT_MS = 1000
 # A records request never holds a pool thread longer than this, whatever timeout it asks for.
 _MAX_REQUEST_TIMEOUT_MS = 30000
 _FETCH_BATCH = 500
@@ -71,7 +69,8 @@ class InstanceConfig:
     auto_offset_reset: str | None
     auto_commit: bool | None
     fetch_min_bytes: int | None
-    request_timeout_ms: int
+    request_timeout_ms: int | None
+    """None: the proxy's default (``KAFKA_REST_CONSUMER_REQUEST_TIMEOUT_MS``)."""
 
     @classmethod
     def from_body(cls, body: Any) -> InstanceConfig:
@@ -101,7 +100,7 @@ class InstanceConfig:
             auto_offset_reset=reset,
             auto_commit=None if auto_commit is None else _flag(auto_commit, "auto.commit.enable"),
             fetch_min_bytes=None if fetch_min is None else _positive_int(fetch_min, "fetch.min.bytes"),
-            request_timeout_ms=_DEFAULT_REQUEST_TIMEOUT_MS
+            request_timeout_ms=None
             if timeout is None
             else min(_positive_int(timeout, "consumer.request.timeout.ms"), _MAX_REQUEST_TIMEOUT_MS),
         )
@@ -173,9 +172,14 @@ class ConsumerInstance:
 class ConsumerRegistry:
     """All consumer instances of this proxy, by group and instance id."""
 
-    def __init__(self, client_config: dict[str, Any], executor: Executor) -> None:
+    def __init__(
+        self, client_config: dict[str, Any], executor: Executor, request_timeout_ms: int, instance_timeout_ms: int
+    ) -> None:
+        """``request_timeout_ms``: a records request's wait when none is asked; ``instance_timeout_ms``: idle life."""
         self._client_config = client_config
         self._executor = executor
+        self._request_timeout_ms = request_timeout_ms
+        self._instance_timeout_s = instance_timeout_ms / 1000
         self._instances: dict[tuple[str, str], ConsumerInstance] = {}
 
     async def _run(self, call: Callable[[], T]) -> T:
@@ -266,7 +270,8 @@ class ConsumerRegistry:
         so one bad record cannot block the consumer forever.  Records not returned stay buffered.
         """
         if timeout_ms is None or timeout_ms < 0:
-            timeout_ms = instance.config.request_timeout_ms
+            asked = instance.config.request_timeout_ms
+            timeout_ms = self._request_timeout_ms if asked is None else asked
         timeout_ms = min(timeout_ms, _MAX_REQUEST_TIMEOUT_MS)
         limit = max_bytes if max_bytes is not None and max_bytes > 0 else 64 * 1024 * 1024
 
@@ -325,11 +330,12 @@ class ConsumerRegistry:
         ]
 
     async def expire_idle(self) -> None:
-        """Closes instances nobody has used for ``INSTANCE_TIMEOUT_S``."""
+        """Closes instances nobody has used for the instance timeout."""
         now = time.monotonic()
         for (group, instance_id), instance in list(self._instances.items()):
-            if now - instance.last_used > INSTANCE_TIMEOUT_S and not instance.lock.locked():
-                log.info("Consumer %s of group %s was idle for 5 minutes; closing it.", instance_id, group)
+            if now - instance.last_used > self._instance_timeout_s and not instance.lock.locked():
+                idle = self._instance_timeout_s
+                log.info("Consumer %s of group %s was idle for %.0f s; closing it.", instance_id, group, idle)
                 await self.delete(group, instance_id)
 
     async def close_all(self) -> None:

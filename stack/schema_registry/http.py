@@ -2,12 +2,12 @@
 
 Handlers only read the request (path, query, and the JSON body as a typed object from
 :mod:`~.requests`), call one :class:`~.registry.SchemaRegistryService` method and answer with
-``reply``. Everything that can go
-wrong becomes a :class:`~.errors.RegistryError` with a code from :class:`~.errors.Errors`, rendered
-as Confluent's ``{"error_code", "message"}`` body by the shared base handler
-(:class:`stack.common.http.JsonHandler`). Content types follow Confluent: request bodies in the
-schema-registry, JSON or octet-stream types (415 otherwise), answers in the type the ``Accept``
-header picks (406 when it picks none)."""
+``reply`` (``reply_text`` for a stored schema as it is). Everything that can go wrong becomes a
+:class:`~.errors.RegistryError` with a code from :class:`~.errors.Errors`, rendered as Confluent's
+``{"error_code", "message"}`` body by the shared base handler (:class:`stack.common.http.JsonHandler`).
+Content types follow Confluent: request bodies in the schema-registry, JSON or octet-stream types
+(415 otherwise), answers in the type the ``Accept`` header picks (406 when it picks none).
+"""
 
 from __future__ import annotations
 
@@ -27,7 +27,6 @@ from stack.schema_registry.schema_types import SUPPORTED_TYPES
 V1_JSON = "application/vnd.schemaregistry.v1+json"
 RESPONSE_TYPES = (V1_JSON, "application/vnd.schemaregistry+json", "application/json")
 REQUEST_TYPES = frozenset({*RESPONSE_TYPES, "application/octet-stream"})
-MAX_BODY_BYTES = 16 * 1024 * 1024
 
 
 def negotiate(accept: str | None) -> str:

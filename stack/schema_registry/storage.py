@@ -36,7 +36,6 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 TOPIC = "_schemas"
-WRITE_TIMEOUT = 15.0
 
 
 async def retry_while_kafka_settles(call: Callable[[], Awaitable[T]], what: str, timeout: float) -> T:
@@ -191,8 +190,12 @@ def _int(value: object) -> int:
 class SchemasTopic:
     """Reads ``_schemas`` into ``apply`` and writes records to it, waiting for them to be read back."""
 
-    def __init__(self, bootstrap_servers: str, apply: Callable[[Record], None], topic: str = TOPIC) -> None:
+    def __init__(
+        self, bootstrap_servers: str, apply: Callable[[Record], None], write_timeout: float, topic: str = TOPIC
+    ) -> None:
+        """``write_timeout``: seconds a write may take until the reader has applied it."""
         self.bootstrap_servers = bootstrap_servers
+        self.write_timeout = write_timeout
         self.apply = apply
         self.topic = topic
         self.records_read = 0
@@ -203,8 +206,8 @@ class SchemasTopic:
         self._caught_up = asyncio.Condition()
         self._executor = ThreadPoolExecutor(1, "schemas-writer")
 
-    async def start(self, wait_for_kafka: float = 120.0) -> None:
-        """Make sure the topic exists, then read it to the end before returning."""
+    async def start(self, wait_for_kafka: float) -> None:
+        """Make sure the topic exists (waiting up to ``wait_for_kafka`` seconds), then read it to the end."""
         loop = asyncio.get_running_loop()
         await loop.run_in_executor(self._executor, self._ensure_topic, wait_for_kafka)
         self._producer = Producer(
@@ -253,7 +256,7 @@ class SchemasTopic:
         """Produce ``records`` in order and return once the reader has applied the last of them."""
         loop = asyncio.get_running_loop()
         offset = await loop.run_in_executor(self._executor, self._produce, records)
-        await self._wait_until_read(offset, timeout=WRITE_TIMEOUT)
+        await self._wait_until_read(offset, timeout=self.write_timeout)
 
     def _produce(self, records: tuple[Record, ...]) -> int:
         assert self._producer is not None
@@ -269,7 +272,7 @@ class SchemasTopic:
                 raise RegistryError(
                     Errors.STORE_ERROR, f"Could not write to the {self.topic} topic: {reason}"
                 ) from None
-        left = self._producer.flush(WRITE_TIMEOUT)
+        left = self._producer.flush(self.write_timeout)
         errors = [error for error, _ in outcome if error is not None]
         if left or errors or len(outcome) != len(records):
             reason = errors[0].str() if errors else "no acknowledgement from Kafka in time"

@@ -37,7 +37,7 @@ class ConverterHarness:
         # The converters' own jars first: they bring newer Jackson than Kafka's folder.
         classpath = os.pathsep.join([str(located.connect_plugins / "converters" / "*"), located.kafka_classpath])
         self._process = subprocess.Popen(
-            [require_java(), "-cp", classpath, str(HARNESS)],
+            [require_java(settings.java_home), "-cp", classpath, str(HARNESS)],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             text=True,

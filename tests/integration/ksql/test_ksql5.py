@@ -24,6 +24,7 @@ from confluent_kafka.serialization import MessageField, SerializationContext
 
 from clients.kafka import read_to_end
 from cta import schemas
+from cta.config import SimulationConfig
 from producers.models.producer import KafkaWriter
 from stack.settings import Settings
 from tests.support.ksql import KSQL_JSON, STATIONS, ksql, ok, suffix, turnstile_topic
@@ -191,7 +192,7 @@ def classic_server(private_servers: Callable[[int], Any]) -> str:
 
 def produce_entries(settings: Settings, topic: str, count: int) -> None:
     """Turnstile entries written as the simulation writes them: producers/' writer, Avro key and value."""
-    writer = KafkaWriter(settings.endpoints)
+    writer = KafkaWriter(SimulationConfig(settings.endpoints))
     turnstile = writer.topic(topic, schemas.load("turnstile_key"), schemas.load("turnstile_value"), partitions=3)
     ids = list(STATIONS)
     for n in range(count):

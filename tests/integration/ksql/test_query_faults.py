@@ -23,7 +23,7 @@ from stack.ksql.commands import CommandStore
 from stack.ksql.engine import Engine, Session
 from stack.ksql.formats import Registry
 from stack.ksql.parser import parse
-from stack.ksql.persistent import PersistentQuery, Runtime, restart_delay
+from stack.ksql.persistent import RunningQuery, Runtime, restart_delay
 from stack.settings import Settings
 from tests.support.ksql import TurnstileEvents, latest_values, suffix, turnstile_topic
 from tests.support.waiting import wait_for
@@ -184,22 +184,22 @@ def test_a_query_that_fails_unexpectedly_shows_error_restarts_and_counts_exactly
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     failed, restart_allowed = threading.Event(), threading.Event()
-    read_source = PersistentQuery._read_source
-    new_producer = PersistentQuery._new_producer
+    read_source = RunningQuery._read_source
+    new_producer = RunningQuery._new_producer
 
-    def read_source_failing_once(self: PersistentQuery, *args: Any) -> Any:
+    def read_source_failing_once(self: RunningQuery, *args: Any) -> Any:
         if not failed.is_set():
             failed.set()
             raise RuntimeError("injected: the plan failed")
         return read_source(self, *args)
 
-    def new_producer_held_after_the_failure(self: PersistentQuery) -> Producer:
+    def new_producer_held_after_the_failure(self: RunningQuery) -> Producer:
         if failed.is_set():  # the restart waits until the test has seen the query in ERROR
             restart_allowed.wait(60)
         return new_producer(self)
 
-    monkeypatch.setattr(PersistentQuery, "_read_source", read_source_failing_once)
-    monkeypatch.setattr(PersistentQuery, "_new_producer", new_producer_held_after_the_failure)
+    monkeypatch.setattr(RunningQuery, "_read_source", read_source_failing_once)
+    monkeypatch.setattr(RunningQuery, "_new_producer", new_producer_held_after_the_failure)
     sink, events = count_stations(engine, admin, bootstrap_servers, running_platform.endpoints.schema_registry_url)
 
     assert wait_for(lambda: query_state(engine) == ("ERROR", {"ERROR": 1}), "the query in ERROR")
@@ -223,11 +223,11 @@ def test_a_query_failing_again_and_again_keeps_its_last_ten_errors(
     engine.runtime.retry_backoff_initial = engine.runtime.retry_backoff_max = 0.01
     failures: list[int] = []
 
-    def read_source_failing(self: PersistentQuery, *args: Any) -> Any:
+    def read_source_failing(self: RunningQuery, *args: Any) -> Any:
         failures.append(len(failures) + 1)
         raise RuntimeError(f"injected failure {len(failures)}")
 
-    monkeypatch.setattr(PersistentQuery, "_read_source", read_source_failing)
+    monkeypatch.setattr(RunningQuery, "_read_source", read_source_failing)
     count_stations(engine, admin, bootstrap_servers, running_platform.endpoints.schema_registry_url)
 
     wait_for(lambda: len(failures) >= 12, "twelve failures")

@@ -11,7 +11,7 @@ import pytest
 from stack.platform import lifecycle
 from stack.platform.java import accepts
 from stack.platform.prerequisites import require_java
-from stack.settings import Settings
+from stack.settings import Settings, load
 
 HEAP_RANGE = re.compile(r"heap\s+total \d+K, used \d+K \[0x([0-9a-f]+), 0x([0-9a-f]+)\)")
 
@@ -30,7 +30,7 @@ def resident_bytes(pid: int, start: int, end: int) -> int:
 
 def heap_range(pid: int) -> tuple[int, int]:
     """The address range the JVM reserved for its heap (its -Xmx), as ``jcmd GC.heap_info`` reports it."""
-    jcmd = Path(require_java()).with_name("jcmd")
+    jcmd = Path(require_java(load().java_home)).with_name("jcmd")
     info = subprocess.run([str(jcmd), str(pid), "GC.heap_info"], capture_output=True, text=True, check=True).stdout
     found = HEAP_RANGE.search(info)
     assert found, info
@@ -52,4 +52,4 @@ def test_every_jvm_of_the_platform_has_its_whole_heap_resident(running_platform:
 def test_an_option_the_jvm_does_not_know_is_left_out_rather_than_stopping_it(
     options: tuple[str, ...], expected: bool
 ) -> None:
-    assert accepts(require_java(), options) is expected
+    assert accepts(require_java(load().java_home), options) is expected

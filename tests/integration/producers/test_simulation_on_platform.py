@@ -7,6 +7,7 @@ the checks of topics and records; records are read back with confluent-kafka's o
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import random
@@ -29,7 +30,7 @@ from confluent_kafka.schema_registry import SchemaRegistryClient
 from confluent_kafka.schema_registry.avro import AvroDeserializer
 
 from clients.endpoints import PROJECT_ROOT
-from cta import endpoints
+from cta.config import SimulationConfig
 from cta.topics import TURNSTILE
 from cta.topics import arrivals as topic_name
 from producers.models.data import LINES, line_stations
@@ -294,7 +295,8 @@ def failing_proxy(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
 def test_a_failing_weather_post_is_logged_with_the_proxys_message_and_sent_later(
     running_platform: Settings, failing_proxy: str, caplog: pytest.LogCaptureFixture
 ) -> None:
-    weather = Weather(KafkaWriter(endpoints()), random.Random(1))
+    where = dataclasses.replace(running_platform.endpoints, rest_proxy_url=failing_proxy)
+    weather = Weather(KafkaWriter(SimulationConfig(where)), random.Random(1))
     for hour in range(3):
         weather.run(datetime(2024, 1, 15, hour))
     assert "Kafka is having a bad day" in caplog.text

@@ -6,6 +6,7 @@ import asyncio
 import json
 import os
 import socket
+from dataclasses import replace
 from typing import Any
 from unittest import mock
 
@@ -111,7 +112,8 @@ class ServerTest(AsyncHTTPTestCase):
         sock.setblocking(False)
         await asyncio.get_running_loop().sock_connect(sock, ("127.0.0.1", self.get_http_port()))
         _, writer = await asyncio.open_connection(sock=sock)
-        with mock.patch.object(server, "MAX_BUFFERED", 64 * 1024):
+        small = replace(self._app.settings["config"], max_buffered_bytes=64 * 1024)
+        with mock.patch.dict(self._app.settings, {"config": small}):
             writer.write(b"GET /events HTTP/1.1\r\nHost: localhost\r\n\r\n")
             while not self.status.listeners:
                 await asyncio.sleep(0.01)
