@@ -123,7 +123,8 @@ class TransitStatus:
             "listeners": len(self.listeners),
             "held": len(self.lines.held),
             "dropped": self.lines.held.dropped,
-            "stations": sum(len(line.stations) for line in self.lines.lines.values()),
+            # A station on several lines (Clark/Lake: six) is one station.
+            "stations": len({station_id for line in self.lines.lines.values() for station_id in line.stations}),
             "trains": sum(len(line.trains) for line in self.lines.lines.values()),
         }
 

@@ -99,7 +99,13 @@
     let article = document.querySelector(`article[data-line="${color}"]`);
     if (article) return article;
     article = el("article", `line line-${color}`);
+    article.id = `line-${color}`;
     article.dataset.line = color;
+    const link = el("a", `pick line-${color}`, title(color));
+    link.href = `#line-${color}`;
+    link.dataset.pick = color;
+    link.appendChild(el("span", "count"));
+    document.querySelector("nav.picker").appendChild(link);
     const heading = el("h2", "", `${title(color)} Line `);
     heading.appendChild(el("span", "total"));
     article.appendChild(heading);
@@ -172,13 +178,51 @@
   }
 
   function renderCounters() {
-    let stations = 0;
+    const stations = new Set();
     let trains = 0;
     for (const line of Object.values(state.lines)) {
-      stations += line.stations.length;
-      trains += line.stations.filter((s) => s.a).length + line.stations.filter((s) => s.b).length;
+      const here = line.stations.filter((s) => s.a).length + line.stations.filter((s) => s.b).length;
+      for (const station of line.stations) stations.add(station.station_id);
+      trains += here;
+      const count = document.querySelector(`.pick[data-pick="${line.color}"] .count`);
+      if (count) count.textContent = here ? String(here) : "";
     }
-    document.getElementById("counters").textContent = `${stations} stations, ${trains} trains at platforms`;
+    document.getElementById("counters").textContent = `${stations.size} stations, ${trains} trains at platforms`;
+  }
+
+  // --- the line picker: one line's table at a time, as the CTA's Train Tracker shows them ----
+  // Without the script every table shows, and the picker's links jump to them; with it, the
+  // picked line (in the address's #line-<color>, so that a link or a reload keeps it) shows alone.
+  function pickedInAddress() {
+    const match = /^#line-([a-z]+)$/.exec(window.location.hash);
+    return match && state.lines[match[1]] ? match[1] : null;
+  }
+
+  function showSelected() {
+    const colors = Object.keys(state.lines);
+    if (!colors.length) return;
+    const picked = pickedInAddress() || (state.lines[state.selected] ? state.selected : colors[0]);
+    state.selected = picked;
+    document.querySelector("section.lines").classList.add("picking");
+    for (const article of document.querySelectorAll("article[data-line]")) {
+      article.classList.toggle("selected", article.dataset.line === picked);
+    }
+    for (const link of document.querySelectorAll(".pick[data-pick]")) {
+      const on = link.dataset.pick === picked;
+      link.classList.toggle("selected", on);
+      if (on) link.setAttribute("aria-current", "true");
+      else link.removeAttribute("aria-current");
+    }
+    document.getElementById("map").dataset.selected = picked;
+    for (const route of document.querySelectorAll("#map .route")) route.classList.toggle("picked", route.classList.contains(picked));
+  }
+
+  function pick(event) {
+    const link = event.target.closest(".pick[data-pick]");
+    if (!link) return;
+    event.preventDefault(); // no jump down the page: the table shows where the last one was
+    history.replaceState(null, "", `#line-${link.dataset.pick}`);
+    showSelected();
   }
 
   function tick() {
@@ -193,16 +237,12 @@
     return [(lon - bounds.minLon) * bounds.cos * scale + MARGIN, (bounds.maxLat - lat) * scale + MARGIN];
   }
 
+  // Every 'L' line is drawn from the server's paths (trunk, branches, the Loop); a line the
+  // stations table has not named yet is drawn faintly, from the geography alone.
   function drawMap(cityMap) {
     const map = document.getElementById("map");
     map.replaceChildren();
-    const points = [];
-    for (const line of Object.values(state.lines)) {
-      for (const station of line.stations) {
-        const place = cityMap.stations[station.station_id];
-        if (place) points.push(place);
-      }
-    }
+    const points = Object.values(cityMap.stations);
     if (!points.length) return;
     const lats = points.map((p) => p[0]);
     const lons = points.map((p) => p[1]);
@@ -210,39 +250,53 @@
     bounds.cos = Math.cos(((bounds.minLat + bounds.maxLat) / 2) * (Math.PI / 180));
     const [width, height] = project(bounds, bounds.minLat, bounds.maxLon).map((v) => v + MARGIN);
     map.setAttribute("viewBox", `0 0 ${Math.round(width)} ${Math.round(height)}`);
+    const at = (id) => project(bounds, ...cityMap.stations[id]);
 
     const context = svg("g", { class: "context" }, map);
-    for (const other of cityMap.other_lines) {
-      const path = other.points.map((p) => project(bounds, p[0], p[1]).join(",")).join(" ");
-      svg("polyline", { points: path, stroke: other.color }, context);
-    }
-    state.places = new Map();
-    const lines = svg("g", { class: "lines" }, map);
+    const routes = svg("g", { class: "lines" }, map);
     const stations = svg("g", { class: "stations" }, map);
     const labels = svg("g", { class: "labels" }, map);
-    for (const line of Object.values(state.lines)) {
-      const placed = line.stations.filter((s) => cityMap.stations[s.station_id]);
-      const xy = placed.map((s) => project(bounds, ...cityMap.stations[s.station_id]));
-      svg("polyline", { class: `route ${line.color}`, points: xy.map((p) => p.join(",")).join(" ") }, lines);
-      placed.forEach((station, i) => {
-        const before = xy[Math.max(0, i - 1)];
-        const after = xy[Math.min(xy.length - 1, i + 1)];
-        const dx = after[0] - before[0];
-        const dy = after[1] - before[1];
-        const length = Math.hypot(dx, dy) || 1;
-        // Direction b runs towards the last station: its trains keep to the right of the track.
-        const normal = [-dy / length, dx / length];
-        state.places.set(`${line.color}:${station.station_id}`, { x: xy[i][0], y: xy[i][1], normal });
-        const dot = svg("circle", { class: "station", cx: xy[i][0], cy: xy[i][1], r: 2.6 }, stations);
-        svg("title", {}, dot).textContent = `${station.name} (${title(line.color)} Line)`;
+    state.places = new Map();
+    const labelled = new Set();
+    for (const drawn of cityMap.lines) {
+      const line = state.lines[drawn.color];
+      const known = line && line.stations.length ? line.byId : null;
+      drawn.paths.forEach((path, index) => {
+        const ids = path.filter((id) => cityMap.stations[id] && (!known || known.has(id)));
+        const xy = ids.map(at);
+        const points = xy.map((p) => p.join(",")).join(" ");
+        if (!known) {
+          svg("polyline", { points, stroke: drawn.hex }, context);
+          return;
+        }
+        svg("polyline", { class: `route ${drawn.color}`, points }, routes);
+        ids.forEach((id, i) => placeStation(stations, line, id, xy, i));
+        // Terminals: where the trunk starts, and where each stroke ends unless it rounds the Loop or forks.
+        const forks = drawn.paths.length > 1 && index === 0;
+        const loops = path.indexOf(path[path.length - 1]) !== path.length - 1;
+        if (index === 0) labelTerminal(labels, labelled, line, ids[0], xy[0], xy[1]);
+        if (!forks && !loops) labelTerminal(labels, labelled, line, ids[ids.length - 1], xy[xy.length - 1], xy[xy.length - 2]);
       });
-      labelTerminal(labels, line, placed[0], placed[1]);
-      labelTerminal(labels, line, placed[placed.length - 1], placed[placed.length - 2]);
     }
     svg("g", { id: "trains" }, map);
     state.trains.clear();
     state.layout = layoutOf(state.lines);
     placeTrains();
+    showSelected();
+  }
+
+  // A station's dot, and where its line's trains stand there: direction b keeps to the right of the
+  // track towards the line's last station, a to the left. A station on a closing stroke is placed once.
+  function placeStation(group, line, id, xy, i) {
+    const key = `${line.color}:${id}`;
+    if (state.places.has(key)) return;
+    const before = xy[Math.max(0, i - 1)];
+    const after = xy[Math.min(xy.length - 1, i + 1)];
+    const [dx, dy] = [after[0] - before[0], after[1] - before[1]];
+    const length = Math.hypot(dx, dy) || 1;
+    state.places.set(key, { x: xy[i][0], y: xy[i][1], normal: [-dy / length, dx / length] });
+    const dot = svg("circle", { class: "station", cx: xy[i][0], cy: xy[i][1], r: 2.6 }, group);
+    svg("title", {}, dot).textContent = `${line.byId.get(id).name} (${title(line.color)} Line)`;
   }
 
   // The lines' colors and their stations in order: the map is drawn again only if these change.
@@ -281,16 +335,15 @@
     }
   }
 
-  // A terminal's name goes on the side away from the rest of its line.
-  function labelTerminal(labels, line, end, next) {
-    if (!end || !next) return;
-    const p = state.places.get(`${line.color}:${end.station_id}`);
-    const q = state.places.get(`${line.color}:${next.station_id}`);
-    const [dx, dy] = [q.x - p.x, q.y - p.y];
-    let spot = { x: p.x, y: dy > 0 ? p.y - 10 : p.y + 18, "text-anchor": "middle" };
-    if (Math.abs(dx) > Math.abs(dy)) spot = { x: dx > 0 ? p.x - 9 : p.x + 9, y: p.y + 4, "text-anchor": dx > 0 ? "end" : "start" };
+  // A terminal's name goes on the side away from the rest of its line; a station is named once.
+  function labelTerminal(labels, labelled, line, id, p, q) {
+    if (!p || !q || labelled.has(id)) return;
+    labelled.add(id);
+    const [dx, dy] = [q[0] - p[0], q[1] - p[1]];
+    let spot = { x: p[0], y: dy > 0 ? p[1] - 10 : p[1] + 18, "text-anchor": "middle" };
+    if (Math.abs(dx) > Math.abs(dy)) spot = { x: dx > 0 ? p[0] - 9 : p[0] + 9, y: p[1] + 4, "text-anchor": dx > 0 ? "end" : "start" };
     const label = svg("text", { ...spot, class: `terminal ${line.color}` }, labels);
-    label.textContent = end.name;
+    label.textContent = line.byId.get(id).name;
   }
 
   // Places a train's marker at a platform; returns whether a marker already shown moved there.
@@ -330,9 +383,10 @@
       state.lines[line.color] = line;
       renderLine(line);
     }
-    for (const article of document.querySelectorAll("article[data-line]")) {
-      if (!state.lines[article.dataset.line]) article.remove();
+    for (const node of document.querySelectorAll("article[data-line], .pick[data-pick]")) {
+      if (!state.lines[node.dataset.line || node.dataset.pick]) node.remove();
     }
+    showSelected();
     renderWeather(snapshot.weather);
     renderCounters();
     renderTotals();
@@ -461,6 +515,8 @@
       });
   }
 
+  document.querySelector("nav.picker").addEventListener("click", pick);
+  window.addEventListener("hashchange", showSelected);
   loadMap();
   follow();
   tick();
