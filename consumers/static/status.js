@@ -15,6 +15,7 @@
   const SVG = "http://www.w3.org/2000/svg";
   const TRAIN_OFFSET = 6; // map units between a line and its trains, a side per direction
   const MARGIN = 60; // map units around the lines, room for the terminals' names
+  const LABEL_CHAR = 7; // map units a character of a terminal's name takes, about
   const REOPEN_FIRST = 1000; // ms before the first new EventSource after the browser closed one
   const REOPEN_MAX = 10000; // ms: the backoff doubles up to this
   const state = {
@@ -250,6 +251,7 @@
     bounds.cos = Math.cos(((bounds.minLat + bounds.maxLat) / 2) * (Math.PI / 180));
     const [width, height] = project(bounds, bounds.minLat, bounds.maxLon).map((v) => v + MARGIN);
     map.setAttribute("viewBox", `0 0 ${Math.round(width)} ${Math.round(height)}`);
+    state.mapWidth = width;
     const at = (id) => project(bounds, ...cityMap.stations[id]);
 
     const context = svg("g", { class: "context" }, map);
@@ -342,8 +344,11 @@
     const [dx, dy] = [q[0] - p[0], q[1] - p[1]];
     let spot = { x: p[0], y: dy > 0 ? p[1] - 10 : p[1] + 18, "text-anchor": "middle" };
     if (Math.abs(dx) > Math.abs(dy)) spot = { x: dx > 0 ? p[0] - 9 : p[0] + 9, y: p[1] + 4, "text-anchor": dx > 0 ? "end" : "start" };
+    const name = line.byId.get(id).name;
+    const room = spot["text-anchor"] === "start" ? state.mapWidth - spot.x : spot["text-anchor"] === "end" ? spot.x : Infinity;
+    if (name.length * LABEL_CHAR > room) spot = { x: p[0] + 4, y: p[1] + 18, "text-anchor": "end" }; // below, not off the map
     const label = svg("text", { ...spot, class: `terminal ${line.color}` }, labels);
-    label.textContent = line.byId.get(id).name;
+    label.textContent = name;
   }
 
   // Places a train's marker at a platform; returns whether a marker already shown moved there.

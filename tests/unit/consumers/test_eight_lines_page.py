@@ -100,3 +100,13 @@ class EightLinesPageTest(AsyncHTTPTestCase):
     def test_the_map_api_gives_the_eight_lines_paths(self) -> None:
         city = json.loads(self.fetch("/api/map").body)
         assert [line["color"] for line in city["lines"]] == list(LINES)
+
+
+def test_a_line_that_rounds_the_loop_runs_towards_the_loop() -> None:
+    """As the CTA's signs say: Brown's trains run to Kimball or to the Loop, not to Clark/Lake, its last stop."""
+    status = TransitStatus()
+    brown = line_stations("brown")
+    status.apply([station(s.station_id, s.name, s.order, "brown") for s in brown])
+    status.apply([station(s.station_id, s.name, s.order, "red") for s in line_stations("red")])
+    towards = {line["color"]: line["towards"] for line in status.snapshot()["lines"] if line["stations"]}
+    assert towards == {"brown": {"a": "Kimball", "b": "the Loop"}, "red": {"a": "Howard", "b": "95th/Dan Ryan"}}
