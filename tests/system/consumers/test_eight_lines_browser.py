@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from models import Record, TransitStatus
+from models import Record
 
 from cta import topics
 from cta.lines import LINES, line_stations
@@ -85,7 +85,7 @@ def test_the_eight_lines_page_is_usable_at_a_phones_and_a_desktops_width(size: s
 
         seen = layout(browser)
         assert seen["shown"] == ["red"] and seen["picks"] == list(LINES)  # one table; every line to pick
-        assert sorted(seen["routes"]) == sorted(LINES + ("green", "green"))  # Green: the trunk and two branches
+        assert sorted(seen["routes"]) == sorted((*LINES, "green", "green"))  # Green: the trunk and two branches
         assert seen["overflow"] <= 0 and seen["tableRight"] <= seen["width"]  # no sideways scrolling
         assert min(seen["pickWidths"]) >= 44  # a finger's width, even eight on a phone
         browser.save_screenshot(str(tmp_path / f"{size}.png"))
