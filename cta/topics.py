@@ -16,6 +16,8 @@ STATIONS_TABLE = "org.chicago.cta.stations.table.v1"
 """The stations as the status page needs them, written by the Faust app."""
 TURNSTILE_SUMMARY = "TURNSTILE_SUMMARY"
 """Entries per station, counted by KSQL."""
+TURNSTILE_HOURLY = "TURNSTILE_HOURLY"
+"""Entries per station and hour, KSQL's windowed table: the key is the station id and the hour's start."""
 
 
 def arrivals(station_name: str, station_id: int) -> str:

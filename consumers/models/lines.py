@@ -40,9 +40,13 @@ class Changes:
     """(line, station id) of stations whose row changed."""
     arrivals: list[dict[str, Any]] = datafield(default_factory=list)
     weather: bool = False
+    ridership: set[int] = datafield(default_factory=set)
+    """Stations whose hourly chart changed."""
+    hours_moved: bool = False
+    """The charted hours moved on: every chart changed."""
 
     def __bool__(self) -> bool:
-        return self.layout or bool(self.stations) or bool(self.arrivals) or self.weather
+        return self.layout or bool(self.stations) or bool(self.arrivals) or self.weather or bool(self.ridership)
 
 
 class Lines:

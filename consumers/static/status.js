@@ -26,6 +26,7 @@
     places: null, // station id -> [x, y] on the map
     trains: new Map(), // "line:train_id" -> SVG group
     moves: 0,
+    ridership: { hours: [], stations: new Map(), busiest: [] }, // entries per station and hour (TURNSTILE_HOURLY)
   };
   const stream = {
     source: null, // the EventSource followed; events of an older one are ignored
@@ -88,11 +89,78 @@
     }
   }
 
+  // A name may wrap after a slash (Washington/ Wabash): a <wbr>, which adds no text.
+  function nameCell(cell, name) {
+    cell.replaceChildren();
+    name.split("/").forEach((part, i) => {
+      if (i) cell.append("/", document.createElement("wbr"));
+      cell.append(part);
+    });
+  }
+
   function fillRow(row, line, station) {
-    row.cells[0].textContent = station.name;
+    nameCell(row.cells[0], station.name);
     platformCell(row.cells[1], line, station, "a");
     platformCell(row.cells[2], line, station, "b");
-    row.cells[3].textContent = station.entries === null ? "" : station.entries.toLocaleString("en-US");
+    fillBars(row.cells[3], station.station_id);
+    row.cells[4].textContent = station.entries === null ? "" : station.entries.toLocaleString("en-US");
+  }
+
+  // --- ridership by hour: a small bar chart per station, the busiest stations of the hour ----
+  function fillBars(cell, stationId) {
+    cell.replaceChildren();
+    const series = state.ridership.stations.get(String(stationId));
+    if (!series || !series.length) return;
+    const top = Math.max(...series) || 1;
+    const chart = svg("svg", { class: "bars", viewBox: `0 0 ${6 * series.length} 16`, width: 6 * series.length, height: 16, role: "img" });
+    series.forEach((n, i) => {
+      const h = n ? Math.max(1, Math.round((15 * n) / top)) : 0;
+      const bar = svg("rect", { x: 6 * i, y: 16 - h, width: 5, height: h }, chart);
+      svg("title", {}, bar).textContent = n.toLocaleString("en-US");
+    });
+    cell.appendChild(chart);
+  }
+
+  // A snapshot's ridership replaces the page's; an update's adds the charts that changed (all of
+  // them when a new hour began: "full").
+  function applyRidership(ridership) {
+    const known = state.ridership;
+    if (ridership.full) known.stations = new Map();
+    for (const [id, series] of Object.entries(ridership.stations)) known.stations.set(id, series);
+    known.hours = ridership.hours;
+    known.busiest = ridership.busiest;
+    const ids = ridership.full ? null : new Set(Object.keys(ridership.stations));
+    for (const line of Object.values(state.lines)) {
+      for (const station of line.stations) {
+        if (ids && !ids.has(String(station.station_id))) continue;
+        const row = rowOf(line.color, station.station_id);
+        if (row) fillBars(row.cells[3], station.station_id);
+      }
+    }
+    renderBusiest();
+  }
+
+  function stationName(id) {
+    for (const line of Object.values(state.lines)) {
+      if (line.byId && line.byId.has(id)) return line.byId.get(id).name;
+    }
+    return `#${id}`;
+  }
+
+  function renderBusiest() {
+    const list = document.getElementById("busiest");
+    list.replaceChildren();
+    const busiest = state.ridership.busiest;
+    for (const busy of busiest) {
+      const item = el("li");
+      item.dataset.station = busy.station_id;
+      item.appendChild(el("span", "name", stationName(busy.station_id)));
+      const bar = el("span", "bar");
+      bar.style.width = `${Math.round((100 * busy.entries) / busiest[0].entries)}%`;
+      item.appendChild(bar);
+      item.appendChild(el("span", "entries", busy.entries.toLocaleString("en-US")));
+      list.appendChild(item);
+    }
   }
 
   // The article of a line, made if the page was served without it.
@@ -115,6 +183,7 @@
     header.appendChild(el("th", "name", "Station"));
     header.appendChild(el("th", "dir"));
     header.appendChild(el("th", "dir"));
+    header.appendChild(el("th", "spark", "Last hours"));
     header.appendChild(el("th", "entries", "Entries"));
     table.createTBody();
     article.appendChild(table);
@@ -136,6 +205,7 @@
       row.appendChild(el("td", "name"));
       row.appendChild(el("td", "dir"));
       row.appendChild(el("td", "dir"));
+      row.appendChild(el("td", "spark"));
       row.appendChild(el("td", "entries"));
       fillRow(row, line, station);
     }
@@ -383,6 +453,9 @@
     state.sequence = snapshot.sequence;
     state.clockOffset = snapshot.now - Date.now();
     state.lines = {};
+    state.ridership.stations = new Map(Object.entries(snapshot.ridership.stations));
+    state.ridership.hours = snapshot.ridership.hours;
+    state.ridership.busiest = snapshot.ridership.busiest;
     for (const line of snapshot.lines) {
       line.byId = new Map(line.stations.map((s) => [s.station_id, s]));
       state.lines[line.color] = line;
@@ -393,6 +466,7 @@
     }
     showSelected();
     renderWeather(snapshot.weather);
+    renderBusiest();
     renderCounters();
     renderTotals();
     if (!state.cityMap) loadMap();
@@ -425,6 +499,7 @@
     pruneTrains();
     document.getElementById("map").dataset.moves = state.moves;
     if (update.weather) renderWeather(update.weather);
+    if (update.ridership) applyRidership(update.ridership);
     renderCounters();
     renderTotals();
     refreshDue();

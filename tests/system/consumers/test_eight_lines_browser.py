@@ -8,6 +8,7 @@ and the picked table follows the server-sent events live.
 
 from __future__ import annotations
 
+import struct
 from pathlib import Path
 from typing import Any
 
@@ -100,3 +101,37 @@ def test_the_eight_lines_page_is_usable_at_a_phones_and_a_desktops_width(size: s
         browser.refresh()  # the pick is in the address: a reload keeps it
         showing(browser, lambda v: v.live == "live", "the page live again")
         wait_for(lambda: layout(browser)["shown"] == ["yellow"], "the Yellow line still picked", 30)
+
+
+RIDERSHIP = """
+const chart = (id) => [...document.querySelectorAll(`article[data-line="red"] tr[data-station="${id}"] td.spark rect`)]
+  .map((bar) => Number(bar.getAttribute("height")));
+return {
+  howard: chart(40900),
+  jarvis: chart(41190),
+  busiest: [...document.querySelectorAll("#busiest li .name")].map((name) => name.textContent),
+};
+"""
+NOON = 1_764_936_000_000  # on the hour
+
+
+def hourly(station_id: int, start: int, entries: int) -> Record:
+    return Record(topics.TURNSTILE_HOURLY, {"ENTRIES": entries}, start, struct.pack(">iq", station_id, start))
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_the_hourly_charts_and_the_busiest_stations_follow_the_events(size: str) -> None:
+    port = free_port()
+    red = [station(s.station_id, s.name, s.order) for s in line_stations("red")]
+    hours = [hourly(40900, NOON, 30), hourly(40900, NOON + 3_600_000, 15)]
+    with PageServer(port, red, hours) as server, headless_chromium(*SIZES[size]) as browser:
+        browser.get(f"http://localhost:{port}")
+        showing(browser, lambda v: v.live == "live", "the page live")
+        first = browser.execute_script(RIDERSHIP)
+        assert first == {"howard": [0, 0, 0, 0, 15, 8], "jarvis": [], "busiest": ["Howard"]}
+
+        server.apply(hourly(41190, NOON + 2 * 3_600_000, 60))  # a new hour: every chart moves on
+        wait_for(lambda: browser.execute_script(RIDERSHIP)["busiest"] == ["Jarvis"], "Jarvis the busiest", 30)
+        after = browser.execute_script(RIDERSHIP)
+        assert after["howard"] == [0, 0, 0, 15, 8, 0] and after["jarvis"] == [0, 0, 0, 0, 0, 15]
+        assert layout(browser)["overflow"] <= 0
