@@ -4,9 +4,12 @@ The same weather records are produced to fresh topics of the running platform: t
 Proxy in batches of 100 (keep-alive connections, each posting one request after the other and
 waiting for Kafka's acknowledgements as any REST client does; with 1 and with 4 connections), and
 directly with confluent-kafka's ``SerializingProducer`` + ``AvroSerializer`` (idempotent, acks=all,
-flushed at the end; librdkafka keeps up to 5 requests in flight).  The goal is
-at least 25 % of the direct rate.  Both sides alternate over a few rounds and
-each side's best round is compared, so a busy machine does not decide the ratio.
+flushed at the end; librdkafka keeps up to 5 requests in flight).  Both do the same work for each
+record: Avro-encode it with the same schema, have Kafka acknowledge it (acks=all, idempotent) and
+note its partition and offset from a delivery report, which the REST Proxy must return.  The goals
+(issue 19): at least 40 % of the direct rate with 1 request in flight, 60 % with 4.  Both sides
+alternate over a few rounds and each side's best round is compared, so a busy machine does not
+decide the ratio.
 """
 
 from __future__ import annotations
@@ -32,7 +35,7 @@ PIPELINED = 4
 # Rounds alternate REST and direct so that both see the same machine load; each side's best round
 # is reported, the one least disturbed by other work on the machine.
 ROUNDS = 3
-GOAL_RATIO = 0.25
+GOAL_ONE, GOAL_PIPELINED = 0.40, 0.60
 SCHEMA = json.dumps(
     {
         "type": "record",
@@ -107,10 +110,14 @@ def _directly(bootstrap: str, registry_url: str, topic: str, records: list[dict[
     producer.produce(topic, value=records[0])  # registers the schema, like the REST warm-up
     producer.flush(30)
     failures: list[str] = []
+    offsets: list[tuple[int, int]] = []
 
-    def on_delivery(err: Any, _msg: Any) -> None:
+    def on_delivery(err: Any, msg: Any) -> None:
+        # Where each record went, as the REST Proxy answers it for each record.
         if err is not None:
             failures.append(str(err))
+        else:
+            offsets.append((msg.partition(), msg.offset()))
 
     started = time.perf_counter()
     for value in records:
@@ -123,8 +130,8 @@ def _directly(bootstrap: str, registry_url: str, topic: str, records: list[dict[
         producer.poll(0)
     producer.flush(60)
     rate = len(records) / (time.perf_counter() - started)
-    if failures:
-        raise RuntimeError(f"direct produce failed: {failures[:3]}")
+    if failures or len(offsets) != len(records):
+        raise RuntimeError(f"direct produce failed: {len(offsets)} of {len(records)} delivered, {failures[:3]}")
     return rate
 
 
@@ -142,25 +149,44 @@ def run() -> list[dict[str, Any]]:
     one, many, baseline = max(sequential), max(pipelined), max(direct)
     print(
         f"REST Proxy Avro produce: {one:,.0f} records/s with 1 request in flight, {many:,.0f} with {PIPELINED}; "
-        f"direct confluent-kafka: {baseline:,.0f} records/s (goal {GOAL_RATIO:.0%} of it)."
+        f"direct confluent-kafka: {baseline:,.0f} records/s (goals {GOAL_ONE:.0%} and {GOAL_PIPELINED:.0%} of it)."
     )
+    rest = f"{RECORDS:,} weather records in batches of {BATCH} to the REST Proxy, each request awaiting its offsets"
     return [
-        {"metric": "REST Avro produce, 1 request in flight", "value": one, "unit": "records/s"},
-        {"metric": f"REST Avro produce, {PIPELINED} requests in flight", "value": many, "unit": "records/s"},
-        {"metric": "direct SerializingProducer Avro produce", "value": baseline, "unit": "records/s"},
+        {
+            "metric": "REST Avro produce, 1 request in flight",
+            "description": f"{rest}, on one keep-alive connection; best of {ROUNDS} rounds",
+            "value": one,
+            "unit": "records/s",
+        },
+        {
+            "metric": f"REST Avro produce, {PIPELINED} requests in flight",
+            "description": f"{rest}, on {PIPELINED} connections at once; best of {ROUNDS} rounds",
+            "value": many,
+            "unit": "records/s",
+        },
+        {
+            "metric": "direct SerializingProducer Avro produce",
+            "description": "the same records by confluent-kafka's SerializingProducer (idempotent, acks=all), "
+            "each delivery report noting partition and offset, flushed",
+            "value": baseline,
+            "unit": "records/s",
+        },
         {
             "metric": "REST (1 in flight) / direct",
+            "description": "REST Proxy produce with 1 request in flight, as a share of the direct rate",
             "value": 100 * one / baseline,
             "unit": "%",
             "baseline": baseline,
-            "goal": f">= {GOAL_RATIO:.0%}",
+            "goal": f">= {GOAL_ONE:.0%}",
         },
         {
             "metric": f"REST ({PIPELINED} in flight) / direct",
+            "description": f"REST Proxy produce with {PIPELINED} requests in flight, as a share of the direct rate",
             "value": 100 * many / baseline,
             "unit": "%",
             "baseline": baseline,
-            "goal": f">= {GOAL_RATIO:.0%}",
+            "goal": f">= {GOAL_PIPELINED:.0%}",
         },
     ]
 

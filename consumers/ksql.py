@@ -1,11 +1,14 @@
-"""Creates KSQL's count of turnstile entries per station: the TURNSTILE stream and the TURNSTILE_SUMMARY table.
+"""Creates KSQL's counts of turnstile entries: the TURNSTILE stream, TURNSTILE_SUMMARY and TURNSTILE_HOURLY.
 
 The turnstile topic is a stream of events, one per rider, so it is declared a STREAM (its Avro
 schema comes from the Schema Registry) and aggregated into a TABLE: the classic project declared
 the events a TABLE, which on modern ksqlDB keeps one row per key instead of counting them.
 TURNSTILE_SUMMARY's value holds STATION_ID as well as COUNT (``AS_VALUE``; the key column takes
-another name), so consumers written for the classic project still find it there. The count reads
-the topic from the beginning, so it includes every entry produced before it was created.
+another name), so consumers written for the classic project still find it there.
+TURNSTILE_HOURLY counts the entries per station and hour, a windowed table (``WINDOW TUMBLING (SIZE 1
+HOUR)``) over the events' timestamps: its key is the station id and the hour's start, its rows can be
+asked for by station and hour range with a pull query. Both counts read the topic from the beginning,
+so they include every entry produced before they were created.
 
 Run from ``consumers/`` with ``python ksql.py`` once. It may run before the simulation (``make
 run`` runs it first): the stream's columns come from the topic's Avro schema, so it creates the
@@ -40,6 +43,12 @@ CREATE_TABLE = (
     f"CREATE TABLE {TABLE} WITH (VALUE_FORMAT='JSON') AS "
     f"SELECT STATION_ID AS ROWKEY, AS_VALUE(STATION_ID) AS STATION_ID, COUNT(*) AS COUNT "
     f"FROM {STREAM} GROUP BY STATION_ID EMIT CHANGES;"
+)
+HOURLY = topics.TURNSTILE_HOURLY
+CREATE_HOURLY = (
+    f"CREATE TABLE {HOURLY} WITH (VALUE_FORMAT='JSON') AS "
+    f"SELECT STATION_ID, COUNT(*) AS ENTRIES "
+    f"FROM {STREAM} WINDOW TUMBLING (SIZE 1 HOUR) GROUP BY STATION_ID EMIT CHANGES;"
 )
 FROM_THE_BEGINNING = {"ksql.streams.auto.offset.reset": "earliest"}
 
@@ -119,8 +128,12 @@ def create() -> bool:
         ksql(CREATE_TABLE, FROM_THE_BEGINNING)
         logger.info("Created the table %s: turnstile entries per station, counted from the first one.", TABLE)
         created = True
+    if HOURLY not in sources:
+        ksql(CREATE_HOURLY, FROM_THE_BEGINNING)
+        logger.info("Created the table %s: turnstile entries per station and hour.", HOURLY)
+        created = True
     if not created:
-        logger.info("The stream %s and the table %s already exist; nothing to do.", STREAM, TABLE)
+        logger.info("The stream %s and the tables %s and %s already exist; nothing to do.", STREAM, TABLE, HOURLY)
     return created
 
 

@@ -12,9 +12,10 @@ from typing import Any
 from clients.registry import subject_of
 from stack.ksql.formats import FORMATS, Registry, serde
 from stack.ksql.metastore import Metastore, Source
+from stack.ksql.parser import UNIT_MS
 from stack.ksql.plan import QueryPlan, check_sink_key, ksql5_columns, plan_query
 from stack.ksql.schema import Column, LogicalSchema, columns_from_avro
-from stack.ksql.statements import CreateAsSelect, CreateSource, StatementError
+from stack.ksql.statements import CreateAsSelect, CreateSource, StatementError, WindowExpression
 
 SOURCE_PROPERTIES = {
     "KAFKA_TOPIC",
@@ -28,7 +29,10 @@ SOURCE_PROPERTIES = {
     "WRAP_SINGLE_VALUE",
     "KEY",
     "VALUE_DELIMITER",
+    "WINDOW_TYPE",
+    "WINDOW_SIZE",
 }
+WINDOW_PROPERTIES = {"WINDOW_TYPE", "WINDOW_SIZE"}
 
 
 def is_ksql5(statement: CreateSource) -> bool:
@@ -106,9 +110,17 @@ def declared_source(statement: CreateSource, partitions: int, replicas: int, reg
     timestamp = props.get("TIMESTAMP")
     if timestamp is not None:
         timestamp = str(timestamp).upper()
-        if not any(c.name == timestamp for c in columns):
+        column = next((c for c in columns if c.name == timestamp), None)
+        if column is None:
             raise StatementError(
                 f"The TIMESTAMP column set in the WITH clause does not exist in the schema: '{timestamp}'"
+            )
+        if column.type.base == "STRING" and "TIMESTAMP_FORMAT" in props:
+            raise StatementError("TIMESTAMP_FORMAT is not supported by this server")
+        if column.type.base not in ("BIGINT", "TIMESTAMP"):
+            raise StatementError(
+                f"Timestamp column, `{timestamp}`, should be LONG(INT64), TIMESTAMP, "
+                "or a String with a timestamp_format specified."
             )
     source = _source(statement, columns, legacy, partitions, replicas)
     check_serdes(source, registry)
@@ -158,7 +170,44 @@ def _source(
         legacy=legacy,
         wrap_single_value=bool(props.get("WRAP_SINGLE_VALUE", True)),
         timestamp=str(props["TIMESTAMP"]).upper() if "TIMESTAMP" in props else None,
+        window=declared_window(props),
     )
+
+
+def declared_window(props: dict[str, Any]) -> WindowExpression | None:
+    """The window of a source over a windowed topic (``WINDOW_TYPE``, ``WINDOW_SIZE``): its keys hold the
+    window's start, as a windowed table's topic does."""
+    kind = props.get("WINDOW_TYPE")
+    if kind is None:
+        return None
+    kind = str(kind).upper()
+    if kind == "SESSION":
+        raise StatementError("WINDOW_TYPE 'SESSION' is not supported by this server")
+    if kind not in ("TUMBLING", "HOPPING"):
+        raise StatementError(
+            f"Invalid value {props['WINDOW_TYPE']} for property WINDOW_TYPE: "
+            "String must be one of: SESSION, HOPPING, TUMBLING, null"
+        )
+    if "WINDOW_SIZE" not in props:
+        raise StatementError("Tumbling and Hopping window types should set WINDOW_SIZE in the WITH clause.")
+    size = _duration(str(props["WINDOW_SIZE"]))
+    return WindowExpression(kind, size, size)
+
+
+def _duration(text: str) -> int:
+    """``'30 seconds'``, ``'1 HOUR'``: a WINDOW_SIZE in ms, as ksqlDB's duration parser reads it."""
+    parts = text.split()
+    if len(parts) != 2 or not parts[0].isdigit():
+        raise StatementError(
+            f"Configuration WINDOW_SIZE is invalid: Invalid duration: '{text}'. "
+            "Duration should be in the format '<number> <unit>'"
+        )
+    unit = parts[1].upper()
+    if unit.rstrip("S") not in UNIT_MS:
+        raise StatementError(
+            f"Configuration WINDOW_SIZE is invalid: Invalid duration: '{text}'. Unknown time unit: '{unit}'"
+        )
+    return int(parts[0]) * UNIT_MS[unit.rstrip("S")]
 
 
 def formats(props: dict[str, Any], default_value: str | None, default_key: str = "KAFKA") -> tuple[str, str]:
@@ -195,10 +244,14 @@ def planned_sink(metastore: Metastore, statement: CreateAsSelect, registry: Regi
     if select.limit is not None:
         raise StatementError("CREATE STREAM/TABLE AS SELECT statements don't support LIMIT clause.")
     props = statement.properties
-    unknown = sorted(set(props) - SOURCE_PROPERTIES - {"KEY"})
+    unknown = sorted(set(props) - (SOURCE_PROPERTIES - WINDOW_PROPERTIES))
     if unknown:
         raise StatementError(f"Invalid config variable(s) in the WITH clause: {','.join(unknown)}")
     plan = plan_query(select, source)
+    if source.window is not None and plan.is_aggregate:
+        raise StatementError(
+            f"{source.name} is windowed: aggregating it in a persistent query is not supported by this server."
+        )
     if plan.is_aggregate and statement.kind == "STREAM":
         raise StatementError(
             "Invalid result type. Your SELECT query produces a TABLE. "
@@ -226,6 +279,7 @@ def planned_sink(metastore: Metastore, statement: CreateAsSelect, registry: Regi
         replicas=positive(props.get("REPLICAS", source.replicas), "REPLICAS", allow_default=True),
         legacy=plan.legacy,
         wrap_single_value=bool(props.get("WRAP_SINGLE_VALUE", True)),
+        window=plan.window,
     )
     check_serdes(sink, registry)
     return plan, sink

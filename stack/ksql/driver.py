@@ -22,7 +22,7 @@ from stack.ksql.formats import Registry, serde
 from stack.ksql.metastore import Metastore, Source
 from stack.ksql.parser import parse
 from stack.ksql.persistent import Runtime
-from stack.ksql.plan import QueryPlan, plan_query, reader_for
+from stack.ksql.plan import QueryPlan, key_serde, plan_query, reader_for
 from stack.ksql.processor import REPARTITION, SINK, Processor, Record
 from stack.ksql.statements import CreateAsSelect, CreateSource, Query, StatementError
 from stack.ksql.transient import Tombstone, TransientQuery, check_pull
@@ -85,7 +85,7 @@ class Driver:
         sink.writer = f"{'CTAS' if sink.kind == 'TABLE' else 'CSAS'}_{sink.name}_{len(self.queries)}"
         self.metastore.sources[sink.name] = sink
         self.topics.setdefault(sink.topic, [])
-        sink_key = serde(sink.key_format, sink.schema.key, self.registry, sink.topic, is_key=True)
+        sink_key = key_serde(sink, self.registry)
         sink_value = serde(
             sink.value_format, sink.schema.value, self.registry, sink.topic, False, sink.wrap_single_value
         )

@@ -297,6 +297,9 @@ def create_statement_text(source: Source, or_replace: bool = False) -> str:
         props["WRAP_SINGLE_VALUE"] = "false"
     if source.timestamp:
         props["TIMESTAMP"] = source.timestamp
+    if source.window is not None:
+        props["WINDOW_TYPE"] = source.window.kind
+        props["WINDOW_SIZE"] = f"{source.window.size} MILLISECONDS"
     rendered = ", ".join(
         f"{k}={v}" if v in ("false",) else f"{k}='{str(v).replace(chr(39), chr(39) * 2)}'" for k, v in props.items()
     )

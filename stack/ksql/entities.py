@@ -42,7 +42,7 @@ def source_info(source: Source) -> dict[str, Any]:
         "topic": source.topic,
         "keyFormat": source.key_format,
         "valueFormat": source.value_format,
-        "isWindowed": False,
+        "isWindowed": source.window is not None,
     }
 
 
@@ -85,7 +85,7 @@ def query_description(
     return {
         "id": query.id,
         "statementText": query.statement,
-        "windowType": None,
+        "windowType": window_type(sink),
         "fields": [field_of(c.name, c.type, c.key) for c in sink.schema.columns] if sink is not None else [],
         "sources": list(query.sources),
         "sinks": [query.sink],
@@ -99,6 +99,11 @@ def query_description(
         "consumerGroupId": consumer_group,
         "state": state,
     }
+
+
+def window_type(source: Source | None) -> str | None:
+    """``TUMBLING`` or ``HOPPING`` for a windowed table, as DESCRIBE names its window; None otherwise."""
+    return source.window.kind if source is not None and source.window is not None else None
 
 
 def query_descriptions(text: str, descriptions: list[dict[str, Any]]) -> dict[str, Any]:
@@ -127,7 +132,7 @@ def source_description(
         "statementText": text,
         "sourceDescription": {
             "name": source.name,
-            "windowType": None,
+            "windowType": window_type(source),
             "readQueries": [running_query(q, states[q.id]) for q in readers],
             "writeQueries": [running_query(q, states[q.id]) for q in writers],
             "fields": [field_of(c.name, c.type, c.key) for c in source.schema.columns],

@@ -255,3 +255,27 @@ def serde(
     if format_name == "NONE":
         return NoneSerde(columns, is_key)
     raise StatementError(f"Unknown format: {format_name}")
+
+
+class TimeWindowedSerde(Serde):
+    """A windowed table's record keys, as Kafka Streams' ``TimeWindowedSerde`` writes them: the key in its
+    own format, then the window's start as 8 bytes big-endian. The end is the start plus the window's size."""
+
+    def __init__(self, inner: Serde, size: int) -> None:
+        super().__init__(inner.columns)
+        self.inner = inner
+        self.size = size
+
+    def decode(self, data: bytes | None) -> Row | None:
+        if data is None or len(data) < 8:
+            raise RecordError("a windowed key holds the key and 8 bytes of window start")
+        (start,) = struct.unpack(">q", data[-8:])
+        return {**(self.inner.decode(data[:-8]) or {}), "WINDOWSTART": start, "WINDOWEND": start + self.size}
+
+    def encode(self, row: Row | None) -> bytes | None:
+        if row is None:
+            return None
+        start = row.get("WINDOWSTART")
+        if start is None:
+            raise RecordError("a windowed key needs its window's start")
+        return (self.inner.encode(row) or b"") + struct.pack(">q", start)

@@ -6,6 +6,8 @@ follows ksqlDB (Kafka Streams' aggregate processors):
   * a row whose grouping expressions are NULL, or that WHERE drops, changes no group;
   * a group's timestamp is the largest timestamp of the rows folded into it, and is the timestamp
     of the table row written for it;
+  * a windowed aggregation's group is one window of its GROUP BY values: a row goes into each window
+    its timestamp falls in (one tumbling window, ``size / advance`` hopping ones);
   * aggregating a TABLE takes a row's old value back out of its group (``remove``) before its new
     value goes in, so a changed or deleted row moves between groups: :class:`TableRows` keeps the
     old values.
@@ -52,25 +54,29 @@ def new_group(plan: QueryPlan, values: list[Any], timestamp: int) -> Group:
     return Group(values, [a.initial() for a in plan.aggregates], timestamp)
 
 
-def fold(plan: QueryPlan, groups: dict[str, Group], row: Row, timestamp: int, remove: bool = False) -> str | None:
-    """Adds ``row`` to (or removes it from) its group in ``groups``, which it owns and changes in place;
-    returns the group's key, None if the row has no group."""
+def fold(plan: QueryPlan, groups: dict[str, Group], row: Row, timestamp: int, remove: bool = False) -> None:
+    """Adds ``row`` to (or removes it from) its group in ``groups``, which it owns and changes in place.
+
+    A windowed aggregation's row goes into one group per window it falls in (its GROUP BY values and
+    the window's start).
+    """
     if not plan.accepts(row):
-        return None
+        return
     values = plan.group_key(row)
     if values is None:
-        return None
-    key = group_key_text(values)
-    group = groups.get(key)
-    if group is None:
-        group = groups[key] = new_group(plan, values, timestamp)
-    elif timestamp > group.timestamp:
-        group.timestamp = timestamp
-    if remove:
-        group.states = [a.remove(s, row) for a, s in zip(plan.aggregates, group.states, strict=True)]
-    else:
-        group.states = [a.add(s, row) for a, s in zip(plan.aggregates, group.states, strict=True)]
-    return key
+        return
+    windows = [[*values, start] for start in plan.window_starts(timestamp)] if plan.window else [values]
+    for group_values in windows:
+        key = group_key_text(group_values)
+        group = groups.get(key)
+        if group is None:
+            group = groups[key] = new_group(plan, group_values, timestamp)
+        elif timestamp > group.timestamp:
+            group.timestamp = timestamp
+        if remove:
+            group.states = [a.remove(s, row) for a, s in zip(plan.aggregates, group.states, strict=True)]
+        else:
+            group.states = [a.add(s, row) for a, s in zip(plan.aggregates, group.states, strict=True)]
 
 
 @dataclass

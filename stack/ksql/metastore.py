@@ -11,6 +11,7 @@ import threading
 from dataclasses import dataclass, field
 
 from stack.ksql.schema import LogicalSchema
+from stack.ksql.statements import WindowExpression
 
 
 @dataclass
@@ -20,6 +21,8 @@ class Source:
     ``legacy`` marks a source declared in KSQL 5's dialect (``WITH (KEY='col')``, or a table with no
     PRIMARY KEY); aggregates over it produce what KSQL 5 produced. ``writer`` is the id of the
     persistent query that fills it (CSAS/CTAS), None for a source declared over an existing topic.
+    ``window`` is the window of a windowed source (a windowed aggregation's table, a source declared with
+    WINDOW_TYPE, or what a query writes from one): its record keys hold the window's start.
     """
 
     name: str
@@ -35,6 +38,7 @@ class Source:
     wrap_single_value: bool = True
     timestamp: str | None = None
     writer: str | None = None
+    window: WindowExpression | None = None
 
 
 @dataclass

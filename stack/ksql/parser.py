@@ -51,6 +51,7 @@ from stack.ksql.statements import (
     StatementError,
     Terminate,
     UnsetProperty,
+    WindowExpression,
 )
 
 # ksqlDB's reserved words: the keywords of its grammar (SqlBase.g4) that are not in its
@@ -81,6 +82,25 @@ _TYPE_NAMES = {
     "TIME": "TIME",
     "TIMESTAMP": "TIMESTAMP",
 }
+
+
+# Milliseconds in each of ksqlDB's window units, by their singular spelling.
+UNIT_MS = {"MILLISECOND": 1, "SECOND": 1000, "MINUTE": 60_000, "HOUR": 3_600_000, "DAY": 86_400_000}
+
+
+def _checked_window(window: WindowExpression) -> WindowExpression:
+    """Kafka Streams' bounds, which ksqlDB reports: a positive size, 0 < advance <= size, and a retention
+    that keeps a window until its grace period is over."""
+    if window.size <= 0:
+        raise StatementError("Window size (sizeMs) must be larger than zero.")
+    if not 0 < window.advance <= window.size:
+        raise StatementError("Window advancement interval should be more than zero and less than window duration")
+    if window.retention_ms < window.size + window.grace_ms:
+        raise StatementError(
+            "The retention period of the window store must be no smaller than its window size plus the grace "
+            f"period. Got size=[{window.size}], grace=[{window.grace_ms}], retention=[{window.retention_ms}]"
+        )
+    return window
 
 
 def parse(text: str) -> list[Statement]:
@@ -285,8 +305,27 @@ class _StatementBuilder(Transformer):
     # queries
 
     def select(self, *children) -> Select:
-        *items, (source, alias), where, group_by, having, emit_changes, limit = children
-        return Select(tuple(items), source, where, group_by or (), having, bool(emit_changes), limit, alias)
+        *items, (source, alias), window, where, group_by, having, emit_changes, limit = children
+        return Select(tuple(items), source, where, group_by or (), having, bool(emit_changes), limit, alias, window)
+
+    def tumbling(self, size: int, retention: int | None, grace: int | None) -> WindowExpression:
+        return _checked_window(WindowExpression("TUMBLING", size, size, retention, grace))
+
+    def hopping(self, size: int, advance: int, retention: int | None, grace: int | None) -> WindowExpression:
+        return _checked_window(WindowExpression("HOPPING", size, advance, retention, grace))
+
+    def retention(self, duration: int) -> int:
+        return duration
+
+    def grace(self, duration: int) -> int:
+        return duration
+
+    def duration(self, number: Token, unit: Token) -> int:
+        """A window duration in ms: a whole number and a unit (``1 HOUR``, ``30 SECONDS``)."""
+        count = _number(number)
+        if not isinstance(count, int):
+            raise StatementError(f"line {number.line}:{number.column}: A window duration is a whole number: {number}")
+        return count * UNIT_MS[unit.upper().rstrip("S")]
 
     def single_column(self, expression, alias: str | None) -> SelectItem:
         return SelectItem(expression, alias)
@@ -494,7 +533,6 @@ _UNSUPPORTED_STATEMENTS = [
 # statement at all; the non-reserved words only count where the parse failed.
 _UNSUPPORTED_ANYWHERE = {
     **dict.fromkeys(("JOIN", "INNER", "LEFT", "RIGHT", "FULL", "OUTER", "ON", "WITHIN"), "JOIN"),
-    **dict.fromkeys(("WINDOW", "TUMBLING", "HOPPING"), "WINDOW"),
     "CASE": "CASE",
     "DISTINCT": "DISTINCT",
     "->": "Struct field access with '->'",
@@ -507,7 +545,7 @@ _UNSUPPORTED_ANYWHERE = {
 _UNSUPPORTED_AT_ERROR = {
     "AT": "AT TIME ZONE",  # not reserved in ksqlDB: a stream may be called AT
     "PARTITION": "PARTITION BY",
-    "SESSION": "WINDOW",
+    "SESSION": "WINDOW SESSION",
     "FINAL": "EMIT FINAL",
     "HEADERS": "HEADERS columns",
     "HEADER": "HEADER columns",

@@ -59,7 +59,7 @@ from confluent_kafka import (
 from clients.kafka import client_config, consume_ready, error_text
 from stack.ksql.formats import Registry, RegistryUnavailable, serde
 from stack.ksql.metastore import Source
-from stack.ksql.plan import QueryPlan, reader_for
+from stack.ksql.plan import QueryPlan, key_serde, reader_for
 from stack.ksql.processor import CHANGELOG, REPARTITION, SINK, TABLE_CHANGELOG, Processor, Record, Step
 
 log = logging.getLogger("ksql.query")
@@ -144,7 +144,7 @@ class RunningQuery(threading.Thread):
         self.processor = Processor(
             plan,
             reader_for(plan.source, runtime.registry),
-            serde(sink.key_format, sink.schema.key, runtime.registry, sink.topic, is_key=True),
+            key_serde(sink, runtime.registry),
             serde(
                 sink.value_format,
                 sink.schema.value,

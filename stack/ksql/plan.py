@@ -18,15 +18,17 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from typing import Any
 
 from stack.ksql.aggregates import TABLE_FUNCTIONS, Aggregate, make_aggregate
 from stack.ksql.expressions import Compiled, Evaluate, compile_expression, contains_aggregate
-from stack.ksql.formats import Registry, Serde, serde
+from stack.ksql.formats import RecordError, Registry, Serde, TimeWindowedSerde, serde
 from stack.ksql.metastore import Source
 from stack.ksql.schema import BIGINT, STRING, Column, LogicalSchema
 from stack.ksql.statements import (
     AllColumns,
+    Between,
     BinaryOp,
     ColumnRef,
     FunctionCall,
@@ -35,6 +37,7 @@ from stack.ksql.statements import (
     Select,
     SelectItem,
     StatementError,
+    WindowExpression,
 )
 
 Row = dict[str, Any]
@@ -43,6 +46,16 @@ ROWTIME = Column("ROWTIME", BIGINT)
 PSEUDO_COLUMNS = (ROWTIME, Column("ROWPARTITION", BIGINT), Column("ROWOFFSET", BIGINT))
 ROWKEY = Column("ROWKEY", STRING, key=True)
 KSQL5_IMPLICIT = ("ROWTIME", "ROWKEY")
+# A windowed source's window bounds: key columns read from its record keys (ksqlDB's system columns).
+WINDOW_COLUMNS = (Column("WINDOWSTART", BIGINT, key=True), Column("WINDOWEND", BIGINT, key=True))
+WINDOW_NAMES = ("WINDOWSTART", "WINDOWEND")
+
+
+def visible_columns(source: Source) -> tuple[Column, ...]:
+    """The columns a query over ``source`` sees, as ``SELECT *`` lists them: keys, a windowed source's
+    WINDOWSTART and WINDOWEND, then values."""
+    window = WINDOW_COLUMNS if source.window is not None else ()
+    return source.schema.key + window + source.schema.value
 
 
 def ksql5_columns(columns: tuple[Column, ...]) -> tuple[Column, ...]:
@@ -61,18 +74,38 @@ class SourceReader:
     value: Serde
 
     def row(self, key: bytes | None, value: bytes | None, timestamp: int, partition: int, offset: int) -> Row | None:
-        """The record as a row; None for a tombstone. Raises RecordError for an unreadable record."""
+        """The record as a row; None for a tombstone. Raises RecordError for an unreadable record.
+
+        ROWTIME is the record's timestamp, or the source's TIMESTAMP column (ksqlDB's timestamp
+        extractor): every query over the source then works in that time, and writes it.
+        """
         values = self.value.decode(value)
         if values is None:
             return None
         keys = self.key.decode(key) or {}
-        return {**keys, **values, "ROWTIME": timestamp, "ROWPARTITION": partition, "ROWOFFSET": offset}
+        row = {**keys, **values, "ROWTIME": timestamp, "ROWPARTITION": partition, "ROWOFFSET": offset}
+        if self.source.timestamp is not None:
+            row["ROWTIME"] = _event_time(row.get(self.source.timestamp), self.source.timestamp)
+        return row
+
+
+def _event_time(value: Any, column: str) -> int:
+    """A TIMESTAMP column's value as ms since the epoch; a record without one cannot be placed in time."""
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        return value
+    raise RecordError(f"The TIMESTAMP column {column} holds {value!r}, not a time in ms since the epoch")
+
+
+def key_serde(source: Source, registry: Registry) -> Serde:
+    """The serde of a source's record keys: a windowed source's keys also hold the window start."""
+    inner = serde(source.key_format, source.schema.key, registry, source.topic, is_key=True)
+    return inner if source.window is None else TimeWindowedSerde(inner, source.window.size)
 
 
 def reader_for(source: Source, registry: Registry) -> SourceReader:
     return SourceReader(
         source,
-        serde(source.key_format, source.schema.key, registry, source.topic, is_key=True),
+        key_serde(source, registry),
         serde(
             source.value_format,
             source.schema.value,
@@ -108,6 +141,9 @@ class QueryPlan:
     # The output names each key column (plain query) or grouping expression (aggregation) is projected as,
     # by its source text: ksqlDB's checks of a persistent query's key (check_sink_key) read them.
     key_aliases: dict[str, list[str]] = field(default_factory=dict)
+    # A windowed aggregation's window (each group is one window of its GROUP BY values, whose start is
+    # the last of the group's values), or a plain query's windowed source's: the window its sink's keys hold.
+    window: WindowExpression | None = None
 
     @property
     def is_aggregate(self) -> bool:
@@ -125,16 +161,30 @@ class QueryPlan:
     def sink_schema(self) -> LogicalSchema:
         """The columns a CSAS/CTAS writes: the output, or in KSQL 5 ROWKEY as the key and no ROWKEY or ROWTIME
         in the value, even when selected (KSQL 5 wrote them as the record's key and timestamp)."""
+        columns = self.output.columns
+        if self.window is not None:  # the window is in the record key, not a key column (key_serde)
+            columns = tuple(c for c in columns if not (c.key and c.name in WINDOW_NAMES))
         if not self.legacy:
-            return self.output
-        values = tuple(replace(c, key=False) for c in self.output.columns if c.name not in KSQL5_IMPLICIT)
+            return LogicalSchema(columns)
+        values = tuple(replace(c, key=False) for c in columns if c.name not in KSQL5_IMPLICIT)
         return LogicalSchema((ROWKEY, *values))
 
+    def window_starts(self, timestamp: int) -> list[int]:
+        """The starts of the windows a record at ``timestamp`` falls in, oldest first (Kafka Streams'
+        ``TimeWindows.windowsFor``: none starts before 0)."""
+        assert self.window is not None
+        size, advance = self.window.size, self.window.advance
+        first = max(0, timestamp - size + advance) // advance * advance
+        return list(range(first, timestamp + 1, advance))
+
     def project(self, row: Row) -> Row:
-        """The projected row; in KSQL 5 with the source's ROWKEY, which a plain query keeps as its key."""
+        """The projected row; in KSQL 5 with the source's ROWKEY, which a plain query keeps as its key; over
+        a windowed source with the window's start, which the record key keeps whether projected or not."""
         projected = {p.name: p.compiled.evaluate(row) for p in self.projections}
         if self.legacy:
             projected.setdefault("ROWKEY", row.get("ROWKEY"))
+        if self.source.window is not None:
+            projected.setdefault("WINDOWSTART", row.get("WINDOWSTART"))
         return projected
 
     def group_key(self, row: Row) -> list[Any] | None:
@@ -145,7 +195,10 @@ class QueryPlan:
 
     def project_key(self, row: Row) -> Row:
         """The key columns of a plain query's output row (all a null-value record carries on)."""
-        return {p.name: p.compiled.evaluate(row) for p in self.projections if self.output.find(p.name).key}
+        keys = {p.name: p.compiled.evaluate(row) for p in self.projections if self.output.find(p.name).key}
+        if self.source.window is not None:
+            keys.setdefault("WINDOWSTART", row.get("WINDOWSTART"))
+        return keys
 
     def key_row(self, group: list[Any]) -> Row:
         """The key columns of a group's row."""
@@ -173,7 +226,15 @@ def group_key_text(group: list[Any]) -> str:
 def plan_query(select: Select, source: Source) -> QueryPlan:
     """Compiles ``select`` over ``source``, in the source's dialect."""
     legacy = source.legacy
-    schema = LogicalSchema(source.schema.columns + PSEUDO_COLUMNS)
+    window_columns = WINDOW_COLUMNS if select.window is not None and source.window is None else ()
+    schema = LogicalSchema(visible_columns(source) + window_columns + PSEUDO_COLUMNS)
+    if select.window is not None:
+        if not select.group_by:
+            raise StatementError("WINDOW clause requires a GROUP BY clause.")
+        if source.window is not None:
+            raise StatementError(f"{source.name} is windowed: a WINDOW over it is not supported by this server.")
+    if source.window is not None and select.where is not None:
+        select = replace(select, where=_window_bounds(select.where))
 
     def compile_(expression: Any) -> Compiled:
         return compile_expression(expression, schema, (source.name, *([select.alias] if select.alias else [])))
@@ -210,7 +271,7 @@ def _names(select: Select, source: Source, legacy: bool) -> list[tuple[str, Any]
     position = generated = 0
     for item in select.items:
         if isinstance(item, AllColumns):
-            columns = ((ROWTIME,) if legacy else ()) + source.schema.columns
+            columns = ((ROWTIME,) if legacy else ()) + visible_columns(source)
             named.extend((c.name, ColumnRef(c.name)) for c in columns)
             continue
         expression = item.expression
@@ -239,8 +300,13 @@ def _plain_plan(
     projections = [Projection(name, compile_(expression)) for name, expression in named]
     key_names = [c.name for c in source.schema.key]
     aliases: dict[str, list[str]] = {name: [] for name in key_names}
+    bounds = {*WINDOW_NAMES} if source.window is not None else set()  # a windowed source's, shown as keys
     columns = []
     for projection, (name, expression) in zip(projections, named, strict=True):
+        if isinstance(expression, ColumnRef) and expression.name in bounds and name == expression.name:
+            bounds.discard(name)
+            columns.append(Column(name, projection.compiled.type, key=True))
+            continue
         source_key = expression.name if isinstance(expression, ColumnRef) and expression.name in aliases else None
         if legacy:  # KSQL 5 kept a key only under its own name
             is_key = source_key is not None and name == source_key
@@ -257,12 +323,16 @@ def _plain_plan(
         legacy=legacy,
         limit=select.limit,
         key_aliases=aliases,
+        window=source.window,
     )
 
 
 def _aggregate_plan(
     select: Select, source: Source, compile_: Callable[[Any], Compiled], where: Evaluate | None, legacy: bool
 ) -> QueryPlan:
+    window = select.window
+    if window is not None and source.kind == "TABLE":
+        raise StatementError("Windowing not supported for table aggregations.")
     group_by = [compile_(e) for e in select.group_by]
     group_names: list[str] = []
     for index, expression in enumerate(select.group_by):
@@ -270,7 +340,7 @@ def _aggregate_plan(
             raise StatementError("GROUP BY expressions cannot contain aggregate functions.")
         group_names.append(expression.name if isinstance(expression, ColumnRef) else f"KSQL_COL_{index}")
     aggregates: list[Aggregate] = []
-    # Each output column: ("group", index) | ("aggregate", index)
+    # Each output column: ("group", index) | ("aggregate", index) | ("window", 0 for its start, 1 for its end)
     outputs: list[tuple[str, str, int, Column]] = []
     aliases: list[list[str]] = [[] for _ in group_by]  # the names each grouping expression is projected as
     for name, expression in _names(select, source, legacy):
@@ -278,7 +348,13 @@ def _aggregate_plan(
         as_value = isinstance(target, FunctionCall) and target.name == "AS_VALUE"
         if as_value:
             target = target.args[0]
-        if target in select.group_by:
+        if window is not None and name in WINDOW_NAMES:
+            if target != ColumnRef(name):
+                raise StatementError(f"Reserved column name in select: `{name}`. Please remove or alias the column.")
+            continue  # the window's own bound: a key column of the windowed table already
+        if window is not None and isinstance(target, ColumnRef) and target.name in WINDOW_NAMES:
+            outputs.append((name, "window", WINDOW_NAMES.index(target.name), Column(name, BIGINT)))
+        elif target in select.group_by:
             index = select.group_by.index(target)
             is_key = not as_value and not legacy and not aliases[index]
             if not as_value:
@@ -305,12 +381,19 @@ def _aggregate_plan(
         )
         value_columns = tuple(column for _, _, _, column in outputs if not column.key)
     key_names = [c.name for c in key_columns]
+    if window is not None:  # a windowed table's rows show their window after the key, as ksqlDB's do
+        key_columns += WINDOW_COLUMNS
 
     def build_row(group: list[Any], results: list[Any]) -> Row:
+        bounds: list[Any] = []
+        if window is not None:  # the group's last value is its window's start
+            group, start = group[:-1], group[-1]
+            bounds = [start, start + window.size]
         row: Row = {} if legacy else dict(zip(key_names, group, strict=True))
+        row.update(zip(WINDOW_NAMES, bounds, strict=False))
         for name, kind, index, column in outputs:
             if not column.key:
-                row[name] = group[index] if kind == "group" else results[index]
+                row[name] = {"group": group, "aggregate": results, "window": bounds}[kind][index]
         if legacy:
             row["ROWKEY"] = LEGACY_KEY_SEPARATOR.join("null" if v is None else str(v) for v in group)
         return row
@@ -332,7 +415,39 @@ def _aggregate_plan(
         legacy=legacy,
         limit=select.limit,
         key_aliases={expression_text(e): names for e, names in zip(select.group_by, aliases, strict=True)},
+        window=window,
     )
+
+
+def _window_bounds(expression: Any) -> Any:
+    """``WINDOWSTART``/``WINDOWEND`` compared with ISO-8601 text (``'2019-10-02T21:31:16'``), as ksqlDB's
+    pull queries allow: the text becomes ms since the epoch (UTC unless it names a zone)."""
+    if isinstance(expression, BinaryOp):
+        left, right = _window_bounds(expression.left), _window_bounds(expression.right)
+        if _is_window_bound(left) or _is_window_bound(right):
+            left, right = _epoch_ms(left), _epoch_ms(right)
+        return BinaryOp(expression.op, left, right)
+    if isinstance(expression, Not):
+        return Not(_window_bounds(expression.operand))
+    if isinstance(expression, Between) and _is_window_bound(expression.operand):
+        return replace(expression, low=_epoch_ms(expression.low), high=_epoch_ms(expression.high))
+    return expression
+
+
+def _is_window_bound(expression: Any) -> bool:
+    return isinstance(expression, ColumnRef) and expression.name in WINDOW_NAMES
+
+
+def _epoch_ms(expression: Any) -> Any:
+    if not (isinstance(expression, Literal) and isinstance(expression.value, str)):
+        return expression
+    try:
+        moment = datetime.fromisoformat(expression.value)
+    except ValueError:
+        raise StatementError(f"Failed to parse timestamp '{expression.value}': not an ISO-8601 date and time") from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return Literal(int(moment.timestamp() * 1000))
 
 
 def _check_table_functions(aggregates: list[Aggregate]) -> None:

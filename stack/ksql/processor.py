@@ -69,6 +69,7 @@ class Step:
 
     outputs: list[Output] = field(default_factory=list)
     groups: dict[tuple[int, str], Group] = field(default_factory=dict)
+    stream_time: dict[int, int] = field(default_factory=dict)  # a windowed aggregation's, per partition
     processed: int = 0
     skipped: list[tuple[Record, Exception]] = field(default_factory=list)  # unreadable records
     unwritable: list[Exception] = field(default_factory=list)  # rows the sink's formats cannot hold
@@ -94,6 +95,9 @@ class Processor:
         self.sink_value = sink_value
         self.repartition_partitions = repartition_partitions
         self.state: dict[int, dict[str, Group]] = {}  # group key text -> group, per repartition partition
+        # A windowed aggregation's stream time per repartition partition: the largest timestamp it has seen.
+        self.stream_time: dict[int, int] = {}
+        self._horizons: dict[int, int] = {}  # per partition, the advance the expiry horizon was last in
         self.table = TableRows.empty()  # an aggregated table's current rows, per source partition
 
     # --- a persistent query's batch -----------------------------------------------------------
@@ -105,7 +109,8 @@ class Processor:
         partials: dict[str, Group] = {}
         for record in records:
             if record.repartitioned:
-                self._merge(record.partition, record.key.decode(), Group.load(self.plan, record.value), step.groups)
+                partial = Group.load(self.plan, record.value)
+                self._merge(record.partition, record.key.decode(), partial, step.groups, step.stream_time)
             else:
                 self._read(record, partials, step)
         for key, group in partials.items():
@@ -135,6 +140,27 @@ class Processor:
         for (partition, key), group in step.groups.items():
             self.state.setdefault(partition, {})[key] = group
         self.table.apply()
+        if self.plan.window is not None:
+            self.stream_time.update(step.stream_time)
+            for partition in step.stream_time:
+                self._expire(partition)
+
+    def _expire(self, partition: int) -> None:
+        """Forgets the windows older than the retention (the window size and grace unless RETENTION says
+        more), as Kafka Streams' window store drops them: late records for them are dropped anyway.
+
+        Windows start at multiples of the advance, so the groups are only looked through when the horizon
+        has passed another one: not for every record of a push query.
+        """
+        window = self.plan.window
+        assert window is not None
+        horizon = self.stream_time.get(partition, -1) - window.retention_ms
+        if self._horizons.get(partition) == horizon // window.advance:
+            return
+        self._horizons[partition] = horizon // window.advance
+        groups = self.state.get(partition, {})
+        for key in [key for key, group in groups.items() if group.values[-1] <= horizon]:
+            del groups[key]
 
     def _read(self, record: Record, partials: dict[str, Group], step: Step) -> None:
         plan = self.plan
@@ -144,14 +170,15 @@ class Processor:
             step.skipped.append((record, error))
             return
         step.processed += 1
+        timestamp = record.timestamp if row is None else row["ROWTIME"]  # the source's TIMESTAMP column, if any
         if plan.undoes:
-            self._change_table_row(record.partition, record.key, row, record.value, record.timestamp, partials)
+            self._change_table_row(record.partition, record.key, row, record.value, timestamp, partials)
         elif plan.is_aggregate:
             if row is not None:
-                fold(plan, partials, row, record.timestamp)
+                fold(plan, partials, row, timestamp)
         elif row is not None:
             if plan.accepts(row):
-                self._write(plan.project(row), record.timestamp, step)
+                self._write(plan.project(row), timestamp, step)
         elif not plan.legacy and (plan.source.kind == "TABLE" or plan.where is None):
             self._write_null_value(record, step)  # ksqlDB passes a stream's null value on, and a table's tombstone
 
@@ -173,10 +200,26 @@ class Processor:
         if row is not None:
             fold(self.plan, partials, row, timestamp)
 
-    def _merge(self, partition: int, key: str, partial: Group, pending: dict[tuple[int, str], Group]) -> None:
+    def _merge(
+        self, partition: int, key: str, partial: Group, pending: dict[tuple[int, str], Group], times: dict[int, int]
+    ) -> None:
+        if self.plan.window is not None and self._closed(partition, partial, times):
+            return
         slot = (partition, key)
         current = pending.get(slot) or self.state.get(partition, {}).get(key)
         pending[slot] = (current or new_group(self.plan, partial.values, partial.timestamp)).merged(self.plan, partial)
+
+    def _closed(self, partition: int, partial: Group, times: dict[int, int]) -> bool:
+        """Whether a partial's window had closed, so that Kafka Streams drops its records: the window's end
+        plus the grace period is at or before the stream time, which the partial itself moves on first.
+
+        The batch's stream time waits in ``times`` for its commit. Records of one window and batch come
+        as one partial, so a record late only against a later record of its own batch is still counted.
+        """
+        assert self.plan.window is not None
+        now = max(times.get(partition, self.stream_time.get(partition, -1)), partial.timestamp)
+        times[partition] = now
+        return partial.values[-1] + self.plan.window.size + self.plan.window.grace_ms <= now
 
     def _change(self, partition: int, key: str, group: Group) -> Row | Deleted | None:
         """A changed group's table row; Deleted when HAVING drops a group that was in the table (ksqlDB
@@ -223,22 +266,28 @@ class Processor:
         elif row is not None:
             fold(self.plan, partials, row, timestamp)
         pending: dict[tuple[int, str], Group] = {}
+        times: dict[int, int] = {}
         for group_key, partial in partials.items():
-            self._merge(0, group_key, partial, pending)
+            self._merge(0, group_key, partial, pending, times)
         changes = [self._change(0, k, group) for (_, k), group in pending.items()]
-        self.commit(Step(groups=pending))
+        self.commit(Step(groups=pending, stream_time=times))
         return [c for c in changes if c is not None]
 
     # --- state read back from the changelogs ---------------------------------------------------
 
     def reset_groups(self, partition: int) -> None:
         self.state[partition] = {}
+        self.stream_time.pop(partition, None)
+        self._horizons.pop(partition, None)
 
     def restore_group(self, partition: int, key: bytes, value: bytes | None) -> None:
+        """A changelog record; a windowed aggregation's stream time starts again from its groups' latest."""
         if value is None:
             self.state[partition].pop(key.decode(), None)
         else:
-            self.state[partition][key.decode()] = Group.load(self.plan, value)
+            group = self.state[partition][key.decode()] = Group.load(self.plan, value)
+            if self.plan.window is not None:
+                self.stream_time[partition] = max(self.stream_time.get(partition, -1), group.timestamp)
 
     def reset_rows(self, partition: int) -> None:
         self.table.rows[partition] = {}
@@ -253,6 +302,8 @@ class Processor:
 
     def forget_groups(self, partition: int) -> None:
         self.state.pop(partition, None)
+        self.stream_time.pop(partition, None)
+        self._horizons.pop(partition, None)
 
     def forget_rows(self, partition: int) -> None:
         self.table.rows.pop(partition, None)
@@ -260,6 +311,8 @@ class Processor:
     def clear(self) -> None:
         """Forgets all state: a restarted query reads it back from the changelogs."""
         self.state = {}
+        self.stream_time = {}
+        self._horizons = {}
         self.table = TableRows.empty()
 
     def group_count(self, partitions: list[int]) -> int:

@@ -145,8 +145,37 @@ class AllColumns:
 
 
 @dataclass(frozen=True)
+class WindowExpression:
+    """``WINDOW TUMBLING (SIZE ...)`` or ``WINDOW HOPPING (SIZE ..., ADVANCE BY ...)``, durations in ms.
+
+    A tumbling window advances by its size. ``grace`` and ``retention`` are None when not given:
+    ksqlDB's defaults then apply (:attr:`grace_ms`, :attr:`retention_ms`).
+    """
+
+    kind: Kind["TUMBLING", "HOPPING"]
+    size: int
+    advance: int
+    retention: int | None = None
+    grace: int | None = None
+
+    @property
+    def grace_ms(self) -> int:
+        """Without GRACE PERIOD, Kafka Streams' ``TimeWindows.of`` default, which ksqlDB keeps: a window is
+        kept open until a day after it began (a day less its size)."""
+        return max(DAY_MS - self.size, 0) if self.grace is None else self.grace
+
+    @property
+    def retention_ms(self) -> int:
+        """How long a window stays in the state: at least its size and grace, as Kafka Streams' window store."""
+        return self.size + self.grace_ms if self.retention is None else self.retention
+
+
+DAY_MS = 24 * 60 * 60 * 1000
+
+
+@dataclass(frozen=True)
 class Select:
-    """``SELECT items FROM source [[AS] alias] [WHERE] [GROUP BY] [HAVING] [EMIT CHANGES] [LIMIT n]``.
+    """``SELECT items FROM source [[AS] alias] [WINDOW] [WHERE] [GROUP BY] [HAVING] [EMIT CHANGES] [LIMIT n]``.
 
     A qualifier (``t.col``, ``t.*``) may name the source or its ``alias``.
     """
@@ -159,6 +188,7 @@ class Select:
     emit_changes: bool = False
     limit: int | None = None
     alias: str | None = None
+    window: WindowExpression | None = None
 
 
 # --- statements ----------------------------------------------------------------------------------

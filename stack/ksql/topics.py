@@ -32,6 +32,17 @@ HIDDEN_TOPIC_PREFIXES = (
     "connect-",
 )
 CHANGELOG_CONFIG = {"cleanup.policy": "compact", "segment.ms": "60000"}
+# Kafka Streams keeps a windowed changelog's records a day longer than the windows' retention
+# (``windowstore.changelog.additional.retention.ms``), then deletes them: old windows need no tombstones.
+WINDOW_CHANGELOG_EXTRA_RETENTION_MS = 24 * 60 * 60 * 1000
+
+
+def changelog_config(plan: QueryPlan) -> dict[str, str]:
+    """A changelog's topic configuration: compacted, and for windowed groups also deleted after their retention."""
+    if plan.window is None:
+        return CHANGELOG_CONFIG
+    retention = plan.window.retention_ms + WINDOW_CHANGELOG_EXTRA_RETENTION_MS
+    return {**CHANGELOG_CONFIG, "cleanup.policy": "compact,delete", "retention.ms": str(retention)}
 
 
 class Topics:
@@ -100,7 +111,7 @@ class Topics:
         repartition, changelog = internal_topics(runtime, query_id)
         partitions = plan.source.partitions
         self.create(repartition, partitions, {"cleanup.policy": "delete"})
-        self.create(changelog, partitions, CHANGELOG_CONFIG)
+        self.create(changelog, partitions, changelog_config(plan))
         wait_until_usable(self.admin, changelog)
         if plan.undoes:
             rows = table_changelog(runtime, query_id)

@@ -131,8 +131,13 @@ class TransientQuery:
                     yield change
 
     def _latest_per_key(self, records: Iterator[SourceRow]) -> Iterator[dict[str, Any]]:
-        """A table's current rows: later records replace earlier ones with the same key, tombstones delete."""
-        key_names = [c.name for c in self.plan.source.schema.key]
+        """A table's current rows: later records replace earlier ones with the same key, tombstones delete.
+
+        A windowed table has a row per key and window.
+        """
+        key_names = [c.name for c in self.plan.source.schema.key] + (
+            ["WINDOWSTART"] if self.plan.source.window is not None else []
+        )
         latest: dict[str, dict[str, Any]] = {}
         for record in records:
             key = group_key_text([record.keys.get(name) for name in key_names])
@@ -169,7 +174,7 @@ class TransientQuery:
                 self.skipped += 1
                 log.debug("Query %s skipped an unreadable record: %s", self.id, error)
                 continue
-            yield SourceRow(record.key, keys, row, record.timestamp)
+            yield SourceRow(record.key, keys, row, record.timestamp if row is None else row["ROWTIME"])
 
     def _records(self) -> Iterator[Record]:
         """The source's records: from the start or the end (push), or up to the current end (pull)."""

@@ -65,7 +65,9 @@ class BaseHandler(JsonHandler):
         body = self.json_body()
         produce = self.services.produce
         request = produce_request(body, partition, await produce.partition_count(topic, partition))
-        self.reply(await produce.produce(fmt, topic, request))
+        answer = await produce.produce(fmt, topic, request)
+        self.set_header("Content-Type", self.content_type())
+        self.finish(answer)
 
 
 def _partition(raw: str) -> int:

@@ -1,10 +1,11 @@
 """The one Kafka producer behind every produce request.
 
 A single idempotent confluent-kafka ``Producer`` (acks=all) is shared by all requests so that
-records of concurrent requests are batched together by librdkafka.  Delivery reports are served by
-a dedicated thread that blocks in ``poll()``; each request awaits one asyncio future that the thread
-resolves when the last record of its batch is acknowledged, so the Tornado loop never blocks and a
-batch costs one cross-thread wake-up, not one per record.
+records of concurrent requests are batched together by librdkafka.  A request's records are handed
+over in one synchronous loop (the loop yields only when librdkafka's queue is full).  Delivery
+reports are served by a dedicated thread that blocks in ``poll()``; each request awaits one asyncio
+future that the thread resolves when the last record of its batch is acknowledged, so the Tornado
+loop never blocks and a batch costs one cross-thread wake-up, not one per record.
 
 ``confluent_kafka.aio.AIOProducer`` is not used: it holds messages in its own buffer until a size or
 time threshold before handing them to librdkafka, which would add up to a second to every request.
@@ -15,9 +16,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
-from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, NamedTuple
 
 from confluent_kafka import KafkaError, KafkaException, Message, Producer
 
@@ -26,18 +26,26 @@ from .errors import Errors
 log = logging.getLogger(__name__)
 
 # librdkafka's default partitioner hashes keys with CRC32; Java clients (and Confluent's REST Proxy)
-# use murmur2, so a keyed record lands on the same partition whichever client wrote it.
+# use murmur2, so a keyed record lands on the same partition whichever client wrote it.  Records
+# without a key stick to one partition for 25 ms, as the Java producer's sticky partitioner keeps
+# them on one until its batch is full: a request's records then travel together, not spread over
+# every partition.  A 1 ms linger gathers a request's records into one produce request; without it
+# librdkafka sends the first record at once and the rest in three or four more requests, which cost
+# the proxy about 0.7 ms of CPU per 100-record request on a busy 2-core machine, more than the
+# linger adds (the Java producer, so Confluent's proxy, lingers 5 ms since Kafka 4.0).
 _PRODUCER_DEFAULTS = {
     "enable.idempotence": True,
     "acks": "all",
     "partitioner": "murmur2_random",
-    "linger.ms": 0,
+    "linger.ms": 1,
+    "sticky.partitioning.linger.ms": 25,
     "message.timeout.ms": 30000,
 }
+# How long a request waits for room when librdkafka's queue is full.
+_QUEUE_FULL_PAUSE_S = 0.005
 
 
-@dataclass(frozen=True)
-class OutgoingRecord:
+class OutgoingRecord(NamedTuple):
     """A record ready for Kafka: serialized key and value, and a partition (-1: let Kafka choose)."""
 
     key: bytes | None
@@ -45,22 +53,13 @@ class OutgoingRecord:
     partition: int = -1
 
 
-@dataclass(frozen=True)
-class DeliveryResult:
+class DeliveryResult(NamedTuple):
     """Where a record was written, or why it was not (Confluent's per-record error codes)."""
 
     partition: int | None = None
     offset: int | None = None
     error_code: int | None = None
     error: str | None = None
-
-    def as_json(self) -> dict[str, int | str | None]:
-        return {
-            "partition": self.partition,
-            "offset": self.offset,
-            "error_code": self.error_code,
-            "error": self.error,
-        }
 
 
 def _failure(err: KafkaError) -> DeliveryResult:
@@ -77,6 +76,14 @@ class _PendingBatch:
         self._loop = loop
         self._outstanding = size
         self._lock = threading.Lock()
+
+    def reporter(self, index: int) -> Callable[[KafkaError | None, Message], None]:
+        """The delivery callback of record ``index``."""
+
+        def on_delivery(err: KafkaError | None, msg: Message) -> None:
+            self.settle(index, _failure(err) if err is not None else DeliveryResult(msg.partition(), msg.offset()))
+
+        return on_delivery
 
     def settle(self, index: int, result: DeliveryResult) -> None:
         """Records one outcome; called from the delivery thread or, for refused records, the loop."""
@@ -112,30 +119,26 @@ class KafkaProducer:
         if not records:
             return []
         batch = _PendingBatch(asyncio.get_running_loop(), len(records))
-        for index, record in enumerate(records):
-            await self._enqueue(topic, record, batch, index)
+        handed = self._hand_over(topic, records, batch, 0)
+        while handed < len(records):
+            # librdkafka's queue is full: give the delivery thread a moment to drain it.
+            await asyncio.sleep(_QUEUE_FULL_PAUSE_S)
+            handed = self._hand_over(topic, records, batch, handed)
         results = await batch.future
         return [r for r in results if r is not None]
 
-    async def _enqueue(self, topic: str, record: OutgoingRecord, batch: _PendingBatch, index: int) -> None:
-        def on_delivery(err: KafkaError | None, msg: Message) -> None:
-            if err is not None:
-                batch.settle(index, _failure(err))
-            else:
-                batch.settle(index, DeliveryResult(partition=msg.partition(), offset=msg.offset()))
-
-        while True:
+    def _hand_over(self, topic: str, records: Sequence[OutgoingRecord], batch: _PendingBatch, start: int) -> int:
+        """Produces the records from ``start`` on; returns how far it got before librdkafka's queue was full."""
+        produce = self._producer.produce
+        for index in range(start, len(records)):
+            key, value, partition = records[index]
             try:
-                self._producer.produce(
-                    topic, value=record.value, key=record.key, partition=record.partition, on_delivery=on_delivery
-                )
-                return
+                produce(topic, value=value, key=key, partition=partition, on_delivery=batch.reporter(index))
             except BufferError:
-                # librdkafka's queue is full: give the delivery thread a moment to drain it.
-                await asyncio.sleep(0.005)
+                return index
             except KafkaException as exc:
                 batch.settle(index, _failure(exc.args[0]))
-                return
+        return len(records)
 
     def close(self) -> None:
         """Waits (up to 10 s) for records still in flight, then stops the delivery thread."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from confluent_kafka import TopicPartition
 
@@ -20,9 +20,8 @@ def _invalid(message: str) -> RestProxyError:
     return RestProxyError(Errors.UNPROCESSABLE_ENTITY, message)
 
 
-@dataclass(frozen=True)
-class ProducedRecord:
-    """One record of a produce request; ``partition`` -1 lets Kafka choose."""
+class ProducedRecord(NamedTuple):
+    """One record of a produce request; ``partition`` -1 lets Kafka choose (a tuple: requests carry hundreds)."""
 
     key: Any
     value: Any

@@ -5,6 +5,9 @@ A produce request names its key and value schemas either by text (registered und
 Confluent's proxy, must be registered under that subject). Records are then written in Confluent's
 wire format, so any Confluent deserializer reads them; consumers get them back in Avro's JSON
 encoding. The registry's failures become the proxy's error codes here.
+
+A schema given by text is checked, registered and compiled once (see avro_writer.py); later
+requests with the same text find its writer without parsing it again.
 """
 
 from __future__ import annotations
@@ -12,45 +15,50 @@ from __future__ import annotations
 from concurrent.futures import Executor
 from typing import Any
 
-from clients.registry import RegistryUnavailable, SchemaRefused, SchemaRegistry, subject_of
+from clients.registry import BoundedCache, RegistryUnavailable, SchemaRefused, SchemaRegistry, subject_of
 from stack.common.codecs import AvroCodec, AvroDecoder, CodecError
 
+from .avro_writer import AvroWriter
 from .errors import Errors, RestProxyError
 
 
 class Schemas:
-    """The proxy's view of the registry: codecs for producing, a decoder for consuming."""
+    """The proxy's view of the registry: writers for producing, a decoder for consuming."""
 
     def __init__(self, url: str, executor: Executor) -> None:
         self.registry = SchemaRegistry(url, executor)
         self._decoder = AvroDecoder(self.registry.schema_text)
-        self._codecs: dict[tuple[str, int], AvroCodec] = {}
+        self._writers: BoundedCache = BoundedCache()  # (schema text, id) -> AvroWriter
+        self._registered: BoundedCache = BoundedCache()  # (subject, schema text) -> AvroWriter
 
-    async def from_text(self, topic: str, is_key: bool, schema_text: str) -> AvroCodec:
+    async def from_text(self, topic: str, is_key: bool, schema_text: str) -> AvroWriter:
         """The schema given in a request, registered under the topic's subject (42205 if invalid)."""
+        subject = subject_of(topic, is_key)
+        known = self._registered.get((subject, schema_text))
+        if known is not None:
+            return known
         try:
             AvroCodec(schema_text, 0)  # refuse an invalid schema before the registry sees it
         except CodecError as error:
             raise RestProxyError(Errors.INVALID_SCHEMA, f"Invalid schema: {error}") from error
-        subject = subject_of(topic, is_key)
         schema_id = await self._ask(
             self.registry.register(subject, schema_text), f"registering a schema under {subject}"
         )
-        return self._codec(schema_text, schema_id)
+        return self._registered.remember((subject, schema_text), self._writer(schema_text, schema_id))
 
-    async def from_id(self, topic: str, is_key: bool, schema_id: int) -> AvroCodec:
+    async def from_id(self, topic: str, is_key: bool, schema_id: int) -> AvroWriter:
         """The schema with this id, which must be registered under the topic's subject."""
         subject = subject_of(topic, is_key)
         text = await self._ask(
             self.registry.registered_under(subject, schema_id), f"fetching schema id {schema_id} for subject {subject}"
         )
-        return self._codec(text, schema_id)
+        return self._writer(text, schema_id)
 
-    def _codec(self, text: str, schema_id: int) -> AvroCodec:
-        codec = self._codecs.get((text, schema_id))
-        if codec is None:
-            codec = self._codecs[(text, schema_id)] = AvroCodec(text, schema_id)
-        return codec
+    def _writer(self, text: str, schema_id: int) -> AvroWriter:
+        writer = self._writers.get((text, schema_id))
+        if writer is None:
+            writer = self._writers.remember((text, schema_id), AvroWriter(text, schema_id))
+        return writer
 
     async def _ask(self, call: Any, doing: str) -> Any:
         try:

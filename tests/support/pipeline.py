@@ -63,7 +63,9 @@ RESET_TIMEOUT = 120.0
 
 # What the application leaves on the platform: its topics (Connect's, the simulation's, Faust's
 # internal ones, KSQL's sink and a query's internal ones), and its consumer groups.
-APP_TOPIC = re.compile(rf"^({re.escape('org.chicago.cta.')}|{topics.TURNSTILE_SUMMARY}$|_confluent-ksql-.*query_)")
+APP_TOPIC = re.compile(
+    rf"^({re.escape('org.chicago.cta.')}|{topics.TURNSTILE_SUMMARY}$|{topics.TURNSTILE_HOURLY}$|_confluent-ksql-.*query_)"
+)
 KSQL_COMMANDS = re.compile(r"^_confluent-ksql-.*_command_topic$")
 """KSQL's statements, replayed at its start: deleted too, so that KSQL starts again empty."""
 KEEPS_CLIENTS = ("ksql", "rest-proxy")

@@ -325,6 +325,20 @@ def turnstile_summary(bootstrap: str) -> dict[int, int]:
     return latest
 
 
+def turnstile_hourly(bootstrap: str) -> dict[int, int]:
+    """TURNSTILE_HOURLY's entries per station, summed over its hours (latest row per station and hour, committed
+    only; a windowed key: the 4-byte station id, then the hour's start in 8 bytes)."""
+    latest: dict[tuple[int, int], int] = {}
+    for message in read_to_end(bootstrap, [topics.TURNSTILE_HOURLY]):
+        station, start = struct.unpack(">iq", message.key())
+        assert start % 3_600_000 == 0
+        latest[(station, start)] = json.loads(message.value())["ENTRIES"]
+    totals: Counter[int] = Counter()
+    for (station, _), entries in latest.items():
+        totals[station] += entries
+    return dict(totals)
+
+
 def test_every_turnstile_total_equals_ksqls_count_and_the_events_produced(pipeline: Pipeline) -> None:
     assert pipeline.simulation.stop() == 0, pipeline.simulation.output()[-3000:]
     produced = turnstile_events(pipeline.bootstrap)
@@ -334,6 +348,7 @@ def test_every_turnstile_total_equals_ksqls_count_and_the_events_produced(pipeli
     shown = {station_id: count for station_id, count in produced.items() if station_id in stations}
     wait_for(lambda: page_entries(pipeline.status()) == shown, "the page's totals reach the events produced", 120)
     assert turnstile_summary(pipeline.bootstrap) == produced
+    wait_for(lambda: turnstile_hourly(pipeline.bootstrap) == produced, "the hourly counts add up to the events", 120)
 
 
 def test_a_restarted_server_rebuilds_the_same_picture_from_kafka(pipeline: Pipeline) -> None:

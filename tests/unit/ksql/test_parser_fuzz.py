@@ -44,6 +44,7 @@ from stack.ksql.statements import (
     StatementError,
     Terminate,
     UnsetProperty,
+    WindowExpression,
 )
 
 FUZZ = settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -111,6 +112,20 @@ expressions = st.recursive(
     ),
     max_leaves=6,
 )
+UNITS = {"MILLISECOND": 1, "SECOND": 1000, "MINUTE": 60_000, "HOUR": 3_600_000, "DAY": 86_400_000}
+
+
+@st.composite
+def windows(draw) -> WindowExpression:
+    """A window the parser accepts: 0 < advance <= size, a retention of at least size and grace."""
+    size = draw(st.integers(1, 50)) * draw(st.sampled_from(list(UNITS.values())))
+    advance = size if draw(st.booleans()) else draw(st.integers(1, size))
+    grace = draw(st.none() | st.integers(0, 10**9))
+    window = WindowExpression("TUMBLING" if advance == size else "HOPPING", size, advance, None, grace)
+    retention = draw(st.none() | st.integers(window.size + window.grace_ms, 10**11))
+    return dataclasses.replace(window, retention=retention)
+
+
 selects = st.builds(
     Select,
     st.lists(
@@ -125,6 +140,7 @@ selects = st.builds(
     st.booleans(),
     st.none() | st.integers(0, 2**63 - 1),
     st.none() | names,
+    st.none() | windows(),
 )
 property_values = st.one_of(
     st.none(),
@@ -269,6 +285,8 @@ class Printer:
         text = f"{self.word('SELECT')} {', '.join(items)} {self.word('FROM')} {self.name(select.source)}"
         if select.alias:
             text += self.alias(select.alias)
+        if select.window is not None:
+            text += " " + self.window(select.window)
         if select.where is not None:
             text += f" {self.word('WHERE')} {self.expression(select.where)}"
         if select.group_by:
@@ -280,6 +298,21 @@ class Printer:
         if select.limit is not None:
             text += f" {self.word('LIMIT')} {select.limit}"
         return text
+
+    def window(self, window: WindowExpression) -> str:
+        parts = [f"{self.word('SIZE')} {self.duration(window.size)}"]
+        if window.kind == "HOPPING":
+            parts.append(f"{self.words('ADVANCE BY')} {self.duration(window.advance)}")
+        if window.retention is not None:
+            parts.append(f"{self.word('RETENTION')} {self.duration(window.retention)}")
+        if window.grace is not None:
+            parts.append(f"{self.words('GRACE PERIOD')} {self.duration(window.grace)}")
+        return f"{self.word('WINDOW')} {self.word(window.kind)} ({', '.join(parts)})"
+
+    def duration(self, ms: int) -> str:
+        """``ms`` in a unit that divides it, singular or plural, as ksqlDB reads either."""
+        unit = self.draw(st.sampled_from([name for name, size in UNITS.items() if ms % size == 0]))
+        return f"{ms // UNITS[unit]} {self.word(unit + self.draw(st.sampled_from(['', 'S'])))}"
 
     def properties(self, properties: dict) -> str:
         if not properties:
