@@ -53,6 +53,17 @@ EXPECTED = {line: {s.station_id: s.name for s in line_stations(line)} for line i
 """The stations of the lines the page shows; the simulation runs all eight lines."""
 ALL_STATIONS = {s.station_id for line in ALL_LINES for s in line_stations(line)}
 SCREENSHOT = PROJECT_ROOT / "images" / "ui.png"
+RUNS = {
+    "red": "RL",
+    "blue": "BL",
+    "green": "GL",
+    "brown": "BR",
+    "orange": "OL",
+    "pink": "PK",
+    "purple": "PL",
+    "yellow": "YL",
+}
+"""Each line's run ids' prefix (producers/models/line.py's RUN_PREFIX)."""
 
 
 @dataclass
@@ -135,7 +146,7 @@ def test_the_push_channel_delivers_arrivals(pipeline: Pipeline) -> None:
     assert kinds[0] == "snapshot"
     for arrival in arrivals:
         assert arrival["station_id"] in EXPECTED[arrival["line"]]
-        assert arrival["direction"] in ("a", "b") and arrival["train_id"][:2] in ("BL", "GL", "RL")
+        assert arrival["direction"] in ("a", "b") and arrival["train_id"][:2] == RUNS[arrival["line"]]
 
 
 def test_a_browser_sees_the_trains_move_and_a_full_page(pipeline: Pipeline) -> None:
@@ -146,6 +157,11 @@ def test_a_browser_sees_the_trains_move_and_a_full_page(pipeline: Pipeline) -> N
         # The README's screenshot shows the page full: KSQL's totals come later than the trains.
         view = wait_until_full(browser, 180)
         assert sum(len(trains) for trains in view.on_map.values()) >= 3
+        # KSQL's windowed TURNSTILE_HOURLY, read by the server: the busiest stations and a chart per station.
+        charted = (
+            "return document.querySelectorAll('#busiest li').length && document.querySelectorAll('td.spark svg').length"
+        )
+        wait_for(lambda: browser.execute_script(charted), "the hourly charts and the busiest stations", 120)
         SCREENSHOT.parent.mkdir(exist_ok=True)
         assert browser.save_screenshot(str(SCREENSHOT))
 
