@@ -37,8 +37,9 @@ test: setup
 test-unit: $(VENV)/.installed
 	$(PY) -m pytest tests/unit
 
+# Every benchmark, then the README's table rewritten from the tracked bench/results.json (even when one failed).
 bench: setup
-	$(PY) -m bench
+	$(PY) -m bench; status=$$?; $(PY) -m bench.report; exit $$status
 
 # The four classic commands in all 24 orders with random gaps, and the time to a full page (about 40 min;
 # SOAK_ARGS="--orders 4 --gap-max 10" shortens it). Results in bench/soak_orders.json.

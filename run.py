@@ -1,12 +1,15 @@
 """``make run``: the whole product on this machine, with a live status line, stopped together with Ctrl+C.
 
 Starts the local platform (unless it is already running; it loads the stations table through the
-seed this module hands it, :func:`cta.stations_table.seed`), then the application as the classic
+seed this module hands it, :func:`cta.stations_table.seed`), and the application as the classic
 project's users run it by hand, each piece from its own folder (the table :data:`APPLICATION`):
-the stations connector and the KSQL statements once, then the Faust worker, the status page's
-server and the simulation. Each process logs to ``.data/logs/<name>.log``; this terminal shows
-which processes are up, how many events a second reach Kafka and how far each consumer group
-lags behind, one line every few seconds. A process that dies is reported in one line with the
+the stations connector and the KSQL statements once, the Faust worker, the status page's server
+and the simulation. Each piece starts as soon as the platform's services it needs are ready,
+while the others are still starting (the pieces work in any order: tests/consumers/test_start_orders.py),
+so the first train reaches the page without waiting for Kafka Connect. Each process logs to
+``.data/logs/<name>.log``; this terminal shows when each piece started and when the first train
+reached the page, then which processes are up, how many events a second reach Kafka and how far
+each consumer group lags behind, one line every few seconds. A process that dies is reported in one line with the
 tail of its log; the others carry on. Ctrl+C or SIGTERM stops every process this run started
 (each flushes what it wrote), then the platform if this run started it.
 
@@ -24,11 +27,14 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
+import requests
 from confluent_kafka import ConsumerGroupState, ConsumerGroupTopicPartitions, KafkaException, TopicPartition
 from confluent_kafka.admin import AdminClient, OffsetSpec
 
@@ -55,9 +61,11 @@ class Process:
     command: list[str]
     """Arguments after the venv's Python (or a venv script, when the first one names it)."""
     once: bool = False
-    """A set-up step that runs to completion before the long-running processes start."""
+    """A set-up step that runs to completion, beside the long-running processes."""
     web_port: Callable[[Endpoints], int] | None = None
     """The port of a page this process serves: its URL is printed once it answers."""
+    needs: tuple[str, ...] = ()
+    """The platform's services (by their names in stack.platform.services) that must be ready first."""
 
     @property
     def source(self) -> Path:
@@ -73,12 +81,21 @@ class Process:
 
 
 APPLICATION = [
-    Process("connector", "producers", ["connector.py"], once=True),
-    Process("ksql", "consumers", ["ksql.py"], once=True),
-    Process("faust", "consumers", ["faust", "-A", "faust_stream", "worker", "-l", "info"]),
-    Process("server", "consumers", ["server.py"], web_port=lambda endpoints: endpoints.web_port),
-    # The connector step above has configured the stations connector already.
-    Process("simulation", "producers", ["simulation.py", "--no-connector"]),
+    # The seed has loaded PostgreSQL's stations table once "postgres" is ready.
+    Process("connector", "producers", ["connector.py"], once=True, needs=("postgres", "connect")),
+    Process("ksql", "consumers", ["ksql.py"], once=True, needs=("schema-registry", "ksql")),
+    Process("faust", "consumers", ["faust", "-A", "faust_stream", "worker", "-l", "info"], needs=("kafka",)),
+    Process(
+        "server",
+        "consumers",
+        ["server.py"],
+        web_port=lambda endpoints: endpoints.web_port,
+        needs=("kafka", "schema-registry"),
+    ),
+    # The connector step above configures the stations connector.
+    Process(
+        "simulation", "producers", ["simulation.py", "--no-connector"], needs=("kafka", "schema-registry", "rest-proxy")
+    ),
 ]
 
 
@@ -96,6 +113,18 @@ class Started:
     url_shown: bool = False
 
 
+def trains(status: dict[str, Any]) -> int:
+    """How many trains ``/api/status`` shows at a platform."""
+    return sum(1 for line in status["lines"] for s in line["stations"] for d in ("a", "b") if s[d])
+
+
+def train_on_page(port: int) -> bool:
+    try:
+        return trains(requests.get(f"http://localhost:{port}/api/status", timeout=2).json()) > 0
+    except (requests.RequestException, ValueError, KeyError):
+        return False
+
+
 def log_tail(log: Path, lines: int = TAIL_LINES) -> list[str]:
     with log.open("rb") as file:
         file.seek(max(0, log.stat().st_size - 64 * 1024))
@@ -110,16 +139,22 @@ class Supervisor:
     processes: list[Process]
     say: Callable[[str], None] = field(default=lambda text: print(text, flush=True))
     started: list[Started] = field(default_factory=list)
+    began: float = field(default_factory=time.monotonic)
+    considered: set[str] = field(default_factory=set)
 
-    def start(self) -> None:
+    def start(self, ready: Collection[str] | None = None) -> None:
+        """Starts each process not started yet whose needs are all ``ready`` (None: every process)."""
         for process in self.processes:
+            if process.name in self.considered or (ready is not None and not set(process.needs) <= set(ready)):
+                continue
+            self.considered.add(process.name)
             if not process.source.exists():
                 self.say(f"Skipping the {process.name}: {process.source.relative_to(PROJECT_ROOT)} is not there.")
                 continue
-            entry = self._spawn(process)
-            if process.once:
-                self._report_exit(entry, entry.popen.wait())
-                entry.reported = True
+            self._spawn(process)
+
+    def elapsed(self) -> str:
+        return f"{time.monotonic() - self.began:.1f} s"
 
     def _spawn(self, process: Process) -> Started:
         log = self.settings.logs_dir / f"{process.name}.log"
@@ -137,7 +172,10 @@ class Supervisor:
                 start_new_session=True,  # Ctrl+C reaches this supervisor only, which then stops each process once
             )
         what = "Running" if process.once else "Started"
-        self.say(f"{what} the {process.name} ({process.folder}/{' '.join(process.command)}); log: {log}")
+        self.say(
+            f"{what} the {process.name} ({process.folder}/{' '.join(process.command)}) "
+            f"{self.elapsed()} into make run; log: {log}"
+        )
         entry = Started(process, popen, log)
         self.started.append(entry)
         return entry
@@ -152,11 +190,11 @@ class Supervisor:
             port = entry.process.web_port(self.settings.endpoints) if entry.process.web_port else None
             if code is None and port and not entry.url_shown and port_in_use(port):
                 entry.url_shown = True
-                self.say(f"The status page is up: http://localhost:{port}")
+                self.say(f"The status page is up: http://localhost:{port} ({self.elapsed()} into make run)")
 
     def _report_exit(self, entry: Started, code: int) -> None:
         if code == 0:
-            self.say(f"The {entry.process.name} finished.")
+            self.say(f"The {entry.process.name} finished ({self.elapsed()} into make run).")
             return
         tail = [f"    {line}" for line in log_tail(entry.log)]
         self.say("\n".join([f"The {entry.process.name} died (exit code {code}); the end of {entry.log}:", *tail]))
@@ -184,6 +222,20 @@ class Supervisor:
                     os.killpg(entry.popen.pid, signal.SIGKILL)
                 entry.popen.wait()
             entry.reported = True
+
+
+def watch_first_train(supervisor: Supervisor, port: int, every: float = 0.5) -> threading.Thread:
+    """Says when the page first shows a train (the measure of a start: README, "Startup"), from a thread of its own,
+    so that it is told on time while the platform is still starting."""
+
+    def watch() -> None:
+        while not train_on_page(port):
+            time.sleep(every)
+        supervisor.say(f"The first train is on the page {supervisor.elapsed()} into make run.")
+
+    thread = threading.Thread(target=watch, name="first-train", daemon=True)
+    thread.start()
+    return thread
 
 
 class KafkaActivity:
@@ -256,10 +308,21 @@ def main() -> int:
     signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt))
     supervisor = Supervisor(settings, processes)
+    watch_first_train(supervisor, settings.endpoints.web_port)
+    ready: set[str] = set()
+
+    def start_what_is_ready(service: str) -> None:
+        ready.add(service)
+        supervisor.start(ready)
+        supervisor.check()
+
     try:
         bootstrap = settings.endpoints.kafka_bootstrap_servers
         if own_platform:
-            bootstrap = settings.bootstrap_servers(lifecycle.up(settings, seed=stations_table.seed))
+            brokers = lifecycle.up(
+                settings, seed=stations_table.seed, on_ready=start_what_is_ready, stop_dependents=supervisor.stop
+            )
+            bootstrap = settings.bootstrap_servers(brokers)
         supervisor.start()
         print("Everything is started. Press Ctrl+C to stop it all.", flush=True)
         activity = KafkaActivity(bootstrap)

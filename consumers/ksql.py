@@ -11,7 +11,7 @@ asked for by station and hour range with a pull query. Both counts read the topi
 so they include every entry produced before they were created.
 
 Run from ``consumers/`` with ``python ksql.py`` once. It may run before the simulation (``make
-run`` runs it first): the stream's columns come from the topic's Avro schema, so it creates the
+run`` starts both side by side): the stream's columns come from the topic's Avro schema, so it creates the
 turnstile topic and registers that schema - the simulation's own - when they are not there yet.
 Running it again changes nothing and says so. Statements go to the ksqlDB REST API (``POST
 /ksql``), so it works against the local platform's KSQL server and against ksqlDB.

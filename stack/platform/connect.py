@@ -20,7 +20,7 @@ import requests
 
 from clients.endpoints import LISTEN_HOST
 from stack.common.hosts import COMPOSE_HOSTS
-from stack.platform.java import service_command
+from stack.platform.java import class_archive, service_command
 from stack.platform.kafka import replication
 from stack.platform.supervisor import Launch
 from stack.settings import Settings
@@ -99,15 +99,23 @@ def launch(settings: Settings, java: str, classpath: str, brokers: int, plugins:
             heap=WORKER_HEAP,
             jvm_opts=settings.jvm_opts,
             options=[f"-Djdk.net.hosts.file={hosts}"],
+            archive=class_archive(settings.cache_dir, java, classpath, "connect"),
         ),
         stop_timeout=30,
     )
 
 
-def has_plugin(port: int, plugin_class: str) -> bool:
-    """Is the worker's REST API up, listing ``plugin_class`` among its connector plugins?"""
+def is_ready(port: int, plugin_class: str) -> bool:
+    """Has the worker finished starting (``GET /health``), and does it list ``plugin_class`` among its plugins?
+
+    The REST API lists plugins seconds before the worker has read its topics and joined its group;
+    until then a request to create a connector waits, and a client's timeout may end it first.
+    """
+    base = f"http://{LISTEN_HOST}:{port}"
     try:
-        response = requests.get(f"http://{LISTEN_HOST}:{port}/connector-plugins", timeout=2)
+        if requests.get(f"{base}/health", timeout=2).status_code != 200:
+            return False
+        response = requests.get(f"{base}/connector-plugins", timeout=2)
     except requests.RequestException:
         return False
     return response.ok and any(p.get("class") == plugin_class for p in response.json())

@@ -18,7 +18,7 @@ from confluent_kafka.admin import AdminClient
 
 from clients.endpoints import LISTEN_HOST
 from stack.common.errors import StackError
-from stack.platform.java import java_command, service_command
+from stack.platform.java import class_archive, class_sharing, java_command, service_command
 from stack.platform.prerequisites import port_in_use, require_free_port
 from stack.platform.supervisor import Launch
 from stack.settings import Settings
@@ -107,6 +107,7 @@ def prepare(settings: Settings, java: str, classpath: str, brokers: int) -> list
                 str(config),
                 heap="64m:256m",
                 jvm_opts=settings.jvm_opts,
+                options=_tool_options(settings, java, classpath),
             )
             result = subprocess.run(command, capture_output=True, text=True, check=False)
             if result.returncode != 0:
@@ -114,6 +115,16 @@ def prepare(settings: Settings, java: str, classpath: str, brokers: int) -> list
                     f"Formatting Kafka storage for broker {node_id} failed: {result.stdout}{result.stderr}".strip()
                 )
     return configs
+
+
+def _tool_options(settings: Settings, java: str, classpath: str) -> tuple[str, ...]:
+    """A short-lived tool's JVM: the first broker's class archive when there is one (same jars), never
+    writing one, and the quick compiler alone (C2 pays off only in a long run).
+
+    Measured on one format: 2.6 CPU-seconds as a broker's JVM, 1.0 with the archive, 0.7 with both.
+    """
+    archive = class_archive(settings.cache_dir, java, classpath, "kafka-1")
+    return ("-XX:TieredStopAtLevel=1", *(class_sharing(archive) if archive.exists() else ()))
 
 
 def new_cluster_id() -> str:
@@ -137,7 +148,13 @@ def launches(settings: Settings, java: str, classpath: str, brokers: int) -> lis
             name=f"kafka-{node_id}",
             port=port,
             command=service_command(
-                java, classpath, "kafka.Kafka", str(config), heap=BROKER_HEAP, jvm_opts=settings.jvm_opts
+                java,
+                classpath,
+                "kafka.Kafka",
+                str(config),
+                heap=BROKER_HEAP,
+                jvm_opts=settings.jvm_opts,
+                archive=class_archive(settings.cache_dir, java, classpath, f"kafka-{node_id}"),
             ),
             stop_timeout=60,
             before_start=(

@@ -93,6 +93,9 @@ def prepare(settings: Settings) -> Path:
             "--auth-local=trust",
             "--encoding=UTF8",
             "--locale=C",
+            # Not waiting for each file to reach the disk: 1.6 s instead of 4.2 s on a first start. A
+            # machine that crashes in the next seconds may leave a cluster to delete (`stack up --fresh`).
+            "--no-sync",
         ]
         result = subprocess.run(_as_unprivileged(command), capture_output=True, text=True, check=False)
     finally:

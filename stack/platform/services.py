@@ -1,8 +1,9 @@
 """Every process of the local platform, one record each: what it is, when it starts, how to tell it is up.
 
-``up`` starts the services stage by stage (a stage waits for real health checks before the next
-starts), ``status`` runs the very same health checks, and ``down`` stops them in reverse stage
-order. Adding a server to the platform is one more entry in :data:`SERVICES`.
+``up`` starts each service as soon as the services it needs pass their health checks (PostgreSQL
+and Kafka at once, the rest once Kafka serves), ``status`` runs the very same health checks, and
+``down`` stops a service before those it needs. Adding a server to the platform is one more
+entry in :data:`SERVICES`.
 """
 
 from __future__ import annotations
@@ -36,7 +37,8 @@ class Service:
 
     name: str
     title: str
-    stage: int
+    needs: tuple[str, ...]
+    """The services that must be healthy before this one starts."""
     launches: Callable[[Platform], list[Launch]]
     is_healthy: Callable[[Settings, int, int], bool]
     """(settings, cluster size, port) -> ready to serve."""
@@ -77,32 +79,32 @@ def our_server(name: str, title: str, module: str, url_of: Callable[[Settings], 
             )
         ]
 
-    return Service(name, title, stage=2, launches=launches, is_healthy=lambda _s, _b, port: answers_http(port))
+    return Service(name, title, ("kafka",), launches=launches, is_healthy=lambda _s, _b, port: answers_http(port))
 
 
 SERVICES: list[Service] = [
     Service(
         "postgres",
         "PostgreSQL",
-        stage=1,
+        needs=(),
         launches=lambda p: [postgres.launch(p.settings, postgres.prepare(p.settings))],
         is_healthy=lambda settings, _b, _p: postgres.answers_query(settings),
     ),
     Service(
         "kafka",
         "Kafka broker",
-        stage=1,
+        needs=(),
         launches=lambda p: kafka.launches(p.settings, p.java, p.jars.kafka_classpath, p.brokers),
         is_healthy=lambda _s, brokers, port: kafka.broker_is_serving(port, brokers),
     ),
     Service(
         "connect",
         "Kafka Connect",
-        stage=2,
+        needs=("kafka",),
         launches=lambda p: [
             connect.launch(p.settings, p.java, p.jars.kafka_classpath, p.brokers, p.jars.connect_plugins)
         ],
-        is_healthy=lambda _s, _b, port: connect.has_plugin(port, connect.REQUIRED_PLUGIN),
+        is_healthy=lambda _s, _b, port: connect.is_ready(port, connect.REQUIRED_PLUGIN),
     ),
     our_server(
         "schema-registry",
@@ -114,6 +116,15 @@ SERVICES: list[Service] = [
     our_server("rest-proxy", "REST Proxy", "stack.rest_proxy", lambda s: s.endpoints.rest_proxy_url, "REST_PROXY_URL"),
     our_server("ksql", "KSQL server", "stack.ksql", lambda s: s.endpoints.ksql_url, "KSQL_URL"),
 ]
+
+
+def depth(service: Service) -> int:
+    """How many services stand between ``service`` and one that needs none: ``down`` stops the deepest first."""
+    return 1 + max((depth(service_named(need)) for need in service.needs), default=-1)
+
+
+def service_named(name: str) -> Service:
+    return next(service for service in SERVICES if service.name == name)
 
 
 def service_of(process_name: str) -> Service:

@@ -22,8 +22,6 @@ from pathlib import Path
 
 import psutil
 
-from stack.common.errors import StackError
-
 
 @dataclass
 class Running:
@@ -116,32 +114,6 @@ def spawn(launch: Launch, logs_dir: Path) -> Running:
         )
     created = started_at(psutil.Process(process.pid))
     return Running(launch.name, process.pid, launch.port, str(log_path), created, int(launch.stop_signal))
-
-
-def wait_healthy(
-    launches: Iterable[Launch], started: dict[str, Running], is_healthy: Callable[[Launch], bool], timeout: float
-) -> dict[str, float]:
-    """Waits until every launch passes ``is_healthy``; returns seconds each took.
-
-    Fails fast, naming the log file, when a process exits or stays unhealthy past the timeout.
-    """
-    begin = time.monotonic()
-    pending = {launch.name: launch for launch in launches}
-    took: dict[str, float] = {}
-    while pending:
-        for name, launch in list(pending.items()):
-            entry = started[name]
-            if process_of(entry) is None:
-                raise StackError(f"{name} exited while starting: see its log, {entry.log}")
-            if is_healthy(launch):
-                took[name] = time.monotonic() - begin
-                del pending[name]
-        if pending and time.monotonic() - begin > timeout:
-            name = next(iter(pending))
-            raise StackError(f"{name} did not become healthy within {timeout:.0f} s: see its log, {started[name].log}")
-        if pending:
-            time.sleep(0.25)
-    return took
 
 
 def stop(entries: Iterable[Running], timeout: float = 30.0) -> list[str]:
