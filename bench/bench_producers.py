@@ -1,9 +1,10 @@
 """Unthrottled throughput of the simulation against a bare loop producing the very same records.
 
-One ``producers/simulation.py --max-rate`` process (all three lines, seeded, from a fixed Monday, no
-connector) runs for a fixed time and reports the events Kafka acknowledged per second, flush
-included. The baseline does the same work without the model: the same seed's records, recorded
-once by running the simulation's lines for one simulated day (``_Recorder`` stands in for its
+One ``producers/simulation.py --max-rate`` process (the classic three lines, so that results stay
+comparable with those before the eight lines; seeded, from a fixed Monday, no connector) runs for
+a fixed time and reports the events Kafka acknowledged per second, flush included. The baseline
+does the same work without the model: the same seed's records, recorded once by running the
+simulation's lines for one simulated day (``_Recorder`` stands in for its
 writer), are produced by a plain loop to the same topics, through producers configured as the
 simulation's (``SerializingProducer`` with ``AvroSerializer``, idempotent, acks=all, ``linger.ms``
 20, delivery reports only for errors, one per pair of schemas), with one ``poll(0)`` per simulated
@@ -32,7 +33,7 @@ from confluent_kafka.schema_registry.avro import AvroSerializer
 
 from clients.endpoints import PROJECT_ROOT, endpoints
 from cta import schemas, topics
-from producers.models.data import LINES
+from cta.lines import CLASSIC_LINES
 from producers.models.line import build_line
 
 SECONDS = 20.0
@@ -86,7 +87,10 @@ class _TopicRecorder:
 def _record() -> list[tuple[bool, list[Record]]]:
     """The simulation's records of ``RECORDED_TICKS`` ticks, each with whether its tick posts the weather."""
     recorder = _Recorder()
-    lines = [build_line(recorder, color, TRAINS_PER_LINE, SEED) for color in LINES]  # type: ignore[arg-type]
+    lines = [
+        build_line(recorder, color, TRAINS_PER_LINE, SEED, CLASSIC_LINES)  # type: ignore[arg-type]
+        for color in CLASSIC_LINES
+    ]
     clock, last_hour, ticks = datetime.fromisoformat(START), None, []
     for _ in range(RECORDED_TICKS):
         recorder.tick = []
@@ -103,7 +107,7 @@ def _simulation(seconds: float) -> float:
     result = subprocess.run(
         [
             *(sys.executable, "simulation.py", "--max-rate", "--duration", str(seconds)),
-            *("--seed", str(SEED), "--start", START, "--no-connector"),
+            *("--seed", str(SEED), "--start", START, "--no-connector", "--lines", ",".join(CLASSIC_LINES)),
         ],
         cwd=PROJECT_ROOT / "producers",
         capture_output=True,

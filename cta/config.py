@@ -14,6 +14,7 @@ from pathlib import Path
 
 from clients.config import read, setting
 from clients.endpoints import DEFAULTS, Endpoints, data_dir
+from cta.lines import LINES
 
 
 @dataclass(frozen=True)
@@ -62,6 +63,8 @@ class SimulationConfig:
     """How long Kafka may take to list or create a topic."""
     rest_proxy_timeout_ms: int = setting("SIMULATION_REST_PROXY_TIMEOUT_MS", 10_000)
     """How long the REST Proxy may take to answer a weather post (connecting: 3.05 s)."""
+    lines: str = setting("SIMULATION_LINES", ",".join(LINES))
+    """The lines to run when ``--lines`` is not given, e.g. ``red,blue,green`` for the classic three."""
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> SimulationConfig:

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
 import signal
 import sys
 import time
@@ -33,12 +32,10 @@ logger = logging.getLogger("simulation")
 
 PROGRESS_EVERY = 30.0
 """Seconds of wall-clock time between progress lines."""
-LINES_VARIABLE = "SIMULATION_LINES"
-"""The lines to run when ``--lines`` is not given, e.g. ``red,blue,green``."""
 
 
-def parse_args(argv: list[str] | None, env: dict[str, str] | None = None) -> argparse.Namespace:
-    env = os.environ if env is None else env
+def parse_args(argv: list[str] | None, default_lines: str = ",".join(LINES)) -> argparse.Namespace:
+    """The command line; ``default_lines``: the lines when ``--lines`` is not given (``SIMULATION_LINES``)."""
     parser = argparse.ArgumentParser(description="Simulates the Chicago 'L' and writes its events to Kafka.")
     parser.add_argument("--time-step", type=float, default=5.0, help="simulated minutes per tick (default 5)")
     parser.add_argument("--sleep", type=float, default=5.0, help="wall-clock seconds per tick (default 5)")
@@ -46,8 +43,8 @@ def parse_args(argv: list[str] | None, env: dict[str, str] | None = None) -> arg
     parser.add_argument(
         "--lines",
         nargs="+",
-        default=[env.get(LINES_VARIABLE) or ",".join(LINES)],
-        help=f"lines to run, e.g. red,blue,green (default: ${LINES_VARIABLE}, else all: {','.join(LINES)})",
+        default=[default_lines],
+        help=f"lines to run, e.g. red,blue,green (default: $SIMULATION_LINES, else all: {','.join(LINES)})",
     )
     parser.add_argument(
         "--trains-per-line",
@@ -69,7 +66,7 @@ def parse_args(argv: list[str] | None, env: dict[str, str] | None = None) -> arg
     try:
         args.lines = list(parse_lines(" ".join(args.lines)))
     except ValueError as error:
-        parser.error(f"--lines (or ${LINES_VARIABLE}): {error}")
+        parser.error(f"--lines (or $SIMULATION_LINES): {error}")
     return args
 
 
@@ -183,10 +180,10 @@ def _and(lines: list[str]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     logging.getLogger("httpx2").setLevel(logging.WARNING)  # the Schema Registry client logs every request
     config = configured("The simulation", SimulationConfig.from_env)
+    args = parse_args(argv, config.lines)
     if not args.no_connector:
         try:
             configure_connector()

@@ -51,6 +51,7 @@ STATIONS_AVRO_SCHEMA = {
         {"name": "red", "type": "boolean"},
         {"name": "blue", "type": "boolean"},
         {"name": "green", "type": "boolean"},
+        *({"name": line, "type": "boolean"} for line in ("brown", "orange", "pink", "purple", "yellow")),
     ],
     "connect.name": "stations",
 }

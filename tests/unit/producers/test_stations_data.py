@@ -11,6 +11,7 @@ import pytest
 
 from clients.endpoints import PROJECT_ROOT
 from cta import stations_table
+from cta.config import SimulationConfig
 from cta.lines import CLASSIC_LINES, LINES, ORDER_CSV, STATIONS_CSV, line_stations, lines_of, parse_lines
 
 STOPS_CSV = PROJECT_ROOT / "producers" / "data" / "cta_l_stops_2022.csv"
@@ -126,10 +127,14 @@ def test_the_simulation_runs_every_line_unless_told_otherwise(monkeypatch: pytes
     for name in [name for name in sys.modules if name == "models" or name.startswith("models.")]:
         monkeypatch.delitem(sys.modules, name)
     simulation = importlib.import_module("simulation")
-    assert simulation.parse_args([], env={}).lines == list(LINES)
-    assert simulation.parse_args(["--lines", "red,blue,green"], env={}).lines == ["red", "blue", "green"]
-    assert simulation.parse_args(["--lines", "red", "blue"], env={}).lines == ["red", "blue"]
-    assert simulation.parse_args([], env={"SIMULATION_LINES": "red,blue,green"}).lines == ["red", "blue", "green"]
-    assert simulation.parse_args(["--lines", "pink"], env={"SIMULATION_LINES": "red"}).lines == ["pink"]
+    assert simulation.parse_args([]).lines == list(LINES)
+    assert simulation.parse_args(["--lines", "red,blue,green"]).lines == ["red", "blue", "green"]
+    assert simulation.parse_args(["--lines", "red", "blue"]).lines == ["red", "blue"]
+    classic = SimulationConfig.from_env({"SIMULATION_LINES": "red,blue,green"}).lines
+    assert simulation.parse_args([], classic).lines == ["red", "blue", "green"]
+    assert simulation.parse_args(["--lines", "pink"], classic).lines == ["pink"]
+    assert SimulationConfig.from_env({}).lines == ",".join(LINES)
     with pytest.raises(SystemExit):
-        simulation.parse_args(["--lines", "red,magenta"], env={})
+        simulation.parse_args(["--lines", "red,magenta"])
+    with pytest.raises(SystemExit):
+        simulation.parse_args([], "red,magenta")
