@@ -31,7 +31,7 @@ run: setup
 # other (tests/conftest.py); TEST_WORKERS=0 runs everything in one process, in file order.
 TEST_WORKERS ?= 2
 test: setup
-	$(PY) -m pytest $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist loadgroup)
+	$(PY) -m pytest $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS))
 
 # The fast tier: tests that need no platform (codecs, request parsing, models), in seconds.
 test-unit: $(VENV)/.installed

@@ -1,18 +1,17 @@
 """Unthrottled throughput of the simulation against a bare loop producing the very same records.
 
-One ``producers/simulation.py --max-rate`` process (the classic three lines, so that results stay
-comparable with those before the eight lines; seeded, from a fixed Monday, no connector) runs for
-a fixed time and reports the events Kafka acknowledged per second, flush included. The baseline
-does the same work without the model: the same seed's records, recorded once by running the
-simulation's lines for one simulated day (``_Recorder`` stands in for its
-writer), are produced by a plain loop to the same topics, through producers configured as the
-simulation's (``SerializingProducer`` with ``AvroSerializer``, idempotent, acks=all, ``linger.ms``
-20, delivery reports only for errors, one per pair of schemas), with one ``poll(0)`` per simulated
-tick and the hourly weather POSTed to the REST Proxy, as the simulation does. So the ratio is what
-the simulation's model costs. Both alternate over a few rounds and each side's best round counts,
-so that a busy machine does not decide the ratio; the loop runs in a process of its own too
-(``python -m bench.bench_producers SECONDS`` prints its rate), so both sides start alike. It
-measures the platform ``python -m bench`` started.
+One ``producers/simulation.py --max-rate`` process (the classic three lines, as before the eight
+lines came; seeded, from a fixed Monday, no connector) runs for a fixed time and reports the events
+Kafka acknowledged per second, flush included. The baseline does the same work without the model:
+the same seed's records, recorded once by running the simulation's lines for one simulated day
+(``_Recorder`` stands in for its writer), are produced by a plain loop to the same topics, through
+producers configured as the simulation's (``SerializingProducer`` with ``AvroSerializer``,
+idempotent, acks=all, ``linger.ms`` 20, delivery reports only for errors, one per pair of schemas),
+with one ``poll(0)`` per simulated tick and the hourly weather POSTed to the REST Proxy, as the
+simulation does. So the ratio is what the simulation's model costs. Both alternate over a few rounds
+and each side's best round counts, so that a busy machine does not decide the ratio; the loop runs
+in a process of its own too (``python -m bench.bench_producers SECONDS`` prints its rate), so both
+sides start alike. It measures the platform ``python -m bench`` started.
 """
 
 from __future__ import annotations
@@ -33,7 +32,7 @@ from confluent_kafka.schema_registry.avro import AvroSerializer
 
 from clients.endpoints import PROJECT_ROOT, endpoints
 from cta import schemas, topics
-from cta.lines import CLASSIC_LINES
+from cta.lines import CLASSIC_LINES as LINES  # comparable with the results from before the eight lines
 from producers.models.line import build_line
 
 SECONDS = 20.0
@@ -87,10 +86,7 @@ class _TopicRecorder:
 def _record() -> list[tuple[bool, list[Record]]]:
     """The simulation's records of ``RECORDED_TICKS`` ticks, each with whether its tick posts the weather."""
     recorder = _Recorder()
-    lines = [
-        build_line(recorder, color, TRAINS_PER_LINE, SEED, CLASSIC_LINES)  # type: ignore[arg-type]
-        for color in CLASSIC_LINES
-    ]
+    lines = [build_line(recorder, color, TRAINS_PER_LINE, SEED, LINES) for color in LINES]  # type: ignore[arg-type]
     clock, last_hour, ticks = datetime.fromisoformat(START), None, []
     for _ in range(RECORDED_TICKS):
         recorder.tick = []
@@ -107,7 +103,7 @@ def _simulation(seconds: float) -> float:
     result = subprocess.run(
         [
             *(sys.executable, "simulation.py", "--max-rate", "--duration", str(seconds)),
-            *("--seed", str(SEED), "--start", START, "--no-connector", "--lines", ",".join(CLASSIC_LINES)),
+            *("--seed", str(SEED), "--start", START, "--no-connector", "--lines", ",".join(LINES)),
         ],
         cwd=PROJECT_ROOT / "producers",
         capture_output=True,

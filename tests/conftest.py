@@ -8,11 +8,11 @@ The session's platform is started once if it is not running and stopped at the e
 already running before the tests (a developer's) is left running afterwards. Every endpoint a test
 uses comes from it (``running_platform.endpoints``), never from the environment directly.
 
-``make test`` runs the tests in two processes (pytest-xdist, ``--dist loadgroup``): the tests on the
-session's platform stay together in one group, run one after the other as before (they share one
-KSQL server, one Connect worker and the application's topics); each module with a private platform
-is a group of its own, and unit tests go wherever there is room. The first worker that needs the
-session's platform starts it under a lock; the controller stops it at the end.
+``make test`` runs the tests in two processes (pytest-xdist): the tests on the session's platform
+(``SESSION_PLATFORM``) stay together, one after the other as before (they share one KSQL server,
+one Connect worker and the application's topics); every other module goes to whichever process is
+free. The first worker that needs the session's platform starts it under a lock; the controller
+stops it at the end.
 """
 
 from __future__ import annotations
@@ -24,9 +24,11 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import pytest
 from hypothesis import settings
+from xdist.scheduler import LoadScopeScheduling
 
 from clients.endpoints import PROJECT_ROOT
 from stack.platform import lifecycle
@@ -45,25 +47,38 @@ if str(PROJECT_ROOT / "consumers") not in sys.path:
     sys.path.insert(0, str(PROJECT_ROOT / "consumers"))
 
 TIERS = ("unit", "integration", "system")
+SESSION_PLATFORM = ("tests/integration/", "tests/system/consumers/test_pipeline.py", "tests/system/run/")
+"""Where the tests on the session's platform are: the integration tier and two whole-product modules."""
 PLATFORM_WAS_RUNNING = pytest.StashKey[bool]()
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Marks each test with its folder's tier and its xdist group; a unit test asking for the platform is an error."""
+    """Marks each test with its folder's tier; a test on the session's platform outside SESSION_PLATFORM is an error."""
     for item in items:
         tier = next((t for t in TIERS if f"/tests/{t}/" in str(item.path)), None)
         if tier is None:
             continue
         item.add_marker(getattr(pytest.mark, tier))
-        on_platform = "running_platform" in getattr(item, "fixturenames", ())
-        if tier == "unit" and on_platform:
+        if "running_platform" in getattr(item, "fixturenames", ()) and not on_session_platform(item.nodeid):
             raise pytest.UsageError(
-                f"{item.nodeid} needs the platform: it belongs in tests/integration or tests/system"
+                f"{item.nodeid} uses the session's platform: it belongs in tests/integration, or its module in "
+                "tests/conftest.py's SESSION_PLATFORM (so that it never runs beside the other tests on that platform)"
             )
-        if tier == "integration" or on_platform:
-            item.add_marker(pytest.mark.xdist_group("session-platform"))
-        elif tier == "system":
-            item.add_marker(pytest.mark.xdist_group(item.module.__name__))
+
+
+def on_session_platform(nodeid: str) -> bool:
+    return nodeid.split("::")[0].startswith(SESSION_PLATFORM)
+
+
+class SessionPlatformTogether(LoadScopeScheduling):
+    """xdist's scheduling by module, with every test on the session's platform in one unit of work."""
+
+    def _split_scope(self, nodeid: str) -> str:
+        return "session-platform" if on_session_platform(nodeid) else nodeid.split("::")[0]
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> LoadScopeScheduling:
+    return SessionPlatformTogether(config, log)
 
 
 def _xdist_controller(config: pytest.Config) -> bool:

@@ -40,6 +40,7 @@ from clients.endpoints import PROJECT_ROOT, Endpoints
 from cta import topics
 from cta.lines import LINES, line_stations, parse_lines
 from stack.platform.prerequisites import port_in_use
+from stack.platform.supervisor import Running, process_of
 from tests.support.kafka import zigzag_varint
 from tests.support.processes import Script, run_stack
 from tests.support.waiting import wait_for
@@ -370,10 +371,10 @@ def _stop_services(env: dict[str, str], names: Iterable[str], timeout: float) ->
     services = json.loads((Path(env["STACK_DATA_DIR"]) / "services.json").read_text())["services"]
     stopping = []
     for name in names:
-        process = psutil.Process(services[name]["pid"])
         # The pid is the service's only if that process started when the platform recorded it.
-        if abs(process.create_time() - services[name]["created"]) > 2:
-            raise RuntimeError(f"pid {process.pid} is not the {name} the platform started")
+        process = process_of(Running(**services[name]))
+        if process is None:
+            raise RuntimeError(f"pid {services[name]['pid']} is not the {name} the platform started")
         process.terminate()
         stopping.append(process)
     _, alive = psutil.wait_procs(stopping, timeout)
