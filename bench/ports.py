@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Mapping
 from pathlib import Path
 
-from clients.endpoints import endpoints
+from clients.endpoints import Endpoints
 
 PLATFORM_SHIFT = 100
 """bench_platform's private platform."""
@@ -24,9 +25,9 @@ def _moved(url: str, shift: int) -> str:
     return re.sub(r":(\d+)", lambda port: f":{int(port.group(1)) + shift}", url)
 
 
-def private_env(shift: int, data_dir: Path | str) -> dict[str, str]:
-    """The environment of a one-broker platform on this shell's ports moved by ``shift``, data in ``data_dir``."""
-    here = endpoints()
+def private_env(shift: int, data_dir: Path | str, env: Mapping[str, str] = os.environ) -> dict[str, str]:
+    """A one-broker platform's environment: this shell's ports (``env``) moved by ``shift``, data in ``data_dir``."""
+    here = Endpoints.from_env(env)
     return {
         "KAFKA_BOOTSTRAP_SERVERS": _moved(here.kafka_bootstrap_servers.split(",")[0], shift),
         "SCHEMA_REGISTRY_URL": _moved(here.schema_registry_url, shift),
@@ -35,6 +36,6 @@ def private_env(shift: int, data_dir: Path | str) -> dict[str, str]:
         "KSQL_URL": _moved(here.ksql_url, shift),
         "POSTGRES_URL": _moved(here.postgres_url, shift),
         "WEB_PORT": str(here.web_port + shift),
-        "FAUST_WEB_PORT": str(int(os.environ.get("FAUST_WEB_PORT") or FAUST_WEB_PORT) + shift),
+        "FAUST_WEB_PORT": str(int(env.get("FAUST_WEB_PORT") or FAUST_WEB_PORT) + shift),
         "STACK_DATA_DIR": str(data_dir),
     }
