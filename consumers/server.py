@@ -1,8 +1,9 @@
 """The transit status page: a Tornado server fed by Kafka, pushing every change to the browsers.
 
 Run from ``consumers/`` with ``python server.py`` and browse http://localhost:8888 (``WEB_PORT``).
-Four consumers (``consumer.py``) feed one :class:`TransitStatus`: the stations table, the arrivals
-of every station, the weather and TURNSTILE_SUMMARY. They start together and each reads its topic
+Five consumers (``consumer.py``) feed one :class:`TransitStatus`: the stations table, the arrivals
+of every station, the weather, TURNSTILE_SUMMARY and TURNSTILE_HOURLY (entries per station and
+hour: the page's charts and busiest stations). They start together and each reads its topic
 as soon as it exists, whatever order the other processes were started in: an arrival or a count
 read before its station is held and shown once the station is known (``models/held.py``). The
 page is served complete (it reads without JavaScript, like the classic one); its script then
@@ -16,6 +17,9 @@ coordinates.
 | ``/api/status`` | the whole picture as JSON (what the snapshot event holds) |
 | ``/api/map`` | station coordinates and the other 'L' lines, to draw the map |
 | ``/healthz`` | 200 while every consumer runs, whether they have caught up, and the counters |
+
+``caught_up`` does not wait for TURNSTILE_HOURLY: the page is whole without its charts, and that
+topic exists only where ``ksql.py`` makes the windowed table.
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ from consumer import KafkaConsumer
 from models import TransitStatus
 from models.places import city_map
 from topic_check import topic_exists, topic_pattern_match
+from tornado.escape import xhtml_escape
 from tornado.iostream import StreamBufferFullError, StreamClosedError
 from tornado.web import Application, RequestHandler
 
@@ -46,6 +51,8 @@ HERE = Path(__file__).resolve().parent
 ARRIVALS_HISTORY = 50
 """Arrivals re-read per station at the start: the latest arrival at each platform is among them."""
 WEATHER_HISTORY = 24
+OPTIONAL = {topics.TURNSTILE_HOURLY}
+"""Topics whose consumer ``caught_up`` does not wait for."""
 
 
 class StatusHandler(RequestHandler):
@@ -56,12 +63,33 @@ class StatusHandler(RequestHandler):
 
 class MainHandler(StatusHandler):
     def get(self) -> None:
-        self.render("status.html", snapshot=self.status.snapshot(), terminal=breakable)
+        snapshot = self.status.snapshot()
+        names = {s["station_id"]: s["name"] for line in snapshot["lines"] for s in line["stations"]}
+        self.render("status.html", snapshot=snapshot, terminal=breakable, wrappable=wrappable, bars=bars, names=names)
 
 
 def breakable(name: str) -> str:
     """A terminal's name for a narrow column header: it may wrap after a slash (Harlem/ Lake)."""
     return name.replace("/", "/\u200b")
+
+
+def wrappable(name: str) -> str:
+    """A station's name, escaped, that may wrap after a slash on a phone (Washington/<wbr>Wabash)."""
+    return "/<wbr>".join(xhtml_escape(part) for part in name.split("/"))
+
+
+def bars(series: list[int] | None) -> str:
+    """A station's entries per hour as a small SVG bar chart, as status.js draws it (numbers only: no escaping)."""
+    if not series:
+        return ""
+    top = max(series) or 1
+    width = 6 * len(series)
+    rects = "".join(
+        f'<rect x="{6 * i}" y="{16 - h}" width="5" height="{h}"><title>{n:,}</title></rect>'
+        for i, n in enumerate(series)
+        for h in [max(1, round(15 * n / top)) if n else 0]
+    )
+    return f'<svg class="bars" viewBox="0 0 {width} 16" width="{width}" height="16" role="img">{rects}</svg>'
 
 
 class EventsHandler(StatusHandler):
@@ -135,7 +163,9 @@ class HealthHandler(StatusHandler):
 
     def get(self) -> None:
         stopped = [consumer.topic_name_pattern for consumer, task in self.consumers if task.done()]
-        caught_up = all(consumer.caught_up.is_set() for consumer, _ in self.consumers)
+        caught_up = all(
+            consumer.caught_up.is_set() for consumer, _ in self.consumers if consumer.topic_name_pattern not in OPTIONAL
+        )
         self.set_status(503 if stopped else 200)
         self.write({"healthy": not stopped, "stopped": stopped, "caught_up": caught_up, **self.status.counters()})
 
@@ -183,6 +213,7 @@ async def build(config: StatusPageConfig) -> AsyncIterator[Application]:
         KafkaConsumer("^" + re.escape(topics.ARRIVALS_PREFIX), status, history=ARRIVALS_HISTORY),
         KafkaConsumer(topics.WEATHER, status, history=WEATHER_HISTORY),
         KafkaConsumer(topics.TURNSTILE_SUMMARY, status, is_avro=False),
+        KafkaConsumer(topics.TURNSTILE_HOURLY, status, is_avro=False),
     ]
     running: list[Consumer] = []
     try:

@@ -20,6 +20,8 @@ from collections import defaultdict, deque
 from collections.abc import Mapping
 from typing import Any
 
+from cta.lines import line_stations
+
 from .record import OUT_OF_ORDER, UNKNOWN_STATION, Skip, field
 from .station import DIRECTIONS, Station, Train
 
@@ -163,11 +165,16 @@ class Line:
         station = self.stations.get(train.station_id)
         return station is not None and station.platforms[train.direction] is train
 
+    def _towards_b(self, last: Station) -> str:
+        """Where direction ``b`` goes: the last station, or "the Loop" for a line that rounds it (the CTA's signs)."""
+        on_loop = any(s.loop for s in line_stations(self.color) if s.station_id == last.station_id)
+        return "the Loop" if on_loop else last.name
+
     def to_json(self) -> dict[str, Any]:
         ordered = self.ordered()
         return {
             "color": self.color,
-            "towards": {"a": ordered[0].name, "b": ordered[-1].name} if ordered else {"a": None, "b": None},
+            "towards": {"a": ordered[0].name, "b": self._towards_b(ordered[-1])} if ordered else {"a": None, "b": None},
             "stations": [station.to_json() for station in ordered],
             "due": {str(station_id): due for station_id, due in self.due().items()},
         }

@@ -1,7 +1,10 @@
 """The lines the page shows, fed from three topics: the stations table, the arrivals and TURNSTILE_SUMMARY.
 
-The page shows the classic three lines (``LINES``); the records of the other 'L' lines, which the
-simulation and the Faust app write too, are passed over: they are not malformed, just not shown.
+The page shows all eight 'L' lines (``LINES``, ``cta.lines``' order: Red, Blue, Green, Brown,
+Orange, Pink, Purple, Yellow); a line has stations once the stations table names them, and trains
+once the simulation runs it (``--lines red,blue,green`` runs the classic three: the other five are
+listed, without trains). A station several lines serve (Clark/Lake: six) is a row of each line's
+table, all showing the station's one turnstile total.
 
 Each record is routed by its topic, then by the line it names (a turnstile count names only a
 station: it goes to every line serving that station). :meth:`Lines.apply` returns what changed,
@@ -20,14 +23,11 @@ from dataclasses import field as datafield
 from typing import Any
 
 from cta import topics
-from cta.lines import LINES as ALL_LINES
+from cta.lines import LINES
 
 from .held import MAX_HELD_STATIONS, HeldArrivals, Place
 from .line import Line
 from .record import MALFORMED, Record, Skip, field
-
-LINES = ("blue", "green", "red")
-"""The lines the page shows."""
 
 
 @dataclass
@@ -40,9 +40,13 @@ class Changes:
     """(line, station id) of stations whose row changed."""
     arrivals: list[dict[str, Any]] = datafield(default_factory=list)
     weather: bool = False
+    ridership: set[int] = datafield(default_factory=set)
+    """Stations whose hourly chart changed."""
+    hours_moved: bool = False
+    """The charted hours moved on: every chart changed."""
 
     def __bool__(self) -> bool:
-        return self.layout or bool(self.stations) or bool(self.arrivals) or self.weather
+        return self.layout or bool(self.stations) or bool(self.arrivals) or self.weather or bool(self.ridership)
 
 
 class Lines:
@@ -71,9 +75,7 @@ class Lines:
         return self.held.release(new)
 
     def _station(self, value: Any, changes: Changes) -> None:
-        if field(value, "line", str, ALL_LINES) not in self.lines:
-            return
-        line = self.lines[value["line"]]
+        line = self.lines[field(value, "line", str, LINES)]
         station_id = field(value, "station_id", int)
         is_new = station_id not in line.stations
         if line.add_station(station_id, field(value, "station_name", str), field(value, "order", int)):
@@ -83,9 +85,7 @@ class Lines:
             self._new.append((line.color, station_id))
 
     def _arrival(self, record: Record, changes: Changes) -> None:
-        if field(record.value, "line", str, ALL_LINES) not in self.lines:
-            return
-        line = self.lines[record.value["line"]]
+        line = self.lines[field(record.value, "line", str, LINES)]
         if field(record.value, "station_id", int) not in line.stations:
             self.held.hold((line.color, record.value["station_id"]), record)
             return

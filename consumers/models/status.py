@@ -1,11 +1,12 @@
-"""The one state holder of the status page: the lines and the weather, and the updates sent to browsers.
+"""The one state holder of the status page: lines, weather, ridership by hour, and the updates sent to browsers.
 
 As in Tornado's chat demo, this class alone changes the state and tells the clients. The
 consumers hand it batches of records (:meth:`apply`); each batch that changes something becomes
 one numbered update event, serialized and encoded once, and handed to every listener (one per
 open page) in a plain loop: a thousand pages cost a thousand buffered writes, not a thousand
 coroutines woken. Updates carry the changed stations, the arrivals (for the trains' moves) and
-the due times of the lines with arrivals; a page that connects gets the whole picture first.
+the due times of the lines with arrivals, and the hourly charts that changed (all of them when a
+new hour begins); a page that connects gets the whole picture first.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from cta import topics
 
 from .lines import Changes, Lines
 from .record import UNDECODABLE, Record, Skip, Skips
+from .ridership import Ridership, window_key
 from .weather import Weather
 
 logger = logging.getLogger(__name__)
@@ -36,6 +38,7 @@ class TransitStatus:
     def __init__(self) -> None:
         self.lines = Lines()
         self.weather = Weather()
+        self.ridership = Ridership()
         self.skips = Skips()
         self.applied = 0
         """Records applied so far (skipped ones included)."""
@@ -60,6 +63,9 @@ class TransitStatus:
             if record.topic == topics.WEATHER:
                 self.weather.apply(record)
                 changes.weather = True
+            elif record.topic == topics.TURNSTILE_HOURLY:
+                changes.hours_moved |= self.ridership.apply(record)
+                changes.ridership.add(window_key(record.key)[0])
             else:
                 self.lines.apply(record, changes)
         except Skip as skip:
@@ -83,6 +89,8 @@ class TransitStatus:
             }
             if changes.weather:
                 update["weather"] = self.weather.to_json()
+            if changes.ridership:
+                update["ridership"] = self.ridership.to_json(None if changes.hours_moved else changes.ridership)
             event = self._event("update", update)
         for listener in list(self.listeners):
             try:
@@ -104,6 +112,7 @@ class TransitStatus:
             "now": now_ms(),
             "sequence": self.sequence,
             "weather": self.weather.to_json(),
+            "ridership": self.ridership.to_json(),
             "lines": [line.to_json() for line in self.lines.lines.values()],
             "counters": self.counters(),
         }
@@ -123,7 +132,8 @@ class TransitStatus:
             "listeners": len(self.listeners),
             "held": len(self.lines.held),
             "dropped": self.lines.held.dropped,
-            "stations": sum(len(line.stations) for line in self.lines.lines.values()),
+            # A station on several lines (Clark/Lake: six) is one station.
+            "stations": len({station_id for line in self.lines.lines.values() for station_id in line.stations}),
             "trains": sum(len(line.trains) for line in self.lines.lines.values()),
         }
 

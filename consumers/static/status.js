@@ -15,6 +15,7 @@
   const SVG = "http://www.w3.org/2000/svg";
   const TRAIN_OFFSET = 6; // map units between a line and its trains, a side per direction
   const MARGIN = 60; // map units around the lines, room for the terminals' names
+  const LABEL_CHAR = 7; // map units a character of a terminal's name takes, about
   const REOPEN_FIRST = 1000; // ms before the first new EventSource after the browser closed one
   const REOPEN_MAX = 10000; // ms: the backoff doubles up to this
   const state = {
@@ -25,6 +26,7 @@
     places: null, // station id -> [x, y] on the map
     trains: new Map(), // "line:train_id" -> SVG group
     moves: 0,
+    ridership: { hours: [], stations: new Map(), busiest: [] }, // entries per station and hour (TURNSTILE_HOURLY)
   };
   const stream = {
     source: null, // the EventSource followed; events of an older one are ignored
@@ -87,11 +89,78 @@
     }
   }
 
+  // A name may wrap after a slash (Washington/ Wabash): a <wbr>, which adds no text.
+  function nameCell(cell, name) {
+    cell.replaceChildren();
+    name.split("/").forEach((part, i) => {
+      if (i) cell.append("/", document.createElement("wbr"));
+      cell.append(part);
+    });
+  }
+
   function fillRow(row, line, station) {
-    row.cells[0].textContent = station.name;
+    nameCell(row.cells[0], station.name);
     platformCell(row.cells[1], line, station, "a");
     platformCell(row.cells[2], line, station, "b");
-    row.cells[3].textContent = station.entries === null ? "" : station.entries.toLocaleString("en-US");
+    fillBars(row.cells[3], station.station_id);
+    row.cells[4].textContent = station.entries === null ? "" : station.entries.toLocaleString("en-US");
+  }
+
+  // --- ridership by hour: a small bar chart per station, the busiest stations of the hour ----
+  function fillBars(cell, stationId) {
+    cell.replaceChildren();
+    const series = state.ridership.stations.get(String(stationId));
+    if (!series || !series.length) return;
+    const top = Math.max(...series) || 1;
+    const chart = svg("svg", { class: "bars", viewBox: `0 0 ${6 * series.length} 16`, width: 6 * series.length, height: 16, role: "img" });
+    series.forEach((n, i) => {
+      const h = n ? Math.max(1, Math.round((15 * n) / top)) : 0;
+      const bar = svg("rect", { x: 6 * i, y: 16 - h, width: 5, height: h }, chart);
+      svg("title", {}, bar).textContent = n.toLocaleString("en-US");
+    });
+    cell.appendChild(chart);
+  }
+
+  // A snapshot's ridership replaces the page's; an update's adds the charts that changed (all of
+  // them when a new hour began: "full").
+  function applyRidership(ridership) {
+    const known = state.ridership;
+    if (ridership.full) known.stations = new Map();
+    for (const [id, series] of Object.entries(ridership.stations)) known.stations.set(id, series);
+    known.hours = ridership.hours;
+    known.busiest = ridership.busiest;
+    const ids = ridership.full ? null : new Set(Object.keys(ridership.stations));
+    for (const line of Object.values(state.lines)) {
+      for (const station of line.stations) {
+        if (ids && !ids.has(String(station.station_id))) continue;
+        const row = rowOf(line.color, station.station_id);
+        if (row) fillBars(row.cells[3], station.station_id);
+      }
+    }
+    renderBusiest();
+  }
+
+  function stationName(id) {
+    for (const line of Object.values(state.lines)) {
+      if (line.byId && line.byId.has(id)) return line.byId.get(id).name;
+    }
+    return `#${id}`;
+  }
+
+  function renderBusiest() {
+    const list = document.getElementById("busiest");
+    list.replaceChildren();
+    const busiest = state.ridership.busiest;
+    for (const busy of busiest) {
+      const item = el("li");
+      item.dataset.station = busy.station_id;
+      item.appendChild(el("span", "name", stationName(busy.station_id)));
+      const bar = el("span", "bar");
+      bar.style.width = `${Math.round((100 * busy.entries) / busiest[0].entries)}%`;
+      item.appendChild(bar);
+      item.appendChild(el("span", "entries", busy.entries.toLocaleString("en-US")));
+      list.appendChild(item);
+    }
   }
 
   // The article of a line, made if the page was served without it.
@@ -99,7 +168,13 @@
     let article = document.querySelector(`article[data-line="${color}"]`);
     if (article) return article;
     article = el("article", `line line-${color}`);
+    article.id = `line-${color}`;
     article.dataset.line = color;
+    const link = el("a", `pick line-${color}`, title(color));
+    link.href = `#line-${color}`;
+    link.dataset.pick = color;
+    link.appendChild(el("span", "count"));
+    document.querySelector("nav.picker").appendChild(link);
     const heading = el("h2", "", `${title(color)} Line `);
     heading.appendChild(el("span", "total"));
     article.appendChild(heading);
@@ -108,6 +183,7 @@
     header.appendChild(el("th", "name", "Station"));
     header.appendChild(el("th", "dir"));
     header.appendChild(el("th", "dir"));
+    header.appendChild(el("th", "spark", "Last hours"));
     header.appendChild(el("th", "entries", "Entries"));
     table.createTBody();
     article.appendChild(table);
@@ -129,6 +205,7 @@
       row.appendChild(el("td", "name"));
       row.appendChild(el("td", "dir"));
       row.appendChild(el("td", "dir"));
+      row.appendChild(el("td", "spark"));
       row.appendChild(el("td", "entries"));
       fillRow(row, line, station);
     }
@@ -172,13 +249,51 @@
   }
 
   function renderCounters() {
-    let stations = 0;
+    const stations = new Set();
     let trains = 0;
     for (const line of Object.values(state.lines)) {
-      stations += line.stations.length;
-      trains += line.stations.filter((s) => s.a).length + line.stations.filter((s) => s.b).length;
+      const here = line.stations.filter((s) => s.a).length + line.stations.filter((s) => s.b).length;
+      for (const station of line.stations) stations.add(station.station_id);
+      trains += here;
+      const count = document.querySelector(`.pick[data-pick="${line.color}"] .count`);
+      if (count) count.textContent = here ? String(here) : "";
     }
-    document.getElementById("counters").textContent = `${stations} stations, ${trains} trains at platforms`;
+    document.getElementById("counters").textContent = `${stations.size} stations, ${trains} trains at platforms`;
+  }
+
+  // --- the line picker: one line's table at a time, as the CTA's Train Tracker shows them ----
+  // Without the script every table shows, and the picker's links jump to them; with it, the
+  // picked line (in the address's #line-<color>, so that a link or a reload keeps it) shows alone.
+  function pickedInAddress() {
+    const match = /^#line-([a-z]+)$/.exec(window.location.hash);
+    return match && state.lines[match[1]] ? match[1] : null;
+  }
+
+  function showSelected() {
+    const colors = Object.keys(state.lines);
+    if (!colors.length) return;
+    const picked = pickedInAddress() || (state.lines[state.selected] ? state.selected : colors[0]);
+    state.selected = picked;
+    document.querySelector("section.lines").classList.add("picking");
+    for (const article of document.querySelectorAll("article[data-line]")) {
+      article.classList.toggle("selected", article.dataset.line === picked);
+    }
+    for (const link of document.querySelectorAll(".pick[data-pick]")) {
+      const on = link.dataset.pick === picked;
+      link.classList.toggle("selected", on);
+      if (on) link.setAttribute("aria-current", "true");
+      else link.removeAttribute("aria-current");
+    }
+    document.getElementById("map").dataset.selected = picked;
+    for (const route of document.querySelectorAll("#map .route")) route.classList.toggle("picked", route.classList.contains(picked));
+  }
+
+  function pick(event) {
+    const link = event.target.closest(".pick[data-pick]");
+    if (!link) return;
+    event.preventDefault(); // no jump down the page: the table shows where the last one was
+    history.replaceState(null, "", `#line-${link.dataset.pick}`);
+    showSelected();
   }
 
   function tick() {
@@ -193,16 +308,12 @@
     return [(lon - bounds.minLon) * bounds.cos * scale + MARGIN, (bounds.maxLat - lat) * scale + MARGIN];
   }
 
+  // Every 'L' line is drawn from the server's paths (trunk, branches, the Loop); a line the
+  // stations table has not named yet is drawn faintly, from the geography alone.
   function drawMap(cityMap) {
     const map = document.getElementById("map");
     map.replaceChildren();
-    const points = [];
-    for (const line of Object.values(state.lines)) {
-      for (const station of line.stations) {
-        const place = cityMap.stations[station.station_id];
-        if (place) points.push(place);
-      }
-    }
+    const points = Object.values(cityMap.stations);
     if (!points.length) return;
     const lats = points.map((p) => p[0]);
     const lons = points.map((p) => p[1]);
@@ -210,39 +321,54 @@
     bounds.cos = Math.cos(((bounds.minLat + bounds.maxLat) / 2) * (Math.PI / 180));
     const [width, height] = project(bounds, bounds.minLat, bounds.maxLon).map((v) => v + MARGIN);
     map.setAttribute("viewBox", `0 0 ${Math.round(width)} ${Math.round(height)}`);
+    state.mapWidth = width;
+    const at = (id) => project(bounds, ...cityMap.stations[id]);
 
     const context = svg("g", { class: "context" }, map);
-    for (const other of cityMap.other_lines) {
-      const path = other.points.map((p) => project(bounds, p[0], p[1]).join(",")).join(" ");
-      svg("polyline", { points: path, stroke: other.color }, context);
-    }
-    state.places = new Map();
-    const lines = svg("g", { class: "lines" }, map);
+    const routes = svg("g", { class: "lines" }, map);
     const stations = svg("g", { class: "stations" }, map);
     const labels = svg("g", { class: "labels" }, map);
-    for (const line of Object.values(state.lines)) {
-      const placed = line.stations.filter((s) => cityMap.stations[s.station_id]);
-      const xy = placed.map((s) => project(bounds, ...cityMap.stations[s.station_id]));
-      svg("polyline", { class: `route ${line.color}`, points: xy.map((p) => p.join(",")).join(" ") }, lines);
-      placed.forEach((station, i) => {
-        const before = xy[Math.max(0, i - 1)];
-        const after = xy[Math.min(xy.length - 1, i + 1)];
-        const dx = after[0] - before[0];
-        const dy = after[1] - before[1];
-        const length = Math.hypot(dx, dy) || 1;
-        // Direction b runs towards the last station: its trains keep to the right of the track.
-        const normal = [-dy / length, dx / length];
-        state.places.set(`${line.color}:${station.station_id}`, { x: xy[i][0], y: xy[i][1], normal });
-        const dot = svg("circle", { class: "station", cx: xy[i][0], cy: xy[i][1], r: 2.6 }, stations);
-        svg("title", {}, dot).textContent = `${station.name} (${title(line.color)} Line)`;
+    state.places = new Map();
+    const labelled = new Set();
+    for (const drawn of cityMap.lines) {
+      const line = state.lines[drawn.color];
+      const known = line && line.stations.length ? line.byId : null;
+      drawn.paths.forEach((path, index) => {
+        const ids = path.filter((id) => cityMap.stations[id] && (!known || known.has(id)));
+        const xy = ids.map(at);
+        const points = xy.map((p) => p.join(",")).join(" ");
+        if (!known) {
+          svg("polyline", { points, stroke: drawn.hex }, context);
+          return;
+        }
+        svg("polyline", { class: `route ${drawn.color}`, points }, routes);
+        ids.forEach((id, i) => placeStation(stations, line, id, xy, i));
+        // Terminals: where the trunk starts, and where each stroke ends unless it rounds the Loop or forks.
+        const forks = drawn.paths.length > 1 && index === 0;
+        const loops = path.indexOf(path[path.length - 1]) !== path.length - 1;
+        if (index === 0) labelTerminal(labels, labelled, line, ids[0], xy[0], xy[1]);
+        if (!forks && !loops) labelTerminal(labels, labelled, line, ids[ids.length - 1], xy[xy.length - 1], xy[xy.length - 2]);
       });
-      labelTerminal(labels, line, placed[0], placed[1]);
-      labelTerminal(labels, line, placed[placed.length - 1], placed[placed.length - 2]);
     }
     svg("g", { id: "trains" }, map);
     state.trains.clear();
     state.layout = layoutOf(state.lines);
     placeTrains();
+    showSelected();
+  }
+
+  // A station's dot, and where its line's trains stand there: direction b keeps to the right of the
+  // track towards the line's last station, a to the left. A station on a closing stroke is placed once.
+  function placeStation(group, line, id, xy, i) {
+    const key = `${line.color}:${id}`;
+    if (state.places.has(key)) return;
+    const before = xy[Math.max(0, i - 1)];
+    const after = xy[Math.min(xy.length - 1, i + 1)];
+    const [dx, dy] = [after[0] - before[0], after[1] - before[1]];
+    const length = Math.hypot(dx, dy) || 1;
+    state.places.set(key, { x: xy[i][0], y: xy[i][1], normal: [-dy / length, dx / length] });
+    const dot = svg("circle", { class: "station", cx: xy[i][0], cy: xy[i][1], r: 2.6 }, group);
+    svg("title", {}, dot).textContent = `${line.byId.get(id).name} (${title(line.color)} Line)`;
   }
 
   // The lines' colors and their stations in order: the map is drawn again only if these change.
@@ -281,16 +407,18 @@
     }
   }
 
-  // A terminal's name goes on the side away from the rest of its line.
-  function labelTerminal(labels, line, end, next) {
-    if (!end || !next) return;
-    const p = state.places.get(`${line.color}:${end.station_id}`);
-    const q = state.places.get(`${line.color}:${next.station_id}`);
-    const [dx, dy] = [q.x - p.x, q.y - p.y];
-    let spot = { x: p.x, y: dy > 0 ? p.y - 10 : p.y + 18, "text-anchor": "middle" };
-    if (Math.abs(dx) > Math.abs(dy)) spot = { x: dx > 0 ? p.x - 9 : p.x + 9, y: p.y + 4, "text-anchor": dx > 0 ? "end" : "start" };
+  // A terminal's name goes on the side away from the rest of its line; a station is named once.
+  function labelTerminal(labels, labelled, line, id, p, q) {
+    if (!p || !q || labelled.has(id)) return;
+    labelled.add(id);
+    const [dx, dy] = [q[0] - p[0], q[1] - p[1]];
+    let spot = { x: p[0], y: dy > 0 ? p[1] - 10 : p[1] + 18, "text-anchor": "middle" };
+    if (Math.abs(dx) > Math.abs(dy)) spot = { x: dx > 0 ? p[0] - 9 : p[0] + 9, y: p[1] + 4, "text-anchor": dx > 0 ? "end" : "start" };
+    const name = line.byId.get(id).name;
+    const room = spot["text-anchor"] === "start" ? state.mapWidth - spot.x : spot["text-anchor"] === "end" ? spot.x : Infinity;
+    if (name.length * LABEL_CHAR > room) spot = { x: p[0] + 4, y: p[1] + 18, "text-anchor": "end" }; // below, not off the map
     const label = svg("text", { ...spot, class: `terminal ${line.color}` }, labels);
-    label.textContent = end.name;
+    label.textContent = name;
   }
 
   // Places a train's marker at a platform; returns whether a marker already shown moved there.
@@ -325,15 +453,20 @@
     state.sequence = snapshot.sequence;
     state.clockOffset = snapshot.now - Date.now();
     state.lines = {};
+    state.ridership.stations = new Map(Object.entries(snapshot.ridership.stations));
+    state.ridership.hours = snapshot.ridership.hours;
+    state.ridership.busiest = snapshot.ridership.busiest;
     for (const line of snapshot.lines) {
       line.byId = new Map(line.stations.map((s) => [s.station_id, s]));
       state.lines[line.color] = line;
       renderLine(line);
     }
-    for (const article of document.querySelectorAll("article[data-line]")) {
-      if (!state.lines[article.dataset.line]) article.remove();
+    for (const node of document.querySelectorAll("article[data-line], .pick[data-pick]")) {
+      if (!state.lines[node.dataset.line || node.dataset.pick]) node.remove();
     }
+    showSelected();
     renderWeather(snapshot.weather);
+    renderBusiest();
     renderCounters();
     renderTotals();
     if (!state.cityMap) loadMap();
@@ -366,6 +499,7 @@
     pruneTrains();
     document.getElementById("map").dataset.moves = state.moves;
     if (update.weather) renderWeather(update.weather);
+    if (update.ridership) applyRidership(update.ridership);
     renderCounters();
     renderTotals();
     refreshDue();
@@ -461,6 +595,8 @@
       });
   }
 
+  document.querySelector("nav.picker").addEventListener("click", pick);
+  window.addEventListener("hashchange", showSelected);
   loadMap();
   follow();
   tick();

@@ -22,6 +22,8 @@ CHROMIUM_FLAGS = (
     "--disable-sync",
 )
 """Chromium without a display, as root, and without the calls home that a test has no use for."""
+MIN_WINDOW_WIDTH = 500
+"""Headless Chromium makes no window narrower than this: a phone's width is emulated instead."""
 
 
 @contextmanager
@@ -39,6 +41,9 @@ def headless_chromium(width: int = 1600, height: int = 1200) -> Iterator[Any]:
     for argument in (*CHROMIUM_FLAGS, f"--window-size={width},{height}", f"--user-data-dir={profile}"):
         options.add_argument(argument)
     browser = webdriver.Chrome(options=options, service=Service(chromedriver))
+    if width < MIN_WINDOW_WIDTH:  # a phone: its viewport emulated, as DevTools' device mode does
+        metrics = {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": True}
+        browser.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", metrics)
     try:
         yield browser
     finally:

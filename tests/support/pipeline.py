@@ -37,9 +37,8 @@ from confluent_kafka import Consumer, KafkaError, KafkaException, TopicPartition
 from confluent_kafka.admin import AdminClient
 
 from clients.endpoints import PROJECT_ROOT, Endpoints
-from consumers.models.lines import LINES  # the lines the page shows
 from cta import topics
-from cta.lines import line_stations
+from cta.lines import LINES, line_stations, parse_lines
 from stack.platform.prerequisites import port_in_use
 from stack.platform.supervisor import Running, process_of
 from tests.support.kafka import zigzag_varint
@@ -58,6 +57,8 @@ ORDERS: list[tuple[str, ...]] = list(itertools.permutations(COMMANDS))
 RUNS_ONCE = {"ksql"}
 """Commands that do their work and exit; the others keep running."""
 EXPECTED: dict[str, set[int]] = {line: {s.station_id for s in line_stations(line)} for line in LINES}
+"""Every line's stations: the page lists all eight lines whichever the simulation runs."""
+LINES_VARIABLE = "SIMULATION_LINES"
 POLL_EVERY = 0.5
 RESET_TIMEOUT = 120.0
 
@@ -85,6 +86,8 @@ class Run:
     gaps: list[float]
     scripts: dict[str, Script] = field(default_factory=dict)
     last_start: float = 0.0
+    lines: tuple[str, ...] = LINES
+    """The lines the simulation runs: the page is full when each has its stations and a train."""
 
     @property
     def endpoints(self) -> Endpoints:
@@ -110,6 +113,15 @@ class Run:
             script.stop()
 
 
+def simulation_lines(simulation_args: Sequence[str], env: dict[str, str]) -> tuple[str, ...]:
+    """The lines ``python simulation.py`` runs with these arguments: ``--lines``, else $SIMULATION_LINES, else all."""
+    args = list(simulation_args)
+    if "--lines" in args:
+        names = itertools.takewhile(lambda arg: not arg.startswith("-"), args[args.index("--lines") + 1 :])
+        return parse_lines(" ".join(names))
+    return parse_lines(env.get(LINES_VARIABLE) or " ".join(LINES))
+
+
 def start_in_order(
     env: dict[str, str],
     order: Sequence[str],
@@ -127,7 +139,7 @@ def start_in_order(
         raise ValueError(f"{len(order)} commands need {len(order) - 1} gaps, not {len(gaps)}")
     _check_ports_free(env)
     logs.mkdir(parents=True, exist_ok=True)
-    run = Run(env, tuple(order), list(gaps))
+    run = Run(env, tuple(order), list(gaps), lines=simulation_lines(simulation_args, env))
     try:
         for index, name in enumerate(order):
             folder, argv = COMMANDS[name]
@@ -241,21 +253,26 @@ class Missing:
         return "; ".join(parts) or "nothing"
 
 
-def missing(status: dict[str, Any] | None, riders: Iterable[int]) -> Missing:
-    """What ``status`` (``/api/status``, read after ``riders`` were seen in Kafka) lacks to be full."""
+def missing(status: dict[str, Any] | None, riders: Iterable[int], lines: Sequence[str] = LINES) -> Missing:
+    """What ``status`` (``/api/status``, read after ``riders`` were seen in Kafka) lacks to be full.
+
+    Full is every station and a train on each of ``lines`` (those the simulation runs): the other
+    lines are listed too, but no train runs on them.
+    """
     if status is None:
         return Missing(answered=False)
-    lines = {line["color"]: line["stations"] for line in status["lines"]}
     found = Missing()
-    for color, expected in EXPECTED.items():
-        stations = lines.get(color, [])
+    run = {color: EXPECTED[color] for color in lines}
+    shown = {line["color"]: line["stations"] for line in status["lines"]}
+    for color, expected in run.items():
+        stations = shown.get(color, [])
         lacking = len(expected - {s["station_id"] for s in stations})
         if lacking:
             found.stations[color] = lacking
         if not any(s["a"] or s["b"] for s in stations):
             found.trains.append(color)
-    totals = {s["station_id"] for line in lines.values() for s in line if s["entries"] is not None}
-    riders = set(riders) & {station_id for stations in EXPECTED.values() for station_id in stations}  # shown ones
+    totals = {s["station_id"] for line in shown.values() for s in line if s["entries"] is not None}
+    riders = set(riders) & {station_id for stations in run.values() for station_id in stations}  # shown ones
     found.riders, found.totals = len(riders), len(riders - totals)
     weather = status.get("weather") or {}
     found.weather = weather.get("temperature") is None or weather.get("status") is None
@@ -303,7 +320,7 @@ def wait_full(run: Run, timeout: float) -> Filled:
                 last = f"the page lacked {lacking}" if lacking is not None else "the page was not read yet"
                 raise NotFull(f"{' then '.join(run.order)}: a process failed; {last}.\n" + "\n".join(failed))
             seen = riders.until_now()
-            lacking = missing(page_status(run.url), seen)
+            lacking = missing(page_status(run.url), seen, run.lines)
             waited = time.monotonic() - run.last_start
             for part in lacking.present() - set(parts):
                 parts[part] = waited

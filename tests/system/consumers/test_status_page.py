@@ -18,6 +18,7 @@ from models import Record, TransitStatus
 from server import make_app
 from tornado.httpserver import HTTPServer
 
+from cta.lines import LINES
 from tests.support.browser import PageView, headless_chromium, page_view
 from tests.support.consumer_records import arrival, station
 from tests.support.processes import free_port
@@ -124,7 +125,7 @@ def test_a_new_server_replaces_the_whole_picture_and_a_missed_update_brings_a_ne
             back = showing(
                 browser, lambda v: v.live == "live" and v.stream["snapshots"] == 2, "the second server's snapshot"
             )
-            assert back.marked and back.stations == {"red": RED, "blue": {}, "green": {}}
+            assert back.marked and back.stations == {line: RED if line == "red" else {} for line in LINES}
             assert trains(back) == ({"RL003"}, {"RL003"})  # RL001 and RL002 have gone
             assert back.stream["sequence"] == second.status.sequence == 2
 
