@@ -1,5 +1,6 @@
 """``python ksql.py``: idempotent against the platform's KSQL, one line when KSQL is down; the windowed
-TURNSTILE_HOURLY beside TURNSTILE_SUMMARY, added to a platform that has only the older two."""
+TURNSTILE_HOURLY beside TURNSTILE_SUMMARY, added to a platform that has only the older two, and made again
+over simulated hours on a platform where an older version made it over the wall clock's."""
 
 from __future__ import annotations
 
@@ -92,3 +93,35 @@ def test_a_platform_without_the_hourly_table_gets_it_and_keeps_the_summary(runni
     again = run_ksql_script()
     assert again.returncode == 0, again.stderr
     assert "already exist; nothing to do" in again.stderr
+
+
+OLDER_HOURLY = (
+    "CREATE TABLE TURNSTILE_HOURLY WITH (VALUE_FORMAT='JSON') AS SELECT STATION_ID, COUNT(*) AS ENTRIES "
+    "FROM TURNSTILE WINDOW TUMBLING (SIZE 1 HOUR) GROUP BY STATION_ID EMIT CHANGES;"
+)
+"""The statement the previous version of ksql.py ran: hours of the records' wall-clock timestamps."""
+
+
+def test_an_hourly_table_over_wall_clock_hours_is_made_again_over_simulated_hours(running_platform: Settings) -> None:
+    url = running_platform.endpoints.ksql_url
+    assert run_ksql_script().returncode == 0
+    summary_query = statement(url, "DESCRIBE TURNSTILE_SUMMARY;")[0]["sourceDescription"]["writeQueries"][0]["id"]
+    statement(url, "DROP TABLE TURNSTILE_HOURLY DELETE TOPIC; DROP STREAM TURNSTILE_ENTRIES;")
+    statement(url, OLDER_HOURLY)
+
+    result = run_ksql_script()
+    assert result.returncode == 0, result.stderr
+    assert "Dropped the table TURNSTILE_HOURLY and its topic: it counted wall-clock hours." in result.stderr
+    assert "Created the stream TURNSTILE_ENTRIES" in result.stderr
+    assert "Created the table TURNSTILE_HOURLY" in result.stderr
+    hourly = statement(url, "DESCRIBE TURNSTILE_HOURLY;")[0]["sourceDescription"]
+    assert [query["queryString"].split(" FROM ")[1].split()[0] for query in hourly["writeQueries"]] == [
+        "TURNSTILE_ENTRIES"
+    ]
+    entries = statement(url, "DESCRIBE TURNSTILE_ENTRIES;")[0]["sourceDescription"]
+    assert entries["timestamp"] == "ENTRY_TIME"
+    assert ("ENTRY_TIME", "BIGINT") in [(f["name"], f["schema"]["type"]) for f in entries["fields"]]
+    assert statement(url, "DESCRIBE TURNSTILE_SUMMARY;")[0]["sourceDescription"]["writeQueries"][0]["id"] == (
+        summary_query
+    )
+    assert "nothing to do" in run_ksql_script().stderr  # and the next run leaves it
