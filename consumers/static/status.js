@@ -26,7 +26,7 @@
     places: null, // station id -> [x, y] on the map
     trains: new Map(), // "line:train_id" -> SVG group
     moves: 0,
-    ridership: { hours: [], stations: new Map(), busiest: [] }, // entries per station and hour (TURNSTILE_HOURLY)
+    ridership: { hours: [], labels: [], stations: new Map(), busiest: [] }, // entries per station and simulated hour (TURNSTILE_HOURLY)
   };
   const stream = {
     source: null, // the EventSource followed; events of an older one are ignored
@@ -116,7 +116,8 @@
     series.forEach((n, i) => {
       const h = n ? Math.max(1, Math.round((15 * n) / top)) : 0;
       const bar = svg("rect", { x: 6 * i, y: 16 - h, width: 5, height: h }, chart);
-      svg("title", {}, bar).textContent = n.toLocaleString("en-US");
+      const label = state.ridership.labels[i];
+      svg("title", {}, bar).textContent = `${label ? `${label}: ` : ""}${n.toLocaleString("en-US")}`;
     });
     cell.appendChild(chart);
   }
@@ -128,6 +129,7 @@
     if (ridership.full) known.stations = new Map();
     for (const [id, series] of Object.entries(ridership.stations)) known.stations.set(id, series);
     known.hours = ridership.hours;
+    known.labels = ridership.labels;
     known.busiest = ridership.busiest;
     const ids = ridership.full ? null : new Set(Object.keys(ridership.stations));
     for (const line of Object.values(state.lines)) {
@@ -138,6 +140,21 @@
       }
     }
     renderBusiest();
+    renderHours();
+  }
+
+  // The simulated hours the charts and the busiest list are for, as the server renders them ("14:00").
+  function renderHours() {
+    const labels = state.ridership.labels;
+    const last = labels[labels.length - 1];
+    const following = last ? `${String((Number(last.slice(0, 2)) + 1) % 24).padStart(2, "0")}:00` : "";
+    document.getElementById("busiest-hour").textContent = last ? `${last}\u2013${following}` : "this hour";
+    const range = last ? `${labels[0]}\u2013\u200b${last}` : "";
+    for (const cell of document.querySelectorAll("th.spark")) {
+      let hours = cell.querySelector(".hours");
+      if (!hours) hours = cell.appendChild(el("span", "hours"));
+      hours.textContent = range;
+    }
   }
 
   function stationName(id) {
@@ -455,6 +472,7 @@
     state.lines = {};
     state.ridership.stations = new Map(Object.entries(snapshot.ridership.stations));
     state.ridership.hours = snapshot.ridership.hours;
+    state.ridership.labels = snapshot.ridership.labels;
     state.ridership.busiest = snapshot.ridership.busiest;
     for (const line of snapshot.lines) {
       line.byId = new Map(line.stations.map((s) => [s.station_id, s]));
@@ -467,6 +485,7 @@
     showSelected();
     renderWeather(snapshot.weather);
     renderBusiest();
+    renderHours();
     renderCounters();
     renderTotals();
     if (!state.cityMap) loadMap();
