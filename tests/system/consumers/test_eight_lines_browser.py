@@ -110,9 +110,13 @@ return {
   howard: chart(40900),
   jarvis: chart(41190),
   busiest: [...document.querySelectorAll("#busiest li .name")].map((name) => name.textContent),
+  hour: document.getElementById("busiest-hour").textContent,
+  range: document.querySelector('article[data-line="red"] th.spark .hours').textContent,
+  lastBar: document.querySelector('article[data-line="red"] tr[data-station="40900"] td.spark rect:last-child title')
+    .textContent,
 };
 """
-NOON = 1_764_936_000_000  # on the hour
+NOON = 1_764_936_000_000  # 12:00 UTC: the simulation's hours are UTC
 
 
 def hourly(station_id: int, start: int, entries: int) -> Record:
@@ -128,10 +132,22 @@ def test_the_hourly_charts_and_the_busiest_stations_follow_the_events(size: str)
         browser.get(f"http://localhost:{port}")
         showing(browser, lambda v: v.live == "live", "the page live")
         first = browser.execute_script(RIDERSHIP)
-        assert first == {"howard": [0, 0, 0, 0, 15, 8], "jarvis": [], "busiest": ["Howard"]}
+        assert first == {
+            "howard": [0, 0, 0, 0, 15, 8],
+            "jarvis": [],
+            "busiest": ["Howard"],
+            "hour": "13:00\u201314:00",
+            "range": "08:00\u2013\u200b13:00",
+            "lastBar": "13:00: 15",
+        }
 
         server.apply(hourly(41190, NOON + 2 * 3_600_000, 60))  # a new hour: every chart moves on
         wait_for(lambda: browser.execute_script(RIDERSHIP)["busiest"] == ["Jarvis"], "Jarvis the busiest", 30)
         after = browser.execute_script(RIDERSHIP)
         assert after["howard"] == [0, 0, 0, 15, 8, 0] and after["jarvis"] == [0, 0, 0, 0, 0, 15]
+        assert (after["hour"], after["range"], after["lastBar"]) == (
+            "14:00\u201315:00",
+            "09:00\u2013\u200b14:00",
+            "14:00: 0",
+        )
         assert layout(browser)["overflow"] <= 0
