@@ -88,7 +88,8 @@ def wrappable(name: str) -> str:
 
 
 def busiest_hour(ridership: dict) -> str:
-    """The hour the busiest stations are counted in, on the simulated clock ("14:00–15:00"), as status.js says it."""
+    """The hour the busiest stations are counted in, on the simulated clock ("14:00" to "15:00" with an en
+    dash), as status.js says it."""
     labels = ridership["labels"]
     if not labels:
         return "this hour"
@@ -97,7 +98,8 @@ def busiest_hour(ridership: dict) -> str:
 
 
 def charted_hours(ridership: dict) -> str:
-    """The charts' simulated hours, first to last ("09:00–14:00"); it may wrap after the dash."""
+    """The charts' simulated hours, first to last ("09:00" to "14:00" with an en dash); it may wrap after
+    the dash."""
     labels = ridership["labels"]
     return f"{labels[0]}\u2013\u200b{labels[-1]}" if labels else ""
 
@@ -109,10 +111,10 @@ def bars(series: list[int] | None, labels: list[str] | None = None) -> str:
         return ""
     top = max(series) or 1
     width = 6 * len(series)
-    labels = labels or [""] * len(series)
+    hours = [f"{label}: " for label in labels] if labels else [""] * len(series)
     rects = "".join(
-        f'<rect x="{6 * i}" y="{16 - h}" width="5" height="{h}"><title>{label}{": " if label else ""}{n:,}</title></rect>'
-        for i, (n, label) in enumerate(zip(series, labels, strict=False))
+        f'<rect x="{6 * i}" y="{16 - h}" width="5" height="{h}"><title>{hour}{n:,}</title></rect>'
+        for i, (n, hour) in enumerate(zip(series, hours, strict=False))
         for h in [max(1, round(15 * n / top)) if n else 0]
     )
     return f'<svg class="bars" viewBox="0 0 {width} 16" width="{width}" height="16" role="img">{rects}</svg>'
