@@ -9,9 +9,11 @@ import subprocess
 import sys
 
 import requests
+from confluent_kafka.admin import AdminClient, ConfigResource
 
 from clients.endpoints import PROJECT_ROOT
 from stack.settings import Settings
+from tests.support.waiting import wait_for
 
 CONSUMERS = PROJECT_ROOT / "consumers"
 
@@ -125,3 +127,54 @@ def test_an_hourly_table_over_wall_clock_hours_is_made_again_over_simulated_hour
         summary_query
     )
     assert "nothing to do" in run_ksql_script().stderr  # and the next run leaves it
+
+
+LIMIT = "log.message.timestamp.after.max.ms"
+
+
+def broker_limit(bootstrap: str) -> int:
+    """The limit broker 1 applies now."""
+    admin = AdminClient({"bootstrap.servers": bootstrap})
+    resource = ConfigResource(ConfigResource.Type.BROKER, "1")
+    return int(admin.describe_configs([resource])[resource].result(30)[LIMIT].value)
+
+
+def kafka_configs(*args: str) -> None:
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "stack",
+            "kafka-configs",
+            "--entity-type",
+            "brokers",
+            "--entity-default",
+            "--alter",
+            *args,
+        ],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_it_warns_when_kafka_refuses_records_ahead_of_its_clock(running_platform: Settings) -> None:
+    """Kafka 4's default limit (an hour) would refuse TURNSTILE_HOURLY's rows, timed by the simulated clock:
+    the platform lifts it, and ksql.py says so where a broker keeps it (an older local platform)."""
+    bootstrap = running_platform.endpoints.kafka_bootstrap_servers
+    assert broker_limit(bootstrap) == 2**63 - 1
+    assert "refuses records" not in run_ksql_script().stderr
+    kafka_configs("--add-config", f"{LIMIT}=3600000")  # Kafka 4's default, as a broker started without ours has
+    try:
+        wait_for(lambda: broker_limit(bootstrap) == 3_600_000, "the broker to apply Kafka 4's default", 60)
+        result = run_ksql_script()
+    finally:
+        kafka_configs("--delete-config", LIMIT)
+        wait_for(lambda: broker_limit(bootstrap) == 2**63 - 1, "the broker to lift the limit again", 60)
+    assert result.returncode == 0, result.stderr
+    assert (
+        "Kafka refuses records more than 3600 s ahead of its clock (log.message.timestamp.after.max.ms); "
+        "TURNSTILE_HOURLY writes its rows at the simulated time"
+    ) in result.stderr
