@@ -21,7 +21,7 @@ import requests
 from clients.endpoints import LISTEN_HOST
 from stack.common.hosts import COMPOSE_HOSTS
 from stack.platform.java import class_archive, service_command
-from stack.platform.kafka import replication
+from stack.platform.kafka import INTERNAL_PARTITIONS, replication
 from stack.platform.supervisor import Launch
 from stack.settings import Settings
 
@@ -52,6 +52,8 @@ def worker_properties(settings: Settings, brokers: int, plugins: Path) -> str:
             f"config.storage.replication.factor={factor}",
             f"offset.storage.replication.factor={factor}",
             f"status.storage.replication.factor={factor}",
+            f"offset.storage.partitions={INTERNAL_PARTITIONS}",  # Connect's defaults: 25 and 5
+            f"status.storage.partitions={INTERNAL_PARTITIONS}",
             "offset.flush.interval.ms=5000",
             f"plugin.path={plugins}",
             # Find plugins by their ServiceLoader manifests (Kafka's and our connector ship them):
