@@ -27,7 +27,7 @@ from stack.settings import Settings
 
 JDBC_SOURCE = "org.chicago.cta.connect.jdbc.JdbcSourceConnector"
 WORKER_HEAP = "96m"
-"""Measured with GC logs (README, "Soaks"): at five times make run's pace the worker holds 19 MB after a full GC.
+"""Measured with GC logs (README, "Soaks"): at five times make run's pace the worker holds 17-19 MB after a full GC.
 Copying a 1,000,000-row table (``bench/bench_jdbc.py``) with Kafka's default 32 MiB producer buffer it held
 233 MB after a full GC, 251,000 records waiting for Kafka's acknowledgement, and ran out of this heap; with a
 4 MiB buffer 54-57 MB after full GCs forced by a full heap; with :data:`TASK_PRODUCER_BUFFER` (1 MiB) 42-48 MB

@@ -24,7 +24,10 @@ from stack.platform.supervisor import Launch
 from stack.settings import Settings
 
 BROKER_HEAP = "256m"
-"""At five times make run's pace the broker holds 72 MB after a full GC: 3.5 times that leaves G1 room."""
+"""Measured with GC logs (README, "Soaks"): at five times make run's pace the broker holds 64 MB after a full GC
+(72 MB before its internal topics had one partition each), concurrent marking ends at up to 131 MB, and while
+Connect copies a million rows (bench_jdbc) young collections leave at most 54-61 MB: 256 MB is 4 times what it
+holds, so G1 rarely needs a mixed collection."""
 CLEANER_BUFFER = 8 * 2**20
 INTERNAL_PARTITIONS = 1
 """Partitions of the brokers' and Connect's internal topics: each group and connector is one small log here."""
