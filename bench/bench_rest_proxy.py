@@ -34,7 +34,7 @@ BATCH = 100
 PIPELINED = 4
 # Rounds alternate REST and direct so that both see the same machine load; each side's best round
 # is reported, the one least disturbed by other work on the machine.
-ROUNDS = 3
+ROUNDS = 5
 GOAL_ONE, GOAL_PIPELINED = 0.40, 0.60
 SCHEMA = json.dumps(
     {

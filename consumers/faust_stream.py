@@ -98,6 +98,10 @@ app = faust.App(
     # One copy per listed broker, up to three: a three-broker platform keeps the changelog on each.
     topic_replication_factor=min(3, len(_bootstrap.split(","))),
     consumer_metadata_max_age_ms=config.metadata_refresh_ms,
+    # A worker killed with SIGKILL cannot leave its group: the one started after it gets the partition
+    # only when the dead one's session ends. Faust's 60 s made a restart look hung for a minute; 10 s
+    # (Kafka's default before 3.0) is three missed heartbeats. FAUST_BROKER_SESSION_TIMEOUT overrides it.
+    broker_session_timeout=10.0,
     web_bind=LISTEN_HOST,  # `faust worker` always serves Faust's web views (port 6066, FAUST_WEB_PORT)
 )
 # Raw bytes, decoded below: a row that is not JSON is counted like any other bad row.

@@ -1,19 +1,30 @@
-"""Creates KSQL's counts of turnstile entries: the TURNSTILE stream, TURNSTILE_SUMMARY and TURNSTILE_HOURLY.
+"""Creates KSQL's counts of turnstile entries: TURNSTILE_SUMMARY and TURNSTILE_HOURLY, over two streams.
 
 The turnstile topic is a stream of events, one per rider, so it is declared a STREAM (its Avro
 schema comes from the Schema Registry) and aggregated into a TABLE: the classic project declared
 the events a TABLE, which on modern ksqlDB keeps one row per key instead of counting them.
 TURNSTILE_SUMMARY's value holds STATION_ID as well as COUNT (``AS_VALUE``; the key column takes
 another name), so consumers written for the classic project still find it there.
-TURNSTILE_HOURLY counts the entries per station and hour, a windowed table (``WINDOW TUMBLING (SIZE 1
-HOUR)``) over the events' timestamps: its key is the station id and the hour's start, its rows can be
-asked for by station and hour range with a pull query. Both counts read the topic from the beginning,
-so they include every entry produced before they were created.
+TURNSTILE_HOURLY counts the entries per station and hour of *simulated* time, a windowed table
+(``WINDOW TUMBLING (SIZE 1 HOUR)``): its key is the station id and the hour's start, its rows can be
+asked for by station and hour range with a pull query. It reads the same topic as the stream
+TURNSTILE_ENTRIES, declared with ``TIMESTAMP='ENTRY_TIME'``, the simulated time the simulation writes
+in each value (the Kafka record's timestamp is the wall clock). TURNSTILE_SUMMARY keeps its own stream
+on the record timestamps, so entries written before ``entry_time`` existed are still counted there;
+TURNSTILE_HOURLY skips them (they have no simulated time), as ksqlDB skips a record without a timestamp.
+Both counts read the topic from the beginning, so they include every entry produced before they were
+created.
+
+The windowed table writes its rows with the simulated time, which runs ahead of the wall clock;
+Kafka 4 refuses records more than an hour ahead (``log.message.timestamp.after.max.ms``), so both
+platforms lift that limit and this script warns when the brokers keep it.
 
 Run from ``consumers/`` with ``python ksql.py`` once. It may run before the simulation (``make
-run`` starts both side by side): the stream's columns come from the topic's Avro schema, so it creates the
+run`` starts both side by side): the streams' columns come from the topic's Avro schema, so it creates the
 turnstile topic and registers that schema - the simulation's own - when they are not there yet.
-Running it again changes nothing and says so. Statements go to the ksqlDB REST API (``POST
+Running it again changes nothing and says so, except on a platform whose TURNSTILE_HOURLY an older
+version created over wall-clock hours: that table is dropped with its topic and made again over
+simulated hours (TURNSTILE_SUMMARY is left as it is). Statements go to the ksqlDB REST API (``POST
 /ksql``), so it works against the local platform's KSQL server and against ksqlDB.
 """
 
@@ -26,7 +37,7 @@ from typing import Any
 
 import requests
 from confluent_kafka import KafkaException
-from confluent_kafka.admin import AdminClient
+from confluent_kafka.admin import AdminClient, ConfigResource
 from confluent_kafka.schema_registry import Schema, SchemaRegistryClient
 
 from clients.kafka import client_config, create_topic, error_text
@@ -44,12 +55,21 @@ CREATE_TABLE = (
     f"SELECT STATION_ID AS ROWKEY, AS_VALUE(STATION_ID) AS STATION_ID, COUNT(*) AS COUNT "
     f"FROM {STREAM} GROUP BY STATION_ID EMIT CHANGES;"
 )
+ENTRIES = "TURNSTILE_ENTRIES"
+EVENT_TIME = "ENTRY_TIME"
+CREATE_ENTRIES = (
+    f"CREATE STREAM {ENTRIES} WITH (KAFKA_TOPIC='{topics.TURNSTILE}', VALUE_FORMAT='AVRO', TIMESTAMP='{EVENT_TIME}');"
+)
 HOURLY = topics.TURNSTILE_HOURLY
 CREATE_HOURLY = (
     f"CREATE TABLE {HOURLY} WITH (VALUE_FORMAT='JSON') AS "
     f"SELECT STATION_ID, COUNT(*) AS ENTRIES "
-    f"FROM {STREAM} WINDOW TUMBLING (SIZE 1 HOUR) GROUP BY STATION_ID EMIT CHANGES;"
+    f"FROM {ENTRIES} WINDOW TUMBLING (SIZE 1 HOUR) GROUP BY STATION_ID EMIT CHANGES;"
 )
+DROP_WALL_CLOCK_HOURLY = f"DROP TABLE {HOURLY} DELETE TOPIC;"
+FUTURE_LIMIT = "log.message.timestamp.after.max.ms"
+NO_LIMIT = 2**63 - 1
+"""Kafka 3's default for FUTURE_LIMIT (Kafka 4's is an hour), which both platforms set."""
 FROM_THE_BEGINNING = {"ksql.streams.auto.offset.reset": "earliest"}
 
 
@@ -119,10 +139,19 @@ def create() -> bool:
             f"drop it (`DROP TABLE {TABLE}; DROP TABLE {STREAM};`) and run this again."
         )
     created = False
+    if HOURLY in sources and not counts_simulated_hours():
+        ksql(DROP_WALL_CLOCK_HOURLY)
+        logger.info("Dropped the table %s and its topic: it counted wall-clock hours.", HOURLY)
+        del sources[HOURLY]
+    if STREAM not in sources or ENTRIES not in sources:
+        ensure_turnstile_topic()  # the schema with entry_time: the streams take their columns from it
     if STREAM not in sources:
-        ensure_turnstile_topic()
         ksql(CREATE_STREAM)
         logger.info("Created the stream %s over %s.", STREAM, topics.TURNSTILE)
+        created = True
+    if ENTRIES not in sources:
+        ksql(CREATE_ENTRIES)
+        logger.info("Created the stream %s over %s, timed by the simulated %s.", ENTRIES, topics.TURNSTILE, EVENT_TIME)
         created = True
     if TABLE not in sources:
         ksql(CREATE_TABLE, FROM_THE_BEGINNING)
@@ -130,11 +159,47 @@ def create() -> bool:
         created = True
     if HOURLY not in sources:
         ksql(CREATE_HOURLY, FROM_THE_BEGINNING)
-        logger.info("Created the table %s: turnstile entries per station and hour.", HOURLY)
+        logger.info("Created the table %s: turnstile entries per station and simulated hour.", HOURLY)
         created = True
     if not created:
-        logger.info("The stream %s and the tables %s and %s already exist; nothing to do.", STREAM, TABLE, HOURLY)
+        logger.info(
+            "The streams %s and %s and the tables %s and %s already exist; nothing to do.",
+            STREAM,
+            ENTRIES,
+            TABLE,
+            HOURLY,
+        )
+    warn_of_future_limit()
     return created
+
+
+def counts_simulated_hours() -> bool:
+    """Whether TURNSTILE_HOURLY is written by a query over TURNSTILE_ENTRIES (older versions read TURNSTILE)."""
+    described = ksql(f"DESCRIBE {HOURLY};")[0]["sourceDescription"]
+    return any(f"FROM {ENTRIES} " in query["queryString"].upper() for query in described.get("writeQueries", []))
+
+
+def warn_of_future_limit() -> None:
+    """Warns when the brokers refuse records ahead of their clock, as TURNSTILE_HOURLY's soon are."""
+    admin = AdminClient(client_config(endpoints().kafka_bootstrap_servers))
+    try:
+        brokers = admin.list_topics(timeout=10).brokers
+        resource = ConfigResource(ConfigResource.Type.BROKER, str(min(brokers)))
+        entries = admin.describe_configs([resource])[resource].result(10)
+    except KafkaException as error:
+        logger.warning("Could not read the brokers' %s: %s", FUTURE_LIMIT, error_text(error))
+        return
+    limit = int(entries[FUTURE_LIMIT].value) if FUTURE_LIMIT in entries else NO_LIMIT
+    if limit < NO_LIMIT:
+        logger.warning(
+            "Kafka refuses records more than %d s ahead of its clock (%s); %s writes its rows at the simulated "
+            "time, which runs ahead: set %s=%d on the brokers (`python -m stack up` does; restart an older platform).",
+            limit // 1000,
+            FUTURE_LIMIT,
+            HOURLY,
+            FUTURE_LIMIT,
+            NO_LIMIT,
+        )
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -65,7 +65,16 @@ class MainHandler(StatusHandler):
     def get(self) -> None:
         snapshot = self.status.snapshot()
         names = {s["station_id"]: s["name"] for line in snapshot["lines"] for s in line["stations"]}
-        self.render("status.html", snapshot=snapshot, terminal=breakable, wrappable=wrappable, bars=bars, names=names)
+        self.render(
+            "status.html",
+            snapshot=snapshot,
+            terminal=breakable,
+            wrappable=wrappable,
+            bars=bars,
+            names=names,
+            busiest_hour=busiest_hour,
+            charted_to=charted_hours,
+        )
 
 
 def breakable(name: str) -> str:
@@ -78,15 +87,34 @@ def wrappable(name: str) -> str:
     return "/<wbr>".join(xhtml_escape(part) for part in name.split("/"))
 
 
-def bars(series: list[int] | None) -> str:
-    """A station's entries per hour as a small SVG bar chart, as status.js draws it (numbers only: no escaping)."""
+def busiest_hour(ridership: dict) -> str:
+    """The hour the busiest stations are counted in, on the simulated clock ("14:00" to "15:00" with an en
+    dash), as status.js says it."""
+    labels = ridership["labels"]
+    if not labels:
+        return "this hour"
+    following = f"{(int(labels[-1][:2]) + 1) % 24:02d}:00"
+    return f"{labels[-1]}\u2013{following}"
+
+
+def charted_hours(ridership: dict) -> str:
+    """The charts' simulated hours, first to last ("09:00" to "14:00" with an en dash); it may wrap after
+    the dash."""
+    labels = ridership["labels"]
+    return f"{labels[0]}\u2013\u200b{labels[-1]}" if labels else ""
+
+
+def bars(series: list[int] | None, labels: list[str] | None = None) -> str:
+    """A station's entries per hour as a small SVG bar chart, as status.js draws it (numbers and hour labels
+    only: no escaping)."""
     if not series:
         return ""
     top = max(series) or 1
     width = 6 * len(series)
+    hours = [f"{label}: " for label in labels] if labels else [""] * len(series)
     rects = "".join(
-        f'<rect x="{6 * i}" y="{16 - h}" width="5" height="{h}"><title>{n:,}</title></rect>'
-        for i, n in enumerate(series)
+        f'<rect x="{6 * i}" y="{16 - h}" width="5" height="{h}"><title>{hour}{n:,}</title></rect>'
+        for i, (n, hour) in enumerate(zip(series, hours, strict=False))
         for h in [max(1, round(15 * n / top)) if n else 0]
     )
     return f'<svg class="bars" viewBox="0 0 {width} 16" width="{width}" height="16" role="img">{rects}</svg>'

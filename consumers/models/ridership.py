@@ -3,9 +3,11 @@
 TURNSTILE_HOURLY is a windowed table (``WINDOW TUMBLING (SIZE 1 HOUR)``): its key is the station
 id (KAFKA format, a 4-byte big-endian int) followed by the hour's start (8 bytes big-endian, ms
 since the epoch), as ksqlDB writes every windowed key; its value is ``{"ENTRIES": n}``, each
-record the hour's count so far (the latest wins). The page charts the ``HOURS`` hours up to the
-latest one any record names (the records' clock, not the server's: a replayed topic charts its
-own hours) and lists the busiest stations of that hour. An hour older than those is forgotten.
+record the hour's count so far (the latest wins). The hours are the simulation's (KSQL windows the
+entries by their ``entry_time``), which runs ahead of the wall clock. The page charts the ``HOURS``
+hours up to the latest one any record names (the records' clock, not the server's: a replayed topic
+charts its own hours) and lists the busiest stations of that hour, labelled as the simulation's
+clock reads (UTC, "14:00"). An hour older than those is forgotten.
 """
 
 from __future__ import annotations
@@ -22,6 +24,11 @@ BUSIEST = 5
 """Stations listed as the busiest of the latest hour."""
 WINDOWED_KEY = struct.Struct(">iq")
 """The station id, then the window's start."""
+
+
+def hour_label(start: int) -> str:
+    """An hour's start (epoch ms) as the simulated clock shows it: the simulation's times are UTC."""
+    return f"{start // HOUR_MS % 24:02d}:00"
 
 
 def window_key(key: Any) -> tuple[int, int]:
@@ -74,8 +81,10 @@ class Ridership:
         shown = {station_id for hour in self.hours.values() for station_id in hour} if stations is None else stations
         latest = self.hours.get(self.latest, {}) if self.hours else {}
         busiest = sorted(latest.items(), key=lambda item: (-item[1], item[0]))[:BUSIEST]
+        starts = self.starts()
         return {
-            "hours": self.starts(),
+            "hours": starts,
+            "labels": [hour_label(start) for start in starts],
             "full": stations is None,
             "stations": {str(station_id): self.series(station_id) for station_id in sorted(shown)},
             "busiest": [{"station_id": station_id, "entries": entries} for station_id, entries in busiest],

@@ -14,8 +14,16 @@
 (() => {
   const SVG = "http://www.w3.org/2000/svg";
   const TRAIN_OFFSET = 6; // map units between a line and its trains, a side per direction
+  const TRAIN_R = 5; // map units: a train's radius on a track of its own
+  const TRAIN_SHARED_R = 2.9; // and where lines run side by side, a lane apart
+  const TRAIN_AHEAD = 3.2; // map units along a shared track between a station and its trains
+  const LANE = 6; // map units between the middles of lines sharing a track
+  const LOOP_LINES = 4; // a station with this many lines or more is on the Loop: the map's centre
+  const LOOP_ZOOM = 6; // how much the map magnifies the Loop (M), 1 for not at all
+  const MAP_WIDTH = 600; // map units across the lines
   const MARGIN = 60; // map units around the lines, room for the terminals' names
-  const LABEL_CHAR = 7; // map units a character of a terminal's name takes, about
+  const CLEAR = 3.5; // map units between a terminal's name and a line, at least: half a line's width and a little
+  const LABEL_CHAR = 8; // map units a character of a terminal's name takes, about (if it cannot be measured)
   const REOPEN_FIRST = 1000; // ms before the first new EventSource after the browser closed one
   const REOPEN_MAX = 10000; // ms: the backoff doubles up to this
   const state = {
@@ -23,10 +31,10 @@
     layout: "", // the lines' colors and stations, as the map was drawn for them
     sequence: null, // number of the last event applied; null before the first snapshot
     clockOffset: 0, // server clock minus ours, in ms
-    places: null, // station id -> [x, y] on the map
+    places: null, // "line:station id" -> where the line's trains stand there: {x, y, shared, offset}
     trains: new Map(), // "line:train_id" -> SVG group
     moves: 0,
-    ridership: { hours: [], stations: new Map(), busiest: [] }, // entries per station and hour (TURNSTILE_HOURLY)
+    ridership: { hours: [], labels: [], stations: new Map(), busiest: [] }, // entries per station and simulated hour (TURNSTILE_HOURLY)
   };
   const stream = {
     source: null, // the EventSource followed; events of an older one are ignored
@@ -116,7 +124,8 @@
     series.forEach((n, i) => {
       const h = n ? Math.max(1, Math.round((15 * n) / top)) : 0;
       const bar = svg("rect", { x: 6 * i, y: 16 - h, width: 5, height: h }, chart);
-      svg("title", {}, bar).textContent = n.toLocaleString("en-US");
+      const label = state.ridership.labels[i];
+      svg("title", {}, bar).textContent = `${label ? `${label}: ` : ""}${n.toLocaleString("en-US")}`;
     });
     cell.appendChild(chart);
   }
@@ -128,6 +137,7 @@
     if (ridership.full) known.stations = new Map();
     for (const [id, series] of Object.entries(ridership.stations)) known.stations.set(id, series);
     known.hours = ridership.hours;
+    known.labels = ridership.labels;
     known.busiest = ridership.busiest;
     const ids = ridership.full ? null : new Set(Object.keys(ridership.stations));
     for (const line of Object.values(state.lines)) {
@@ -138,6 +148,21 @@
       }
     }
     renderBusiest();
+    renderHours();
+  }
+
+  // The simulated hours the charts and the busiest list are for, as the server renders them ("14:00").
+  function renderHours() {
+    const labels = state.ridership.labels;
+    const last = labels[labels.length - 1];
+    const following = last ? `${String((Number(last.slice(0, 2)) + 1) % 24).padStart(2, "0")}:00` : "";
+    document.getElementById("busiest-hour").textContent = last ? `${last}\u2013${following}` : "this hour";
+    const range = last ? `${labels[0]}\u2013\u200b${last}` : "";
+    for (const cell of document.querySelectorAll("th.spark")) {
+      let hours = cell.querySelector(".hours");
+      if (!hours) hours = cell.appendChild(el("span", "hours"));
+      hours.textContent = range;
+    }
   }
 
   function stationName(id) {
@@ -303,53 +328,127 @@
   }
 
   // --- the map ------------------------------------------------------------------------------
-  function project(bounds, lat, lon) {
-    const scale = 600 / ((bounds.maxLon - bounds.minLon) * bounds.cos);
-    return [(lon - bounds.minLon) * bounds.cos * scale + MARGIN, (bounds.maxLat - lat) * scale + MARGIN];
+  // Map units: an equirectangular projection of the stations, magnified around the Loop (where the
+  // most lines meet) as CTA's own maps enlarge downtown, scaled to MAP_WIDTH and moved MARGIN from
+  // the edges. A station at distance d from the Loop's centre moves to d + (M - 1) r tanh(d / r),
+  // r the Loop's radius: M times as far inside the Loop, pushed out by (M - 1) r beyond it, so
+  // stations keep their order along every line and the rest of the city keeps its shape.
+  function mapPoints(cityMap, servedBy) {
+    const ids = Object.keys(cityMap.stations);
+    const lats = ids.map((id) => cityMap.stations[id][0]);
+    const cos = Math.cos(((Math.min(...lats) + Math.max(...lats)) / 2) * (Math.PI / 180));
+    const raw = new Map(ids.map((id) => [id, [cityMap.stations[id][1] * cos, -cityMap.stations[id][0]]]));
+    const loop = ids.filter((id) => (servedBy.get(Number(id)) || []).length >= LOOP_LINES).map((id) => raw.get(id));
+    const centre = loop.length ? [0, 1].map((k) => loop.reduce((sum, p) => sum + p[k], 0) / loop.length) : raw.get(ids[0]);
+    const radius = Math.max(0, ...loop.map((p) => Math.hypot(p[0] - centre[0], p[1] - centre[1])));
+    const lens = (p) => {
+      const d = Math.hypot(p[0] - centre[0], p[1] - centre[1]);
+      const stretch = d && radius ? (d + (LOOP_ZOOM - 1) * radius * Math.tanh(d / radius)) / d : 1;
+      return [centre[0] + (p[0] - centre[0]) * stretch, centre[1] + (p[1] - centre[1]) * stretch];
+    };
+    const seen = new Map([...raw].map(([id, p]) => [id, lens(p)]));
+    const xs = [...seen.values()].map((p) => p[0]);
+    const ys = [...seen.values()].map((p) => p[1]);
+    const [minX, minY] = [Math.min(...xs), Math.min(...ys)];
+    const scale = MAP_WIDTH / (Math.max(...xs) - minX || 1);
+    const points = new Map([...seen].map(([id, p]) => [Number(id), [(p[0] - minX) * scale + MARGIN, (p[1] - minY) * scale + MARGIN]]));
+    const size = [MAP_WIDTH + 2 * MARGIN, (Math.max(...ys) - minY) * scale + 2 * MARGIN];
+    return { points, size, centre: [(centre[0] - minX) * scale + MARGIN, (centre[1] - minY) * scale + MARGIN] };
+  }
+
+  // Station id -> the colors of the lines drawn through it, in the map's order of lines.
+  function linesAtStations(cityMap) {
+    const servedBy = new Map();
+    for (const drawn of drawnLines(cityMap)) {
+      for (const id of new Set(drawn.paths.flat())) {
+        if (!servedBy.has(id)) servedBy.set(id, []);
+        servedBy.get(id).push(drawn.color);
+      }
+    }
+    return servedBy;
+  }
+
+  // Track between two stations ("id-id", lower first) -> the colors of the lines running on it.
+  function linesOnTrack(cityMap) {
+    const onTrack = new Map();
+    for (const drawn of drawnLines(cityMap)) {
+      for (const path of drawn.paths) {
+        path.slice(1).forEach((id, i) => {
+          const key = trackKey(path[i], id);
+          if (!onTrack.has(key)) onTrack.set(key, []);
+          if (!onTrack.get(key).includes(drawn.color)) onTrack.get(key).push(drawn.color);
+        });
+      }
+    }
+    return onTrack;
+  }
+
+  // The lines the stations table has named, each path cut to the stations it has.
+  function drawnLines(cityMap) {
+    return cityMap.lines
+      .filter((drawn) => state.lines[drawn.color] && state.lines[drawn.color].stations.length)
+      .map((drawn) => ({ color: drawn.color, paths: drawn.paths.map((path) => path.filter((id) => state.lines[drawn.color].byId.has(id) && cityMap.stations[id])) }));
+  }
+
+  function trackKey(a, b) {
+    return a < b ? `${a}-${b}` : `${b}-${a}`;
+  }
+
+  // The lines beside which a line runs at the i-th station of its path: those sharing the track to
+  // the station before or after, in the map's order of lines (one crossing it has no lane there).
+  function sharing(onTrack, ids, i, colors) {
+    const near = [i - 1, i + 1].filter((j) => j >= 0 && j < ids.length).flatMap((j) => onTrack.get(trackKey(ids[i], ids[j])) || []);
+    return colors.filter((color) => near.includes(color));
   }
 
   // Every 'L' line is drawn from the server's paths (trunk, branches, the Loop); a line the
-  // stations table has not named yet is drawn faintly, from the geography alone.
+  // stations table has not named yet is drawn faintly, from the geography alone. Where lines share
+  // a track each keeps a lane of its own beside the others, as CTA's maps draw them.
   function drawMap(cityMap) {
     const map = document.getElementById("map");
     map.replaceChildren();
-    const points = Object.values(cityMap.stations);
-    if (!points.length) return;
-    const lats = points.map((p) => p[0]);
-    const lons = points.map((p) => p[1]);
-    const bounds = { minLat: Math.min(...lats), maxLat: Math.max(...lats), minLon: Math.min(...lons), maxLon: Math.max(...lons) };
-    bounds.cos = Math.cos(((bounds.minLat + bounds.maxLat) / 2) * (Math.PI / 180));
-    const [width, height] = project(bounds, bounds.minLat, bounds.maxLon).map((v) => v + MARGIN);
-    map.setAttribute("viewBox", `0 0 ${Math.round(width)} ${Math.round(height)}`);
-    state.mapWidth = width;
-    const at = (id) => project(bounds, ...cityMap.stations[id]);
+    if (!Object.keys(cityMap.stations).length) return;
+    const servedBy = linesAtStations(cityMap);
+    const onTrack = linesOnTrack(cityMap);
+    const { points, size, centre } = mapPoints(cityMap, servedBy);
+    const directions = sharedDirections(onTrack, points);
+    map.setAttribute("viewBox", `0 0 ${Math.round(size[0])} ${Math.round(size[1])}`);
+    state.mapWidth = size[0];
 
     const context = svg("g", { class: "context" }, map);
     const routes = svg("g", { class: "lines" }, map);
     const stations = svg("g", { class: "stations" }, map);
     const labels = svg("g", { class: "labels" }, map);
     state.places = new Map();
-    const labelled = new Set();
+    const strokes = new Map(); // station id -> unit vectors towards its neighbours on every drawn line
+    const terminals = [];
+    const tracks = []; // every drawn line's segments, which the terminals' names keep clear of
     for (const drawn of cityMap.lines) {
       const line = state.lines[drawn.color];
       const known = line && line.stations.length ? line.byId : null;
       drawn.paths.forEach((path, index) => {
-        const ids = path.filter((id) => cityMap.stations[id] && (!known || known.has(id)));
-        const xy = ids.map(at);
-        const points = xy.map((p) => p.join(",")).join(" ");
+        const ids = path.filter((id) => points.has(id) && (!known || known.has(id)));
+        const base = ids.map((id) => points.get(id));
+        ids.forEach((id, i) => noteStrokes(strokes, id, base, i));
         if (!known) {
-          svg("polyline", { points, stroke: drawn.hex }, context);
+          svg("polyline", { points: base.map((p) => p.join(",")).join(" "), stroke: drawn.hex }, context);
           return;
         }
-        svg("polyline", { class: `route ${drawn.color}`, points }, routes);
-        ids.forEach((id, i) => placeStation(stations, line, id, xy, i));
+        const beside = ids.map((id, i) => sharing(onTrack, ids, i, servedBy.get(id) || []));
+        const lanes = ids.map((id, i) => lane(base, i, centre, beside[i].length ? beside[i] : [drawn.color], drawn.color, directions.get(id)));
+        const xy = lanes.map((l) => l.at);
+        svg("polyline", { class: `route ${drawn.color}`, points: xy.map((p) => p.join(",")).join(" ") }, routes);
+        xy.slice(1).forEach((p, i) => tracks.push([xy[i], p]));
+        ids.forEach((id, i) => placeStation(stations, line, id, lanes[i], beside[i].length, (servedBy.get(id) || []).length));
         // Terminals: where the trunk starts, and where each stroke ends unless it rounds the Loop or forks.
         const forks = drawn.paths.length > 1 && index === 0;
         const loops = path.indexOf(path[path.length - 1]) !== path.length - 1;
-        if (index === 0) labelTerminal(labels, labelled, line, ids[0], xy[0], xy[1]);
-        if (!forks && !loops) labelTerminal(labels, labelled, line, ids[ids.length - 1], xy[xy.length - 1], xy[xy.length - 2]);
+        if (index === 0) terminals.push([line, ids[0], base[0]]);
+        if (!forks && !loops) terminals.push([line, ids[ids.length - 1], base[base.length - 1]]);
       });
     }
+    const labelled = new Set();
+    for (const [line, id, p] of terminals) labelTerminal(labels, labelled, line, id, p, strokes.get(id) || [], servedBy, tracks);
     svg("g", { id: "trains" }, map);
     state.trains.clear();
     state.layout = layoutOf(state.lines);
@@ -357,17 +456,69 @@
     showSelected();
   }
 
-  // A station's dot, and where its line's trains stand there: direction b keeps to the right of the
-  // track towards the line's last station, a to the left. A station on a closing stroke is placed once.
-  function placeStation(group, line, id, xy, i) {
-    const key = `${line.color}:${id}`;
-    if (state.places.has(key)) return;
+  function noteStrokes(strokes, id, xy, i) {
+    if (!strokes.has(id)) strokes.set(id, []);
+    for (const j of [i - 1, i + 1]) {
+      if (j < 0 || j >= xy.length) continue;
+      const [dx, dy] = [xy[j][0] - xy[i][0], xy[j][1] - xy[i][1]];
+      const length = Math.hypot(dx, dy);
+      if (length) strokes.get(id).push([dx / length, dy / length]);
+    }
+  }
+
+  // Station id -> the direction of the track that several lines share there: the mean of the
+  // directions of its shared tracks (at a corner of the Loop, the diagonal), so that every line
+  // sharing it takes its lane across the same direction.
+  function sharedDirections(onTrack, points) {
+    const sums = new Map();
+    for (const [key, colors] of onTrack) {
+      if (colors.length < 2) continue;
+      const [a, b] = key.split("-").map(Number);
+      const [dx, dy] = [points.get(b)[0] - points.get(a)[0], points.get(b)[1] - points.get(a)[1]];
+      const length = Math.hypot(dx, dy) || 1;
+      for (const id of [a, b]) {
+        const sum = sums.get(id) || [0, 0];
+        const sign = sum[0] * dx + sum[1] * dy < 0 ? -1 : 1;
+        sums.set(id, [sum[0] + (sign * dx) / length, sum[1] + (sign * dy) / length]);
+      }
+    }
+    return new Map([...sums].map(([id, [x, y]]) => [id, [x / (Math.hypot(x, y) || 1), y / (Math.hypot(x, y) || 1)]]));
+  }
+
+  // Where a line runs at a station: its lane among the lines sharing the track there, across it.
+  // Lanes are counted from the Loop outwards where the track runs round it, else from the left (or
+  // the top), so that lines sharing a track keep their order along it and at its corners. The
+  // tangent points the way the line runs (towards its last station).
+  function lane(xy, i, centre, colors, color, shared) {
     const before = xy[Math.max(0, i - 1)];
     const after = xy[Math.min(xy.length - 1, i + 1)];
     const [dx, dy] = [after[0] - before[0], after[1] - before[1]];
     const length = Math.hypot(dx, dy) || 1;
-    state.places.set(key, { x: xy[i][0], y: xy[i][1], normal: [-dy / length, dx / length] });
-    const dot = svg("circle", { class: "station", cx: xy[i][0], cy: xy[i][1], r: 2.6 }, group);
+    let tangent = [dx / length, dy / length];
+    if (shared && colors.length > 1) tangent = shared[0] * dx + shared[1] * dy < 0 ? [-shared[0], -shared[1]] : shared;
+    let across = [-tangent[1], tangent[0]];
+    const [ox, oy] = [xy[i][0] - centre[0], xy[i][1] - centre[1]];
+    const outwards = (across[0] * ox + across[1] * oy) / (Math.hypot(ox, oy) || 1);
+    const flip = Math.abs(outwards) > 0.3 ? outwards < 0 : across[0] < -0.01 || (Math.abs(across[0]) <= 0.01 && across[1] < 0);
+    if (flip) across = [-across[0], -across[1]];
+    const shift = (colors.indexOf(color) - (colors.length - 1) / 2) * LANE;
+    return { at: [xy[i][0] + across[0] * shift, xy[i][1] + across[1] * shift], tangent };
+  }
+
+  // A station's dot, and where its line's trains stand there. On a track of its own a line's trains
+  // keep to either side of it: direction b to the right of the track towards the line's last
+  // station, a to the left. Where lanes are side by side there is no room across the track, so
+  // the trains keep to their lane, b ahead of the station and a behind, and are drawn smaller; a
+  // line that crosses others' lanes at a station (Blue at Clark/Lake) keeps its trains beyond them.
+  // A station on a closing stroke is placed once.
+  function placeStation(group, line, id, spot, beside, served) {
+    const key = `${line.color}:${id}`;
+    if (state.places.has(key)) return;
+    const [tx, ty] = spot.tangent;
+    const shared = served > 1;
+    const ahead = beside > 1 ? TRAIN_AHEAD : ((served - 1) * LANE) / 2 + TRAIN_SHARED_R + 1;
+    state.places.set(key, { x: spot.at[0], y: spot.at[1], shared, offset: shared ? [tx * ahead, ty * ahead] : [-ty * TRAIN_OFFSET, tx * TRAIN_OFFSET] });
+    const dot = svg("circle", { class: "station", cx: spot.at[0], cy: spot.at[1], r: shared ? 2 : 2.6 }, group);
     svg("title", {}, dot).textContent = `${line.byId.get(id).name} (${title(line.color)} Line)`;
   }
 
@@ -407,18 +558,51 @@
     }
   }
 
-  // A terminal's name goes on the side away from the rest of its line; a station is named once.
-  function labelTerminal(labels, labelled, line, id, p, q) {
-    if (!p || !q || labelled.has(id)) return;
+  // A terminal's name goes on the side of its station where it crosses the fewest lines drawn and
+  // keeps farthest from those drawn there (Howard's to the east: Red and Purple run north and
+  // south, Yellow west), moved along to stay on the map; a station is named once.
+  function labelTerminal(labels, labelled, line, id, p, strokes, servedBy, tracks) {
+    if (!p || labelled.has(id)) return;
     labelled.add(id);
-    const [dx, dy] = [q[0] - p[0], q[1] - p[1]];
-    let spot = { x: p[0], y: dy > 0 ? p[1] - 10 : p[1] + 18, "text-anchor": "middle" };
-    if (Math.abs(dx) > Math.abs(dy)) spot = { x: dx > 0 ? p[0] - 9 : p[0] + 9, y: p[1] + 4, "text-anchor": dx > 0 ? "end" : "start" };
-    const name = line.byId.get(id).name;
-    const room = spot["text-anchor"] === "start" ? state.mapWidth - spot.x : spot["text-anchor"] === "end" ? spot.x : Infinity;
-    if (name.length * LABEL_CHAR > room) spot = { x: p[0] + 4, y: p[1] + 18, "text-anchor": "end" }; // below, not off the map
-    const label = svg("text", { ...spot, class: `terminal ${line.color}` }, labels);
-    label.textContent = name;
+    const label = svg("text", { class: `terminal ${line.color}` }, labels);
+    label.textContent = line.byId.get(id).name;
+    const width = label.getComputedTextLength() || label.textContent.length * LABEL_CHAR;
+    const gap = 9 + (((servedBy.get(id) || []).length - 1) * LANE) / 2;
+    // [direction from the station, left end of the name, baseline]
+    const spots = [
+      [[1, 0], p[0] + gap, p[1] + 4],
+      [[-1, 0], p[0] - gap - width, p[1] + 4],
+      [[0, -1], p[0] - width / 2, p[1] - gap - 1],
+      [[0, 1], p[0] - width / 2, p[1] + gap + 9],
+      [[0.7, 0.7], p[0] - 4, p[1] + gap + 9],
+      [[-0.7, 0.7], p[0] + 4 - width, p[1] + gap + 9],
+      [[0.7, -0.7], p[0] - 4, p[1] - gap - 1],
+      [[-0.7, -0.7], p[0] + 4 - width, p[1] - gap - 1],
+    ].map(([direction, x, y]) => [direction, Math.min(Math.max(x, 2), state.mapWidth - width - 2), y]);
+    const score = ([[ux, uy], x, y]) => {
+      const box = [x - CLEAR, y - 10 - CLEAR, x + width + CLEAR, y + 3 + CLEAR]; // the glyphs, and half a line's width
+      const crossed = tracks.filter((track) => crosses(box, track)).length;
+      return crossed * 10 - Math.min(2, ...strokes.map(([sx, sy]) => 1 - (ux * sx + uy * sy)));
+    };
+    const [, x, y] = spots.reduce((best, next) => (score(next) < score(best) - 1e-6 ? next : best));
+    label.setAttribute("x", x.toFixed(1));
+    label.setAttribute("y", y.toFixed(1));
+  }
+
+  // Whether a segment passes through a box [x0, y0, x1, y1] (Liang-Barsky clipping).
+  function crosses([x0, y0, x1, y1], [a, b]) {
+    let [t0, t1] = [0, 1];
+    const [dx, dy] = [b[0] - a[0], b[1] - a[1]];
+    for (const [p, q] of [[-dx, a[0] - x0], [dx, x1 - a[0]], [-dy, a[1] - y0], [dy, y1 - a[1]]]) {
+      if (p === 0) {
+        if (q < 0) return false;
+      } else if (p < 0) {
+        t0 = Math.max(t0, q / p);
+      } else {
+        t1 = Math.min(t1, q / p);
+      }
+    }
+    return t0 <= t1;
   }
 
   // Places a train's marker at a platform; returns whether a marker already shown moved there.
@@ -426,18 +610,19 @@
     const place = state.places && state.places.get(`${color}:${stationId}`);
     if (!place) return false;
     const side = direction === "b" ? 1 : -1;
-    const x = place.x + place.normal[0] * TRAIN_OFFSET * side;
-    const y = place.y + place.normal[1] * TRAIN_OFFSET * side;
+    const x = place.x + place.offset[0] * side;
+    const y = place.y + place.offset[1] * side;
     const key = `${color}:${train.train_id}`;
     let marker = state.trains.get(key);
     if (!marker) {
       marker = svg("g", { class: `train-marker ${color}`, "data-train": train.train_id }, document.getElementById("trains"));
-      svg("circle", { r: 5 }, marker);
+      svg("circle", {}, marker);
       svg("title", {}, marker);
       state.trains.set(key, marker);
       animate = false;
     }
     marker.classList.toggle("still", !animate);
+    marker.querySelector("circle").setAttribute("r", place.shared ? TRAIN_SHARED_R : TRAIN_R);
     marker.setAttribute("data-status", train.status);
     marker.querySelector("title").textContent = `${train.train_id} (${train.status.replace(/_/g, " ")})`;
     const transform = `translate(${x.toFixed(1)}px, ${y.toFixed(1)}px)`;
@@ -455,6 +640,7 @@
     state.lines = {};
     state.ridership.stations = new Map(Object.entries(snapshot.ridership.stations));
     state.ridership.hours = snapshot.ridership.hours;
+    state.ridership.labels = snapshot.ridership.labels;
     state.ridership.busiest = snapshot.ridership.busiest;
     for (const line of snapshot.lines) {
       line.byId = new Map(line.stations.map((s) => [s.station_id, s]));
@@ -467,6 +653,7 @@
     showSelected();
     renderWeather(snapshot.weather);
     renderBusiest();
+    renderHours();
     renderCounters();
     renderTotals();
     if (!state.cityMap) loadMap();

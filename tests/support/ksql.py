@@ -83,8 +83,9 @@ class TurnstileEvents:
         ids = list(STATIONS)
         for n in range(start, start + count):
             station = ids[(n * 7 + n // 3) % len(ids)]
-            value = {"station_id": station, "station_name": STATIONS[station], "line": "blue"}
-            self._producer.produce(self.topic, key={"timestamp": 1_700_000_000_000 + n}, value=value)
+            simulated = 1_700_000_000_000 + n
+            value = {"station_id": station, "station_name": STATIONS[station], "line": "blue", "entry_time": simulated}
+            self._producer.produce(self.topic, key={"timestamp": simulated}, value=value)
             self.produced[station] += 1
             if n % 500 == 0:
                 self._producer.poll(0)

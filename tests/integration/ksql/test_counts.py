@@ -93,7 +93,12 @@ def test_a_stream_declared_without_columns_takes_them_from_the_registry(
     ok(ksql_url, f"CREATE STREAM {name} WITH (KAFKA_TOPIC='{topic}', VALUE_FORMAT='AVRO');")
     (described,) = ok(ksql_url, f"DESCRIBE {name};")
     fields = [(f["name"], f["schema"]["type"]) for f in described["sourceDescription"]["fields"]]
-    assert fields == [("STATION_ID", "INTEGER"), ("STATION_NAME", "STRING"), ("LINE", "STRING")]
+    assert fields == [
+        ("STATION_ID", "INTEGER"),
+        ("STATION_NAME", "STRING"),
+        ("LINE", "STRING"),
+        ("ENTRY_TIME", "BIGINT"),
+    ]
 
 
 def json_events(admin: AdminClient, bootstrap: str, rows: list[dict[str, object]]) -> str:

@@ -1,6 +1,11 @@
 """Windowed tables end to end: Avro turnstile events in Kafka, TURNSTILE_HOURLY's statement on the KSQL
 server, windowed rows out (keys as Kafka Streams' TimeWindowedSerde writes them), pull and push queries.
 
+The events carry their simulated time in ``entry_time`` and are written, as the simulation writes them,
+at the wall clock's time: the stream ``ksql.py`` declares (``TIMESTAMP='ENTRY_TIME'``) windows them by
+the simulated time, which may be days ahead of the clock (Kafka 4 refuses records timed more than an
+hour ahead unless the brokers lift ``log.message.timestamp.after.max.ms``, as both platforms do).
+
 The fast-tier cases (ksqlDB's QTT) are in ``tests/unit/ksql/test_windows.py``; this file runs the same engine
 with Kafka, the Schema Registry and the server's exactly-once persistent queries.
 """
@@ -9,6 +14,7 @@ from __future__ import annotations
 
 import json
 import struct
+import time
 from collections import Counter
 
 import requests
@@ -17,8 +23,9 @@ from confluent_kafka.admin import AdminClient
 from confluent_kafka.schema_registry import SchemaRegistryClient
 from confluent_kafka.schema_registry.avro import AvroSerializer
 
-from consumers.ksql import CREATE_HOURLY, HOURLY, STREAM
+from consumers.ksql import CREATE_ENTRIES, CREATE_HOURLY, ENTRIES, HOURLY
 from cta import schemas
+from cta.topics import TURNSTILE
 from stack.settings import Settings
 from tests.support.ksql import KSQL_JSON, STATIONS, ok, suffix, turnstile_topic
 from tests.support.waiting import wait_for
@@ -29,7 +36,8 @@ EARLIEST = {"ksql.streams.auto.offset.reset": "earliest"}
 
 
 def produce_entries(bootstrap: str, registry_url: str, topic: str, entries: list[tuple[int, int]]) -> None:
-    """Turnstile events as the simulation writes them (Avro key and value), at the given record timestamps."""
+    """Turnstile events as the simulation writes them (Avro key and value) at the given simulated times; the
+    records' own timestamps are the wall clock's."""
     registry = SchemaRegistryClient({"url": registry_url})
     producer = SerializingProducer(
         {
@@ -40,28 +48,39 @@ def produce_entries(bootstrap: str, registry_url: str, topic: str, entries: list
         }
     )
     for station, timestamp in entries:
-        value = {"station_id": station, "station_name": STATIONS[station], "line": "blue"}
-        producer.produce(topic, key={"timestamp": timestamp}, value=value, timestamp=timestamp)
+        value = {"station_id": station, "station_name": STATIONS[station], "line": "blue", "entry_time": timestamp}
+        producer.produce(topic, key={"timestamp": timestamp}, value=value)
     assert producer.flush(30) == 0
 
 
-def hourly_table(ksql_url: str, admin: AdminClient, running_platform: Settings, bootstrap: str) -> tuple[str, Counter]:
-    """TURNSTILE_HOURLY's statement over a topic of its own, and the entries per (station, hour) it was fed."""
+def entries_stream(ksql_url: str, topic: str) -> str:
+    """``ksql.py``'s TURNSTILE_ENTRIES statement over ``topic``, under a name of its own."""
+    stream = f"ENTRIES_{suffix()}".upper()
+    ok(ksql_url, CREATE_ENTRIES.replace(f"STREAM {ENTRIES} ", f"STREAM {stream} ").replace(TURNSTILE, topic))
+    return stream
+
+
+def hourly_table(
+    ksql_url: str, admin: AdminClient, running_platform: Settings, bootstrap: str, base: int = BASE
+) -> tuple[str, Counter]:
+    """TURNSTILE_HOURLY's statement over a topic of its own, and the entries per (station, hour) it was fed:
+    for three simulated hours from ``base``."""
     topic = turnstile_topic(admin)
     entries = [
-        (station, BASE + hour * HOUR + minute * 60_000)
+        (station, base + hour * HOUR + minute * 60_000)
         for hour in range(3)
         for minute in range(0, 60, 7)
         for station in list(STATIONS)[: hour + 2]
     ]
     produce_entries(bootstrap, running_platform.endpoints.schema_registry_url, topic, entries)
-    stream, table = f"TURNSTILE_{suffix()}".upper(), f"HOURLY_{suffix()}".upper()
-    statement = CREATE_HOURLY.replace(HOURLY, table).replace(f"FROM {STREAM} ", f"FROM {stream} ")
-    ok(ksql_url, f"CREATE STREAM {stream} WITH (KAFKA_TOPIC='{topic}', VALUE_FORMAT='AVRO'); {statement}", EARLIEST)
-    return table, Counter((station, (timestamp - BASE) // HOUR) for station, timestamp in entries)
+    stream, table = entries_stream(ksql_url, topic), f"HOURLY_{suffix()}".upper()
+    ok(ksql_url, CREATE_HOURLY.replace(HOURLY, table).replace(f"FROM {ENTRIES} ", f"FROM {stream} "), EARLIEST)
+    return table, Counter((station, (timestamp - base) // HOUR) for station, timestamp in entries)
 
 
-def windowed_counts(bootstrap: str, topic: str, expected: Counter) -> dict[tuple[int, int], tuple[int, int]]:
+def windowed_counts(
+    bootstrap: str, topic: str, expected: Counter, base: int = BASE
+) -> dict[tuple[int, int], tuple[int, int]]:
     """The table's latest committed record per key: (station, hour) -> (ENTRIES, timestamp), once complete."""
     consumer = Consumer(
         {
@@ -78,7 +97,7 @@ def windowed_counts(bootstrap: str, topic: str, expected: Counter) -> dict[tuple
         for message in consumer.consume(500, 0.5):
             if message.error() is None:
                 station, start = struct.unpack(">iq", message.key())
-                latest[(station, (start - BASE) // HOUR)] = (
+                latest[(station, (start - base) // HOUR)] = (
                     json.loads(message.value())["ENTRIES"],
                     message.timestamp()[1],
                 )
@@ -103,18 +122,59 @@ def query(ksql_url: str, sql: str) -> tuple[str, list[list]]:
     return answer[0]["header"]["schema"], [element["row"]["columns"] for element in answer[1:]]
 
 
-def test_the_hourly_table_counts_entries_per_station_and_hour_of_their_timestamps(
+def test_the_hourly_table_counts_entries_per_station_and_hour_of_simulated_time(
     ksql_url: str, admin: AdminClient, bootstrap_servers: str, running_platform: Settings
 ) -> None:
     table, expected = hourly_table(ksql_url, admin, running_platform, bootstrap_servers)
     latest = windowed_counts(bootstrap_servers, table, expected)
-    for (_, hour), (_, timestamp) in latest.items():  # a row carries its window's latest event time
+    for (_, hour), (_, timestamp) in latest.items():  # a row carries its window's latest simulated time
         assert BASE + hour * HOUR <= timestamp < BASE + (hour + 1) * HOUR
     described = ok(ksql_url, f"DESCRIBE {table};")[0]["sourceDescription"]
     assert described["windowType"] == "TUMBLING"
     assert [(f["name"], f.get("type")) for f in described["fields"]] == [("STATION_ID", "KEY"), ("ENTRIES", None)]
     listed = {t["name"]: t["isWindowed"] for t in ok(ksql_url, "SHOW TABLES;")[0]["tables"]}
     assert listed[table] is True
+
+
+def test_simulated_hours_days_ahead_of_the_clock_are_counted_and_answered(
+    ksql_url: str, admin: AdminClient, bootstrap_servers: str, running_platform: Settings
+) -> None:
+    """The simulation's clock runs 60 times the wall clock's pace: its hours soon lie days ahead, and the
+    table's rows (timed by them) must still be written and answered."""
+    ahead = (int(time.time() * 1000) // HOUR + 72) * HOUR
+    table, expected = hourly_table(ksql_url, admin, running_platform, bootstrap_servers, base=ahead)
+    latest = windowed_counts(bootstrap_servers, table, expected, base=ahead)
+    assert max(timestamp for _, timestamp in latest.values()) >= ahead + 2 * HOUR
+    _, rows = query(ksql_url, f"SELECT STATION_ID, ENTRIES FROM {table} WHERE WINDOWSTART = {ahead + 2 * HOUR};")
+    assert sorted(rows) == sorted([station, expected[(station, 2)]] for station in list(STATIONS)[:4])
+
+
+def test_entries_without_a_simulated_time_are_left_out_of_the_hours(
+    ksql_url: str, admin: AdminClient, bootstrap_servers: str, running_platform: Settings
+) -> None:
+    """Records written before ``entry_time`` existed (the first schema, without it) have no simulated time:
+    the hourly table skips them, as ksqlDB skips a record without a timestamp; the others count."""
+    topic = turnstile_topic(admin, partitions=1)
+    registry = SchemaRegistryClient({"url": running_platform.endpoints.schema_registry_url})
+    older = json.loads(schemas.load("turnstile_value"))
+    older["fields"] = [f for f in older["fields"] if f["name"] != "entry_time"]
+    producer = SerializingProducer(
+        {
+            "bootstrap.servers": bootstrap_servers,
+            "key.serializer": AvroSerializer(registry, schemas.load("turnstile_key")),
+            "value.serializer": AvroSerializer(registry, json.dumps(older)),
+        }
+    )
+    producer.produce(
+        topic, key={"timestamp": BASE}, value={"station_id": 40820, "station_name": "Austin", "line": "blue"}
+    )
+    assert producer.flush(30) == 0
+    produce_entries(bootstrap_servers, running_platform.endpoints.schema_registry_url, topic, [(40380, BASE + 1)])
+    stream, table = entries_stream(ksql_url, topic), f"HOURLY_{suffix()}".upper()
+    ok(ksql_url, CREATE_HOURLY.replace(HOURLY, table).replace(f"FROM {ENTRIES} ", f"FROM {stream} "), EARLIEST)
+    windowed_counts(bootstrap_servers, table, Counter({(40380, 0): 1}))
+    _, rows = query(ksql_url, f"SELECT STATION_ID, ENTRIES FROM {table};")
+    assert rows == [[40380, 1]]
 
 
 def test_pull_queries_answer_by_station_and_hour_range(
@@ -146,8 +206,7 @@ def test_a_push_query_streams_hourly_rows_with_their_window(
     produce_entries(
         bootstrap_servers, running_platform.endpoints.schema_registry_url, topic, [(40820, BASE + 5), (40820, BASE + 9)]
     )
-    stream = f"TURNSTILE_{suffix()}".upper()
-    ok(ksql_url, f"CREATE STREAM {stream} WITH (KAFKA_TOPIC='{topic}', VALUE_FORMAT='AVRO');")
+    stream = entries_stream(ksql_url, topic)
     response = requests.post(
         f"{ksql_url}/query-stream",
         json={

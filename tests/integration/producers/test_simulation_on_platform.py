@@ -173,9 +173,10 @@ def test_turnstile_entries_decode_with_every_documented_field(
     stations = {s.station_id: s.name for color in LINES for s in line_stations(color)}
     for message in messages:
         value = message.value()
-        assert set(value) == {"station_id", "station_name", "line"}
+        assert set(value) == {"station_id", "station_name", "line", "entry_time"}
         assert stations[value["station_id"]] == value["station_name"]
         assert value["line"] in LINES
+        assert value["entry_time"] == message.key()["timestamp"]  # the simulated time, where KSQL reads it
 
 
 def test_weather_arrives_through_the_rest_proxy(simulation: SimulationRun, bootstrap_servers: str) -> None:

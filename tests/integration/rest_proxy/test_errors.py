@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import base64
 import uuid
 
 import requests
 from confluent_kafka import Consumer, TopicPartition
 
-from tests.support.kafka import group_name
+from tests.support.kafka import group_name, read_all
 from tests.support.rest import AVRO, BINARY, JSON, V2, WEATHER_SCHEMA, assert_error, create_consumer, post, subscribe
 
 
@@ -116,3 +117,23 @@ def test_consumer_errors_follow_confluent(http: requests.Session, rest_url: str,
 def test_unknown_routes_and_methods_answer_in_confluent_error_form(http: requests.Session, rest_url: str) -> None:
     assert_error(http.get(f"{rest_url}/no/such/route"), 404, 404)
     assert_error(http.put(f"{rest_url}/topics"), 405, 405)
+
+
+def test_a_record_kafka_refuses_fails_alone_with_50002(
+    http: requests.Session, rest_url: str, kafka_bootstrap: str, topic: str
+) -> None:
+    # A value over the producer's message.max.bytes (1,000,000) is refused by the client before any
+    # broker sees it; as in Confluent's proxy the request still succeeds and that record carries the
+    # non-retriable Kafka error, while its neighbours are written.
+    too_big = base64.b64encode(b"x" * 1_100_000).decode()
+    body = {"records": [{"value": "AA==", "partition": 1}, {"value": too_big}, {"value": "AQ==", "partition": 1}]}
+    response = post(http, f"{rest_url}/topics/{topic}", BINARY, body)
+
+    assert response.status_code == 200, response.text[:300]
+    first, refused, last = response.json()["offsets"]
+    assert (refused["partition"], refused["offset"], refused["error_code"]) == (None, None, 50002)
+    assert "too large" in refused["error"]
+    assert (first["partition"], first["offset"], first["error_code"]) == (1, 0, None)
+    assert (last["partition"], last["offset"], last["error_code"]) == (1, 1, None)
+    written = read_all(kafka_bootstrap, topic, 2)
+    assert [(m.partition(), m.offset(), m.value()) for m in written] == [(1, 0, b"\x00"), (1, 1, b"\x01")]

@@ -87,6 +87,24 @@ def test_records_produced_to_a_partition_all_land_in_it(
         consumer.close()
 
 
+def test_records_naming_their_partitions_land_there_in_request_order(
+    http: requests.Session, rest_url: str, kafka_bootstrap: str, topic: str
+) -> None:
+    # The proxy hands a request's records to librdkafka one partition at a time; each answer entry
+    # must still be its own record's, and each partition keep the request's order.
+    targets = [2, 0, 2, None, 1, 0, 2, None, 1, 2]
+    body = {"records": [{"value": i} if p is None else {"value": i, "partition": p} for i, p in enumerate(targets)]}
+    answer = produce(http, f"{rest_url}/topics/{topic}", JSON, body)
+
+    where = [(o["partition"], o["offset"]) for o in answer["offsets"]]
+    assert all(p == t for (p, _), t in zip(where, targets, strict=True) if t is not None)
+    for partition in {p for p, _ in where}:
+        offsets = [o for p, o in where if p == partition]
+        assert offsets == sorted(offsets)
+    written = {(m.partition(), m.offset()): json.loads(m.value()) for m in read_all(kafka_bootstrap, topic, 10)}
+    assert {place: i for i, place in enumerate(where)} == written
+
+
 def test_records_with_the_same_key_go_to_the_same_partition(http: requests.Session, rest_url: str, topic: str) -> None:
     body = {"records": [{"key": f"station-{i % 4}", "value": i} for i in range(40)]}
     answer = produce(http, f"{rest_url}/topics/{topic}", JSON, body)

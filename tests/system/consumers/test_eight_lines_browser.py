@@ -110,9 +110,13 @@ return {
   howard: chart(40900),
   jarvis: chart(41190),
   busiest: [...document.querySelectorAll("#busiest li .name")].map((name) => name.textContent),
+  hour: document.getElementById("busiest-hour").textContent,
+  range: document.querySelector('article[data-line="red"] th.spark .hours').textContent,
+  lastBar: document.querySelector('article[data-line="red"] tr[data-station="40900"] td.spark rect:last-child title')
+    .textContent,
 };
 """
-NOON = 1_764_936_000_000  # on the hour
+NOON = 1_764_936_000_000  # 12:00 UTC: the simulation's hours are UTC
 
 
 def hourly(station_id: int, start: int, entries: int) -> Record:
@@ -128,10 +132,113 @@ def test_the_hourly_charts_and_the_busiest_stations_follow_the_events(size: str)
         browser.get(f"http://localhost:{port}")
         showing(browser, lambda v: v.live == "live", "the page live")
         first = browser.execute_script(RIDERSHIP)
-        assert first == {"howard": [0, 0, 0, 0, 15, 8], "jarvis": [], "busiest": ["Howard"]}
+        assert first == {
+            "howard": [0, 0, 0, 0, 15, 8],
+            "jarvis": [],
+            "busiest": ["Howard"],
+            "hour": "13:00\u201314:00",
+            "range": "08:00\u2013\u200b13:00",
+            "lastBar": "13:00: 15",
+        }
 
         server.apply(hourly(41190, NOON + 2 * 3_600_000, 60))  # a new hour: every chart moves on
         wait_for(lambda: browser.execute_script(RIDERSHIP)["busiest"] == ["Jarvis"], "Jarvis the busiest", 30)
         after = browser.execute_script(RIDERSHIP)
         assert after["howard"] == [0, 0, 0, 15, 8, 0] and after["jarvis"] == [0, 0, 0, 0, 0, 15]
+        assert (after["hour"], after["range"], after["lastBar"]) == (
+            "14:00\u201315:00",
+            "09:00\u2013\u200b14:00",
+            "14:00: 0",
+        )
         assert layout(browser)["overflow"] <= 0
+
+
+MARKERS = """
+return [...document.querySelectorAll("#trains .train-marker")].map((marker) => {
+  const at = new DOMMatrix(getComputedStyle(marker).transform);
+  return [marker.dataset.train, at.e, at.f, Number(marker.querySelector("circle").getAttribute("r"))];
+});
+"""
+
+
+def loop_trains() -> tuple[list[Record], dict[str, tuple[str, int]]]:
+    """A train at each platform, both directions, of every line at every Loop station (four lines or more);
+    and each train's line and station."""
+    served: dict[int, set[str]] = {}
+    for line in LINES:
+        for s in line_stations(line):
+            served.setdefault(s.station_id, set()).add(line)
+    records, where = [], {}
+    for line in LINES:
+        for i, s in enumerate(line_stations(line)):
+            if len(served[s.station_id]) >= 4:
+                for direction in "ab":
+                    train = f"{line[:2].upper()}{i:02d}{direction}"
+                    record = arrival(line, s.station_id, train, 1000)
+                    record.value["direction"] = direction
+                    records.append(record)
+                    where[train] = (line, s.station_id)
+    return records, where
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_trains_on_the_loop_keep_to_their_lines_lanes_without_covering_each_other(size: str) -> None:
+    """Where four lines share the Loop's track each runs in a lane of its own, as on CTA's maps, and so do
+    their trains: no two trains at one station, nor two trains of the lines round the Loop, overlap. (A line
+    crossing the Loop, Blue at Clark/Lake, keeps its trains beyond the lanes.)"""
+    port = free_port()
+    trains, where = loop_trains()
+    with PageServer(port, every_line(), trains), headless_chromium(*SIZES[size]) as browser:
+        browser.get(f"http://localhost:{port}")
+        showing(browser, lambda v: sum(map(len, v.on_map.values())) == len(trains), "every Loop train on the map")
+        markers = browser.execute_script(MARKERS)
+    assert len(markers) == len(trains) > 60
+    round_the_loop = {"brown", "orange", "pink", "purple", "green"}
+    overlapping = []
+    for i, (a, ax, ay, ar) in enumerate(markers):
+        for b, bx, by, br in markers[i + 1 :]:
+            same_station = where[a][1] == where[b][1]
+            both_round = {where[a][0], where[b][0]} <= round_the_loop
+            if (same_station or both_round) and ((ax - bx) ** 2 + (ay - by) ** 2) ** 0.5 < ar + br - 0.5:
+                overlapping.append((a, b))
+    assert overlapping == []
+
+
+LABELS_CROSSED = """
+const tracks = [...document.querySelectorAll("#map .route")].flatMap((route) => {
+  const points = [...route.points].map((p) => [p.x, p.y]);
+  return points.slice(1).map((p, i) => [points[i], p, route.classList[1]]);
+});
+const crosses = (box, [a, b]) => {
+  const half = 2.25; // half a line's width
+  for (let t = 0; t <= 1; t += 0.01) {
+    const [x, y] = [a[0] + (b[0] - a[0]) * t, a[1] + (b[1] - a[1]) * t];
+    if (x >= box.x - half && x <= box.x + box.width + half && y >= box.y - half && y <= box.y + box.height + half)
+      return true;
+  }
+  return false;
+};
+return [...document.querySelectorAll("#map text.terminal")].map((label) => [
+  label.textContent,
+  [...new Set(tracks.filter((track) => crosses(label.getBBox(), track)).map((track) => track[2]))],
+]);
+"""
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_no_terminals_name_is_drawn_over_a_line(size: str) -> None:
+    """Each terminal's name sits where no line runs (Howard's beside the station, clear of Red, Purple and
+    the Yellow shuttle), inside the map."""
+    port = free_port()
+    with PageServer(port, every_line(), first_trains()), headless_chromium(*SIZES[size]) as browser:
+        browser.get(f"http://localhost:{port}")
+        showing(browser, lambda v: all(v.on_map.get(line) for line in LINES), "a train on every line")
+        labels = dict(browser.execute_script(LABELS_CROSSED))
+        inside = browser.execute_script(
+            "const map = document.getElementById('map').viewBox.baseVal;"
+            "return [...document.querySelectorAll('#map text.terminal')].every((label) => {"
+            "const box = label.getBBox(); return box.x >= 0 && box.x + box.width <= map.width; });"
+        )
+    assert {"Howard", "Linden", "Dempster-Skokie", "Cottage Grove", "Ashland/63rd", "95th/Dan Ryan"} <= set(labels)
+    assert {name: lines for name, lines in labels.items() if lines} == {}
+    assert inside

@@ -418,6 +418,11 @@ def test_a_restarted_faust_worker_loses_and_doubles_no_station(pipeline: Pipelin
     pipeline.faust = Script(
         CONSUMERS, ["faust", "-A", "faust_stream", "worker", "-l", "info"], pipeline.logs / "faust-2.log", faust_env()
     ).start()
-    wait_for(lambda: faust_position(admin) == end, "the restarted worker read every row again", 120)
+    try:
+        wait_for(lambda: faust_position(admin) == end, "the restarted worker read every row again", 120)
+    except AssertionError as failure:
+        raise AssertionError(
+            f"{failure}; at {faust_position(admin)} of {end}:\n{pipeline.faust.output()[-6000:]}"
+        ) from failure
     assert station_records(pipeline.bootstrap) == before
     assert complete(pipeline.status())

@@ -8,7 +8,7 @@ import sys
 from typing import Any
 
 import pytest
-from faust_stream import TransformedStation, broker_urls, transform
+from faust_stream import TransformedStation, app, broker_urls, transform
 from models.record import Skip
 
 from clients.endpoints import PROJECT_ROOT
@@ -63,6 +63,12 @@ def test_a_malformed_row_is_refused_with_its_reason(changes: dict[str, Any]) -> 
         transform({**rows()[0], **changes})
     with pytest.raises(Skip, match="no field 'station_id'"):
         transform({"stop_id": 1})
+
+
+def test_a_worker_started_after_a_killed_one_waits_at_most_ten_seconds_for_its_partition() -> None:
+    # The killed worker's session must end before the group gives its partition to the new one;
+    # Faust's default session is 60 s, three heartbeats are 9 s.
+    assert app.conf.broker_heartbeat_interval * 3 <= app.conf.broker_session_timeout <= 10
 
 
 def test_broker_urls_take_the_form_faust_wants() -> None:

@@ -71,6 +71,16 @@ def test_the_busiest_stations_are_those_of_the_latest_hour() -> None:
     assert busiest[0]["entries"] == 10 + BUSIEST + 1
 
 
+def test_the_hours_are_labelled_as_the_simulated_clock_reads_them() -> None:
+    """The windows are the simulation's hours (UTC): the labels follow the records, not the server's clock."""
+    ridership = Ridership()
+    ridership.apply(hourly(CLARK_LAKE, NOON + 3 * HOUR_MS, 1))
+    assert ridership.to_json()["labels"] == ["10:00", "11:00", "12:00", "13:00", "14:00", "15:00"]
+    ridership.apply(hourly(CLARK_LAKE, NOON + 13 * HOUR_MS, 1))  # past midnight
+    assert ridership.to_json()["labels"] == ["20:00", "21:00", "22:00", "23:00", "00:00", "01:00"]
+    assert Ridership().to_json()["labels"] == []
+
+
 def test_an_update_carries_the_changed_charts_and_all_of_them_when_an_hour_begins() -> None:
     status = TransitStatus()
     events: list[bytes] = []
@@ -100,9 +110,11 @@ class RidershipPageTest(AsyncHTTPTestCase):
     def test_the_page_is_served_with_the_charts_and_the_busiest_stations(self) -> None:
         body = self.fetch("/").body.decode()
         assert body.count('<svg class="bars"') == 1  # Howard's; Jarvis has no riders counted
-        assert '<rect x="24" y="1" width="5" height="15"><title>40</title></rect>' in body
-        assert '<rect x="30" y="8" width="5" height="8"><title>20</title></rect>' in body
+        assert '<rect x="24" y="1" width="5" height="15"><title>12:00: 40</title></rect>' in body
+        assert '<rect x="30" y="8" width="5" height="8"><title>13:00: 20</title></rect>' in body
         assert '<span class="name">Howard</span>' in body
+        assert '<h2>Busiest <span id="busiest-hour">13:00\u201314:00</span></h2>' in body
+        assert '<span class="hours">08:00\u2013\u200b13:00</span>' in body
 
     def test_health_does_not_wait_for_the_hourly_table(self) -> None:
         health = json.loads(self.fetch("/healthz").body)
