@@ -6,9 +6,9 @@ topics and schemas created from nothing) and ``RUNS`` times warm (the data of th
 kept), so that a start that is fast only now and then shows. Each time the clock runs from the
 start of ``run.py`` until ``/api/status`` shows a train at a platform; the timeline ``run.py``
 printed (each service up, each piece started, the first train) is kept beside the figures, and so
-are the CPU-seconds every process of the start had used by then (``run.py`` starts them all, and
-collects the time of those that ended): on a machine shared with other work the seconds on the
-clock follow its load, the CPU-seconds much less.
+are the CPU-seconds every process of the start had used by then, by process (``run.py`` starts
+them all, and collects the time of those that ended): on a machine shared with other work the
+seconds on the clock follow its load, the CPU-seconds much less, and they say where the work went.
 Caches stay warm in every run: the jars, and the JVMs' class data sharing archives (written by
 the first start on a new checkout; README, "Startup").
 
@@ -50,20 +50,52 @@ GOAL_MIB = 1024
 DATA = {"cold": "no data", "warm": "the run before's data kept"}
 
 
-def cpu_seconds(pid: int) -> float:
-    """CPU-seconds of a process and its descendants, those that ended and were waited for included."""
-    total = 0.0
+PROCESS_NAMES = {
+    "kafka.Kafka": "kafka",
+    "org.apache.kafka.connect.cli.ConnectDistributed": "connect",
+    "kafka.tools.StorageTool": "kafka-storage",
+    "stack.schema_registry": "schema-registry",
+    "stack.rest_proxy": "rest-proxy",
+    "stack.ksql": "ksql-server",
+    "faust": "faust",
+    "server.py": "server",
+    "simulation.py": "simulation",
+    "connector.py": "connector",
+    "ksql.py": "ksql.py",
+    "run.py": "run.py",
+}
+"""Words of a command line and the name its CPU is counted under (PostgreSQL's processes are ``postgres``)."""
+
+
+def process_name(process: psutil.Process) -> str:
+    command = process.cmdline() or [process.name()]
+    words = {Path(word).name for word in command}
+    found = [name for word, name in PROCESS_NAMES.items() if word in words]
+    if found:
+        return found[0]
+    first = Path(command[0]).name
+    return "postgres" if first.startswith("postgres") else first
+
+
+def cpu_by_process(pid: int) -> dict[str, float]:
+    """CPU-seconds of a process and its descendants by name (:data:`PROCESS_NAMES`), those that ended and were
+    waited for counted in their parent's."""
+    used: dict[str, float] = {}
     with contextlib.suppress(psutil.Error):
         root = psutil.Process(pid)
         for process in [root, *root.children(recursive=True)]:
             with contextlib.suppress(psutil.Error):  # it ended between the listing and the reading
                 times = process.cpu_times()
-                total += times.user + times.system + times.children_user + times.children_system
-    return total
+                name = process_name(process)
+                used[name] = (
+                    used.get(name, 0.0) + times.user + times.system + times.children_user + times.children_system
+                )
+    return used
 
 
-def first_train(env: dict[str, str], log: Path) -> tuple[float, float, list[str]]:
-    """Seconds from ``run.py``'s start to a train on the page, the CPU-seconds used by then, and the timeline."""
+def first_train(env: dict[str, str], log: Path) -> tuple[float, dict[str, float], list[str]]:
+    """Seconds from ``run.py``'s start to a train on the page, the CPU-seconds each process had used by then, and
+    the timeline ``run.py`` printed."""
     start_of_run = log.stat().st_size if log.exists() else 0
     started = time.monotonic()
     with log.open("ab") as output:
@@ -75,7 +107,7 @@ def first_train(env: dict[str, str], log: Path) -> tuple[float, float, list[str]
             if time.monotonic() - started > FIRST_TRAIN_TIMEOUT:
                 raise TimeoutError(f"no train on the page within {FIRST_TRAIN_TIMEOUT:.0f} s: see {log}")
             time.sleep(0.1)
-        seconds, cpu = time.monotonic() - started, cpu_seconds(run.pid)
+        seconds, cpu = time.monotonic() - started, cpu_by_process(run.pid)
         time.sleep(1.0)  # run.py's own line about the first train
     finally:
         run.send_signal(signal.SIGINT)  # Ctrl+C: run.py stops the application and the platform it started
@@ -95,10 +127,17 @@ def starts(runs: int) -> dict[str, list[dict[str, Any]]]:
             env = {**os.environ, **private_env(folder / "platform"), "PYTHONUNBUFFERED": "1"}
             for kind in ("cold", "warm"):
                 seconds, cpu, timeline = first_train(env, folder / "run.log")
-                load = os.getloadavg()[0]
-                print(f"  {kind}: first train after {seconds:.1f} s, {cpu:.1f} CPU-s (load {load:.1f})", flush=True)
+                load, total = os.getloadavg()[0], sum(cpu.values())
+                heaviest = ", ".join(
+                    f"{name} {used:.1f}" for name, used in sorted(cpu.items(), key=lambda i: -i[1])[:4]
+                )
+                print(
+                    f"  {kind}: first train after {seconds:.1f} s, {total:.1f} CPU-s ({heaviest}; load {load:.1f})",
+                    flush=True,
+                )
                 measured[kind].append(
-                    {"seconds": round(seconds, 1), "cpu_seconds": round(cpu, 1), "load_average": round(load, 1)}
+                    {"seconds": round(seconds, 1), "cpu_seconds": round(total, 1), "load_average": round(load, 1)}
+                    | {"cpu_by_process": {name: round(used, 2) for name, used in sorted(cpu.items())}}
                     | {"timeline": timeline}
                 )
         finally:

@@ -45,12 +45,13 @@ POLL_TIMEOUT = 1.0
 """Seconds a worker thread waits for the first message; the loop is free meanwhile."""
 OFFSETS_TIMEOUT = 10.0
 # Latency first: a fetch returns as soon as one byte is there, and an idle one within 0.1 s (so a
-# partition assigned meanwhile waits no longer); new topics matching a pattern are found within
-# seconds; small requests are not held back by Nagle's algorithm.
+# partition assigned meanwhile waits no longer); a topic that did not exist yet (the stations table
+# Faust writes on a first start, the arrivals topics) is found within a second, where 5 s was most
+# of a first start's wait for its first train; small requests are not held back by Nagle's algorithm.
 LATENCY_SETTINGS = {
     "fetch.min.bytes": 1,
     "fetch.wait.max.ms": 100,
-    "topic.metadata.refresh.interval.ms": 5000,
+    "topic.metadata.refresh.interval.ms": 1000,
     "socket.nagle.disable": True,
 }
 

@@ -51,6 +51,8 @@ from cta.lines import CLASSIC_LINES, LINES, station_order
 logger = logging.getLogger(__name__)
 
 APP_ID = "org.chicago.cta.stations.stream"
+TOPIC_CHECK_MS = 500
+"""How often a worker waiting for the stations topic looks for it: on a first start the page waits for this worker."""
 NOT_ON_A_LINE = "on no line"
 
 
@@ -158,7 +160,7 @@ def wait_for_the_stations_topic(sender: faust.App, **_: Any) -> None:
                 "configured (`python simulation.py` or `python connector.py` in producers/ does it).",
                 topics.STATIONS,
             )
-        time.sleep(config.metadata_refresh_ms / 1000)
+        time.sleep(min(config.metadata_refresh_ms, TOPIC_CHECK_MS) / 1000)
     if time.monotonic() - began > 1:
         logger.info("The stations topic exists now (after %.0f s); starting.", time.monotonic() - began)
 

@@ -42,7 +42,8 @@ class StationsWorkerConfig:
     data_dir: Path = setting("STACK_DATA_DIR")
     """Its tables' folder is ``faust/`` in there (so that ``stack up --fresh`` clears it too)."""
     metadata_refresh_ms: int = setting("STATIONS_WORKER_METADATA_REFRESH_MS", 2_000)
-    """How often the worker looks for the stations topic, and its consumer for topics that did not exist yet."""
+    """How often the worker's consumer looks for topics that did not exist yet (and, if under 0.5 s, the worker
+    waiting for the stations topic)."""
     waiting_log_ms: int = setting("STATIONS_WORKER_WAITING_LOG_MS", 30_000)
     """How often a worker waiting for the stations topic says so."""
 

@@ -21,13 +21,22 @@ import requests
 from clients.endpoints import LISTEN_HOST
 from stack.common.hosts import COMPOSE_HOSTS
 from stack.platform.java import class_archive, service_command
-from stack.platform.kafka import replication
+from stack.platform.kafka import INTERNAL_PARTITIONS, replication
 from stack.platform.supervisor import Launch
 from stack.settings import Settings
 
 JDBC_SOURCE = "org.chicago.cta.connect.jdbc.JdbcSourceConnector"
 WORKER_HEAP = "96m"
-"""At five times make run's pace the worker holds 19 MB after a full GC, and its task's producer may buffer 32 MB."""
+"""Measured with GC logs (README, "Soaks"): at five times make run's pace the worker holds 17-19 MB after a full GC.
+Copying a 1,000,000-row table (``bench/bench_jdbc.py``) with Kafka's default 32 MiB producer buffer it held
+233 MB after a full GC, 251,000 records waiting for Kafka's acknowledgement, and ran out of this heap; with a
+4 MiB buffer 54-57 MB after full GCs forced by a full heap; with :data:`TASK_PRODUCER_BUFFER` (1 MiB) 42-48 MB
+after marking, no full GC (bulk 27,401 rows/s, incrementing 32,803; with a 512 MB heap and the default buffer
+16,353 and 82,955, at the same load). So the task is bounded, not the heap: the whole system's 1 GiB has no
+256 MB to spare."""
+TASK_PRODUCER_BUFFER = 2**20
+"""Bytes a source task's producer buffers (Kafka's default: 32 MiB), and so records a task holds: about 8,000
+rows of 130 bytes."""
 REQUIRED_PLUGIN = JDBC_SOURCE
 """Our connector (stack/connectors/jdbc): Connect is ready once it lists it."""
 
@@ -52,7 +61,13 @@ def worker_properties(settings: Settings, brokers: int, plugins: Path) -> str:
             f"config.storage.replication.factor={factor}",
             f"offset.storage.replication.factor={factor}",
             f"status.storage.replication.factor={factor}",
+            f"offset.storage.partitions={INTERNAL_PARTITIONS}",  # Connect's defaults: 25 and 5
+            f"status.storage.partitions={INTERNAL_PARTITIONS}",
             "offset.flush.interval.ms=5000",
+            # Bounds what a source task holds on the heap: Connect keeps each record it handed the
+            # producer (about 950 bytes of objects for a 130-byte row) until Kafka acknowledges it,
+            # and the producer takes records until its buffer is full. See WORKER_HEAP.
+            f"producer.buffer.memory={TASK_PRODUCER_BUFFER}",
             f"plugin.path={plugins}",
             # Find plugins by their ServiceLoader manifests (Kafka's and our connector ship them):
             # the worker is up in ~7 s instead of ~13 s spent scanning every class by reflection.

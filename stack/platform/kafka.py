@@ -24,8 +24,13 @@ from stack.platform.supervisor import Launch
 from stack.settings import Settings
 
 BROKER_HEAP = "256m"
-"""At five times make run's pace the broker holds 72 MB after a full GC: 3.5 times that leaves G1 room."""
+"""Measured with GC logs (README, "Soaks"): at five times make run's pace the broker holds 64 MB after a full GC
+(72 MB before its internal topics had one partition each), concurrent marking ends at up to 131 MB, and while
+Connect copies a million rows (bench_jdbc) young collections leave at most 54-61 MB: 256 MB is 4 times what it
+holds, so G1 rarely needs a mixed collection."""
 CLEANER_BUFFER = 8 * 2**20
+INTERNAL_PARTITIONS = 1
+"""Partitions of the brokers' and Connect's internal topics: each group and connector is one small log here."""
 
 
 def cluster_dir(settings: Settings, brokers: int) -> Path:
@@ -71,6 +76,10 @@ def broker_properties(settings: Settings, brokers: int, node_id: int) -> str:
             "num.network.threads=2",
             "num.io.threads=4",
             "num.partitions=1",
+            # One partition for each internal topic instead of 50: a restarted broker loads and leads
+            # every partition before it serves, and these two were 100 of the 300 after one make run.
+            f"offsets.topic.num.partitions={INTERNAL_PARTITIONS}",
+            f"transaction.state.log.num.partitions={INTERNAL_PARTITIONS}",
             # The log cleaner's map of keys (24 bytes each) is allocated whole on the heap at start:
             # Kafka's default of 128 MiB was two thirds of the broker's live heap. 8 MiB holds
             # 350,000 keys a pass; the compacted topics here hold a few thousand.

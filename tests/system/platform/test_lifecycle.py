@@ -25,6 +25,7 @@ from confluent_kafka import Consumer, Producer
 from confluent_kafka.admin import AdminClient, ConfigResource, NewTopic
 
 from clients.endpoints import PROJECT_ROOT, port_of
+from stack.platform.kafka import INTERNAL_PARTITIONS
 from tests.support.processes import private_env, run_stack
 
 
@@ -162,6 +163,7 @@ def test_three_brokers_form_a_replicated_cluster(private: PrivateStack) -> None:
     assert config["min.insync.replicas"].value == "2"
     connect_offsets = admin.list_topics("_connect-offsets", timeout=10).topics["_connect-offsets"].partitions
     assert {len(p.replicas) for p in connect_offsets.values()} == {3}
+    assert len(connect_offsets) == INTERNAL_PARTITIONS  # Connect's default of 25 made each restart load and lead them
 
     private.run("down")
     assert [port for port in private.ports(3) if _listening(port)] == []

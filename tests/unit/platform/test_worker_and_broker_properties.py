@@ -1,0 +1,29 @@
+"""What the broker's and Connect's properties bound: partitions of internal topics, records a source task holds."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from stack.platform.connect import TASK_PRODUCER_BUFFER, worker_properties
+from stack.platform.kafka import INTERNAL_PARTITIONS, broker_properties
+from stack.settings import load
+
+
+def properties(text: str) -> dict[str, str]:
+    return dict(line.split("=", 1) for line in text.splitlines() if line and not line.startswith("#"))
+
+
+def test_a_source_task_buffers_a_mebibyte_not_kafkas_32() -> None:
+    """With 32 MiB Connect held 251,000 records of a million-row copy waiting for their acknowledgement, and its
+    96 MB heap ran out (README, "Soaks")."""
+    worker = properties(worker_properties(load(), 1, Path("plugins")))
+    assert worker["producer.buffer.memory"] == str(TASK_PRODUCER_BUFFER) == str(2**20)
+
+
+def test_internal_topics_have_one_partition_each() -> None:
+    """Kafka's 50 + 50 and Connect's 25 + 5 were 130 of 300 partitions a restarted broker loads and leads first."""
+    worker = properties(worker_properties(load(), 1, Path("plugins")))
+    for brokers in (1, 3):
+        broker = properties(broker_properties(load(), brokers, 1))
+        assert broker["offsets.topic.num.partitions"] == broker["transaction.state.log.num.partitions"] == "1"
+    assert worker["offset.storage.partitions"] == worker["status.storage.partitions"] == str(INTERNAL_PARTITIONS)
