@@ -86,20 +86,25 @@ def transform(row: Any) -> list[TransformedStation]:
 
 
 class StationsApp(faust.App):
-    """Faust's app, reading again what it had not committed each time a rebalance ends.
+    """Faust's app, putting the stations partition back at its committed offset each time a rebalance ends.
 
-    When a rebalance ends with the table restored from its changelog, faust-streaming resumes the
-    stations partition, seeks it to the committed offset and only then resumes flow control,
-    which empties the stream's queues. Rows fetched in that moment are thrown away while the
-    consumer's position passes them, so they are never processed and the offset is not committed:
-    a worker restarted with rows to read sat idle, ready and stuck (about one start in seven on a
-    busy machine). Seeking to the committed offset once more, now that nothing is thrown away,
-    fetches them again; a row processed twice writes nothing the second time (the table).
+    faust-streaming drops records it fetched in the middle of a rebalance (the flow not yet active,
+    the generation moved on) and counts on a seek to the committed offsets to fetch them again. But
+    aiokafka's ``seek_to_committed`` moves nothing when that offset is 0 or there is none, so a
+    worker restarted before its first commit past 0 sat ready and idle with every row unread (one
+    start in about ten in the tests, and once in CI). Here the offset is sought even then (the
+    beginning when none is committed); a row read twice writes nothing the second time (the table).
     """
 
     def on_rebalance_end(self) -> None:
         super().on_rebalance_end()
-        self.add_future(self.consumer.perform_seek())
+        self.add_future(self._seek_streams_to_committed())
+
+    async def _seek_streams_to_committed(self) -> None:
+        committed = await self.consumer.seek_to_committed()  # moves the partitions committed past 0
+        unmoved = [tp for tp, offset in committed.items() if not offset and tp.topic == topics.STATIONS]
+        if unmoved:
+            await self.consumer.seek_wait(await self.consumer.earliest_offsets(*unmoved))
 
 
 config = StationsWorkerConfig.from_env()
