@@ -21,6 +21,8 @@ lost: list[int] = []
 
 async def perform_seek(self):
     await _perform_seek(self)
+    if "Fetcher" in repr(asyncio.current_task()):
+        return  # Faust's fetcher seeking after a drop: holding it would stop the very fetches awaited
     for _ in range(100):  # hold the rebalance open until a row is lost in it
         if lost or not self.app.rebalancing:
             return
