@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import signal
 import socket
 import subprocess
 import sys
@@ -53,13 +54,27 @@ def create_stream(name: str, topic: str) -> str:
     return f"CREATE STREAM {name} (id STRING KEY, amount INT) WITH (KAFKA_TOPIC='{topic}', VALUE_FORMAT='JSON');"
 
 
+def interactive(ksql_url: str, env: dict[str, str], **options: object) -> pexpect.spawn:
+    """The CLI in a terminal as a user starts it, where Ctrl+C interrupts: a test runner started in the
+    background ignores SIGINT, and its children would inherit that."""
+    return pexpect.spawn(
+        KSQL,
+        [ksql_url],
+        env=env,
+        encoding="utf-8",
+        timeout=60,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+        **options,
+    )
+
+
 def test_an_interactive_session_creates_lists_streams_and_stops_a_push_query_with_ctrl_c(
     ksql_url: str, admin: AdminClient, bootstrap_servers: str, cli_env: dict[str, str], home: Path
 ) -> None:
     topic = new_topic(admin, "test.cli")
     name = f"CLI_{suffix()}".upper()
     produce(bootstrap_servers, topic, {"a": 1, "b": 2})
-    child = pexpect.spawn(KSQL, [ksql_url], env=cli_env, encoding="utf-8", timeout=60, dimensions=(50, 160))
+    child = interactive(ksql_url, cli_env, dimensions=(50, 160))
     try:
         child.expect(rf"CLI v\S+, Server v\S+ located at {ksql_url}")
         child.expect_exact("Server Status: RUNNING")
@@ -106,7 +121,7 @@ def test_an_interactive_session_creates_lists_streams_and_stops_a_push_query_wit
 def test_ctrl_d_at_the_prompt_leaves_and_ctrl_c_drops_an_unfinished_statement(
     ksql_url: str, cli_env: dict[str, str]
 ) -> None:
-    child = pexpect.spawn(KSQL, [ksql_url], env=cli_env, encoding="utf-8", timeout=60)
+    child = interactive(ksql_url, cli_env)
     try:
         child.expect_exact(PROMPT)
         child.sendline("SHOW")
