@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import re
 import subprocess
+import zipfile
 from pathlib import Path
 
+import psutil
 import pytest
 
-from stack.platform import lifecycle
+from stack.platform import jars, lifecycle
 from stack.platform.java import accepts
+from stack.platform.kafka import READ_PATH_COMPILE
 from stack.platform.prerequisites import require_java
 from stack.settings import Settings, load
 
@@ -53,3 +56,21 @@ def test_an_option_the_jvm_does_not_know_is_left_out_rather_than_stopping_it(
     options: tuple[str, ...], expected: bool
 ) -> None:
     assert accepts(require_java(load().java_home), options) is expected
+
+
+def test_the_broker_compiles_the_segment_offset_lookup_apart_from_the_fetch_read_path(
+    running_platform: Settings,
+) -> None:
+    """Inlined into the read path, that lookup made one C2 compile take 7-9 s and about 280 MiB of native
+    memory, the whole system's peak (README, "Soaks"). The option names a method of the Kafka in use: a
+    pattern that matches nothing would silently bring the peak back after an upgrade."""
+    broker = lifecycle.running_services(running_platform)["kafka-1"]
+    assert set(READ_PATH_COMPILE) <= set(psutil.Process(broker.pid).cmdline())
+    pattern = READ_PATH_COMPILE[-1].rsplit(",", 1)[1]
+    class_name, method = pattern.split("::")
+    entry = class_name.replace(".", "/") + ".class"
+    classpath = Path(jars.ensure(running_platform.cache_dir).kafka_classpath.rstrip("*"))
+    found = [
+        zipfile.ZipFile(jar).read(entry) for jar in classpath.glob("*.jar") if entry in zipfile.ZipFile(jar).namelist()
+    ]
+    assert len(found) == 1 and method.encode() in found[0], f"{pattern} is not in {classpath}"
