@@ -4,11 +4,14 @@ Runs ``run.py --sleep 1`` (what ``make run`` runs, the simulation five times fas
 default of one step every 5 s) on a private platform of its own, with every piece on: the
 stations connector, KSQL's table, the Faust worker, the status server with a page holding its
 event stream open (a browser's), the simulation with all three lines and the weather. Every
-``--every`` seconds it samples the resident memory (RSS) of each process: the Kafka and Connect
-JVMs, PostgreSQL with its children, our Schema Registry, REST Proxy and KSQL servers, the Faust
-worker, the status server and the simulation, and of all of them together. After the warm-up,
-each one's RSS must stay within 10 % (its highest sample against its lowest): a process whose
-memory grows with the run would, left running for days, take the machine.
+``--every`` seconds (every second for the first ``--start-minutes``, where the start's short
+peaks are) it samples the resident memory (RSS) of each process: the Kafka and Connect JVMs,
+PostgreSQL with its children, our Schema Registry, REST Proxy and KSQL servers, the Faust worker,
+the status server, the simulation and ``run.py`` itself, of the start's short-lived steps (the
+storage format, the stations connector's and KSQL statements' set-up scripts), and of all of them
+together. After the warm-up, each long-running one's RSS must stay within 10 % (its highest sample
+against its lowest): a process whose memory grows with the run would, left running for days,
+take the machine.
 
 A page that several processes map counts once: in PostgreSQL's seven processes, which share
 their program and their shared buffers, and in the total (the Python processes share the
@@ -20,7 +23,7 @@ A 30-minute run writes ``bench/soak_memory.json`` (date, machine, commit, every 
 ``images/soak_memory.svg`` (MiB over minutes, a line per process); a shorter one (``--minutes 3``
 to try it) writes both into a temporary folder unless ``--output DIR`` says where.
 
-    python -m bench.soak_memory [--minutes 30] [--warmup 5] [--every 10]
+    python -m bench.soak_memory [--minutes 30] [--warmup 5] [--every 10] [--start-every 1 --start-minutes 2]
 """
 
 from __future__ import annotations
@@ -70,9 +73,19 @@ PLATFORM = {
 """The platform's services (names in its services.json) and how the results call them."""
 APPLICATION = {"faust": "Faust worker", "server.py": "status server", "simulation.py": "simulation"}
 """The application's processes (a word of their command line) and how the results call them."""
-PROCESSES = [*PLATFORM.values(), *APPLICATION.values()]
+SUPERVISOR = "run.py"
+SET_UP = {
+    "connector.py": "set-up: connector.py",
+    "ksql.py": "set-up: ksql.py",
+    "kafka.tools.StorageTool": "set-up: Kafka storage format",
+    "initdb": "set-up: initdb",
+}
+"""The start's short-lived steps (a word of their command line), run.py's children until they end."""
+OTHER = "set-up: other"
+PROCESSES = [*PLATFORM.values(), *APPLICATION.values(), SUPERVISOR]
+"""The long-running processes, whose memory must stay flat."""
 TOTAL = "all processes"
-SERIES = [*PROCESSES, TOTAL]
+SERIES = [*PROCESSES, *SET_UP.values(), OTHER, TOTAL]
 PAGE = os.sysconf("SC_PAGE_SIZE")
 PRESENT = 1 << 63
 FRAME = (1 << 55) - 1
@@ -95,6 +108,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--minutes", type=float, default=FULL_RUN_MINUTES, help="how long to run (default 30)")
     parser.add_argument("--warmup", type=float, help="minutes left out of the check (default 5; half of a shorter run)")
     parser.add_argument("--every", type=float, default=10.0, help="seconds between samples (default 10)")
+    parser.add_argument(
+        "--start-every", type=float, default=1.0, help="seconds between samples at the start (default 1)"
+    )
+    parser.add_argument(
+        "--start-minutes", type=float, default=2.0, help="how long the start's sampling lasts (default 2)"
+    )
     parser.add_argument("--output", type=Path, help="folder for the JSON and the SVG (default: see above)")
     args = parser.parse_args(argv)
     if args.warmup is None:
@@ -146,22 +165,34 @@ def resident_mib(groups: list[list[set[int]]]) -> float | None:
 
 def sample(data_dir: Path, run_py: int) -> dict[str, float | None]:
     """Each process's RSS in MiB, and all of them together's: the platform's processes from its services file,
-    the application's among run.py's children."""
+    every other child of run.py (the application's processes and the start's steps) by its command line, and
+    run.py itself."""
     services = (
         json.loads((data_dir / "services.json").read_text())["services"]
         if (data_dir / "services.json").exists()
         else {}
     )
-    pages = {title: tree_pages(services[name]["pid"]) for name, title in PLATFORM.items() if name in services}
-    with contextlib.suppress(psutil.Error):
+    platform = {services[name]["pid"]: title for name, title in PLATFORM.items() if name in services}
+    pages: dict[str, list[set[int]] | None] = {title: tree_pages(pid) for pid, title in platform.items()}
+    with contextlib.suppress(psutil.Error, OSError):
+        pages[SUPERVISOR] = [resident_pages(run_py)]
         for child in psutil.Process(run_py).children():
-            command = " ".join(child.cmdline())
-            for word, title in APPLICATION.items():
-                if word in command:
-                    pages[title] = tree_pages(child.pid)
+            if child.pid not in platform:
+                with contextlib.suppress(psutil.Error):  # it ended between the listing and the reading
+                    title = title_of(child.cmdline())
+                    pages[title] = [*(pages.get(title) or []), *(tree_pages(child.pid) or [])]
     rss = {title: resident_mib([group]) if group is not None else None for title, group in pages.items()}
     rss[TOTAL] = resident_mib([group for group in pages.values() if group is not None])
     return rss
+
+
+def title_of(command: list[str]) -> str:
+    """What the results call a child of run.py that is not one of the platform's services."""
+    words = {Path(word).name for word in command}
+    for word, title in {**APPLICATION, **SET_UP}.items():
+        if word in words:
+            return title
+    return OTHER
 
 
 class EventStream(threading.Thread):
@@ -222,7 +253,7 @@ def soak(env: dict[str, str], folder: Path, args: argparse.Namespace) -> tuple[S
             if filling is not None and filling.done() and stream.ident is None:  # not started yet
                 print(f"The page is full {filling.result().seconds:.1f} s after run.py started.", flush=True)
                 stream.start()
-            next_sample += args.every
+            next_sample += args.start_every if now - started < args.start_minutes * 60 else args.every
             time.sleep(max(0.0, next_sample - time.monotonic()))
         if filling is None:
             raise RuntimeError(f"The status page never answered: see {folder / 'run.log'}")
@@ -250,7 +281,19 @@ def verdicts(samples: Samples, warmup: float) -> dict[str, dict[str, Any]]:
     The growth over the run's second half tells a longer warm-up (a JVM growing its heap to its
     maximum, then flat) from a leak (growing still).
     """
-    return {name: _check(samples.minutes, values, warmup) for name, values in samples.rss_mib.items()}
+    return {name: _check(samples.minutes, samples.rss_mib[name], warmup) for name in [*PROCESSES, TOTAL]}
+
+
+def peak(samples: Samples) -> dict[str, Any]:
+    """The sample where all processes together held the most: when, how much, and each process's share."""
+    totals = samples.rss_mib[TOTAL]
+    at = max(range(len(totals)), key=lambda i: totals[i] or 0.0)
+    shares = {name: values[at] for name, values in samples.rss_mib.items() if name != TOTAL and values[at]}
+    return {
+        "minute": samples.minutes[at],
+        "mib": totals[at],
+        "by_process": {name: round(mib, 1) for name, mib in sorted(shares.items(), key=lambda i: -i[1])},
+    }
 
 
 def _check(minutes: list[float], values: list[float | None], warmup: float) -> dict[str, Any]:
@@ -319,6 +362,11 @@ def main(argv: list[str] | None = None) -> int:
     samples, seen = soak(env, folder, args)
     checks = verdicts(samples, args.warmup)
     print(report(checks))
+    highest = peak(samples)
+    print(
+        f"Peak: {highest['mib']:,.0f} MiB at minute {highest['minute']:g}: "
+        + ", ".join(f"{name} {mib:,.0f}" for name, mib in highest["by_process"].items())
+    )
     print(
         f"Event stream: {seen['event_stream_updates']:,} updates; "
         f"the page was full at the end: {seen['page_full_at_the_end']}."
@@ -329,10 +377,13 @@ def main(argv: list[str] | None = None) -> int:
         "minutes": args.minutes,
         "warmup_minutes": args.warmup,
         "every_s": args.every,
+        "start_every_s": args.start_every,
+        "start_minutes": args.start_minutes,
         "simulation_sleep_s": SLEEP,
         "tolerance": TOLERANCE,
         "seen": seen,
         "processes": checks,
+        "peak": highest,
         "samples": {
             "minutes": samples.minutes,
             "rss_mib": {k: [None if v is None else round(v, 1) for v in vs] for k, vs in samples.rss_mib.items()},
@@ -344,7 +395,7 @@ def main(argv: list[str] | None = None) -> int:
         line_chart(
             f"RSS of each process, make run at five times its pace ({origin['date'][:10]})",
             samples.minutes,
-            {name: values for name, values in samples.rss_mib.items() if name != TOTAL},
+            {name: values for name, values in samples.rss_mib.items() if name != TOTAL and any(values)},
             "minutes since run.py started",
             "MiB (log scale)",
             shade_until=args.warmup,
