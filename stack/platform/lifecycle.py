@@ -5,8 +5,7 @@ Each service starts as soon as the services it needs pass their health checks
   - PostgreSQL and the Kafka brokers at once (their storage prepared side by side on a first
     start); once PostgreSQL answers, the application's data is loaded by the seed ``up`` is given,
     while Kafka is still starting,
-  - Kafka Connect beside a single broker (it waits for Kafka itself), or once every broker of
-    three serves; our servers once every broker serves.
+  - Kafka Connect and our servers once every broker serves.
 A caller that wants to start work as soon as what it needs is there (``run.py``) passes
 ``on_ready``, told each service's name once it is healthy (PostgreSQL's once it is seeded).
 
@@ -118,8 +117,7 @@ class Startup:
     def run(self) -> None:
         pending = list(SERVICES)
         while pending or self.waiting:
-            brokers = self.platform.brokers
-            startable = [service for service in pending if set(service.starts_after(brokers)) <= self.ready]
+            startable = [service for service in pending if set(service.needs) <= self.ready]
             if startable:
                 pending = [service for service in pending if service not in startable]
                 self._start(startable)

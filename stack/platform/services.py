@@ -1,9 +1,9 @@
 """Every process of the local platform, one record each: what it is, when it starts, how to tell it is up.
 
-``up`` starts each service as soon as the services it needs pass their health checks (PostgreSQL,
-Kafka and, beside a single broker, Kafka Connect at once; the rest once Kafka serves), ``status``
-runs the very same health checks, and ``down`` stops a service before those it needs. Adding a
-server to the platform is one more entry in :data:`SERVICES`.
+``up`` starts each service as soon as the services it needs pass their health checks (PostgreSQL
+and Kafka at once, the rest once Kafka serves), ``status`` runs the very same health checks, and
+``down`` stops a service before those it needs. Adding a server to the platform is one more
+entry in :data:`SERVICES`.
 """
 
 from __future__ import annotations
@@ -42,12 +42,6 @@ class Service:
     launches: Callable[[Platform], list[Launch]]
     is_healthy: Callable[[Settings, int, int], bool]
     """(settings, cluster size, port) -> ready to serve."""
-    beside_one_broker: bool = False
-    """Starts at once, beside what it needs, when the cluster has one broker: the process waits for Kafka itself."""
-
-    def starts_after(self, brokers: int) -> tuple[str, ...]:
-        """The services that must be ready before this one starts (``down`` still follows :attr:`needs`)."""
-        return () if self.beside_one_broker and brokers == 1 else self.needs
 
     def owns(self, process_name: str) -> bool:
         return process_name == self.name or process_name.startswith(f"{self.name}-")
@@ -111,10 +105,6 @@ SERVICES: list[Service] = [
             connect.launch(p.settings, p.java, p.jars.kafka_classpath, p.brokers, p.jars.connect_plugins)
         ],
         is_healthy=lambda _s, _b, port: connect.is_ready(port, connect.REQUIRED_PLUGIN),
-        # The worker's JVM start, class loading and plugin scan (4-9 s) overlap the broker's start; its clients
-        # retry until the broker answers. With three brokers it waits for all of them: its internal topics are
-        # created with three replicas.
-        beside_one_broker=True,
     ),
     our_server(
         "schema-registry",

@@ -16,14 +16,6 @@ def test_kafka_and_postgres_start_at_once_and_the_rest_once_kafka_serves() -> No
     assert all(need == ("kafka",) for name, need in needs.items() if name not in ("postgres", "kafka"))
 
 
-def test_connect_starts_beside_a_single_broker_and_after_three() -> None:
-    """Connect's JVM start and plugin scan took 4-9 s after the broker served, on the cold start's critical path;
-    with three brokers its internal topics need all three, so it waits for them."""
-    starts_after = {brokers: {s.name: s.starts_after(brokers) for s in SERVICES} for brokers in (1, 3)}
-    assert starts_after[1]["connect"] == () and starts_after[3]["connect"] == ("kafka",)
-    assert all(starts_after[1][s.name] == starts_after[3][s.name] == s.needs for s in SERVICES if s.name != "connect")
-
-
 def test_down_stops_a_service_before_the_services_it_needs() -> None:
     for service in SERVICES:
         for need in service.needs:
