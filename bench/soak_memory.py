@@ -354,7 +354,8 @@ def main(argv: list[str] | None = None) -> int:
     data_dir = folder / "platform"
     env = {**os.environ, **private_env(data_dir), "PYTHONUNBUFFERED": "1"}
     print(
-        f"make run at five times its pace for {args.minutes:g} min, a sample every {args.every:g} s; "
+        f"make run at five times its pace for {args.minutes:g} min, a sample every {args.start_every:g} s for "
+        f"{args.start_minutes:g} min, then every {args.every:g} s; "
         f"logs in {data_dir / 'logs'}.",
         flush=True,
     )
