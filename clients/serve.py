@@ -23,15 +23,16 @@ from socket import socket
 from typing import Any, TypeVar
 
 from tornado.httpserver import HTTPServer
+from tornado.httputil import HTTPServerConnectionDelegate
 from tornado.netutil import bind_sockets
-from tornado.web import Application
 
 from clients.config import ConfigError
 from clients.endpoints import LISTEN_HOST
 
 log = logging.getLogger(__name__)
 
-Builder = Callable[[], AbstractAsyncContextManager[Application]]
+# What serves the requests: a Tornado Application, or a delegate in front of one (the REST Proxy's).
+Builder = Callable[[], AbstractAsyncContextManager[HTTPServerConnectionDelegate]]
 T = TypeVar("T")
 
 QUIET_LOGGERS = {

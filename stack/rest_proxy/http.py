@@ -14,30 +14,27 @@ from urllib.parse import quote
 
 import tornado.web
 
-from stack.common.http import JsonHandler, render_json
+from stack.common.http import METHODS, JsonHandler, render_json
 from stack.common.http import NotFoundHandler as CommonNotFound
 
 from .consumers import ConsumerInstance, ConsumerRegistry, InstanceConfig
-from .errors import Errors, RestProxyError
+from .errors import Errors
 from .formats import (
     check_request_type,
-    produce_format,
     records_format,
     render_record,
     response_type,
 )
 from .metadata import ClusterMetadataReader
-from .produce import ProduceService
-from .requests import SubscriptionRequest, produce_request, topic_partitions
+from .requests import SubscriptionRequest, partition_number, topic_partitions
 from .schemas import Schemas
 
 
 @dataclass(frozen=True)
 class Services:
-    """What the handlers work with; built once by ``__main__``."""
+    """What the handlers work with; built once by ``__main__`` (producing is :mod:`.produce_front`'s)."""
 
     metadata: ClusterMetadataReader
-    produce: ProduceService
     consumers: ConsumerRegistry
     schemas: Schemas
 
@@ -58,22 +55,13 @@ class BaseHandler(JsonHandler):
         check_request_type(self.request.headers.get("Content-Type"))
         return self.json_body()
 
-    async def produce(self, topic: str, partition_segment: str | None) -> None:
-        """Produces the request's records to ``topic`` (or the partition the path names); answers where they went."""
-        fmt = produce_format(self.request.headers.get("Content-Type"))
-        partition = None if partition_segment is None else _partition(partition_segment)
-        body = self.json_body()
-        produce = self.services.produce
-        request = produce_request(body, partition, await produce.partition_count(topic, partition))
-        answer = await produce.produce(fmt, topic, request)
-        self.set_header("Content-Type", self.content_type())
-        self.finish(answer)
 
+class ProduceRoute(BaseHandler):
+    """A route whose POST (produce) :mod:`.produce_front` answers before Tornado's handlers; listed all the same."""
 
-def _partition(raw: str) -> int:
-    if not raw.isdigit():
-        raise RestProxyError(Errors.PARTITION_NOT_FOUND)
-    return int(raw)
+    def allowed_methods(self) -> list[str]:
+        served = {*super().allowed_methods(), "POST"}
+        return [method for method in METHODS if method in served]
 
 
 class NotFoundHandler(CommonNotFound, BaseHandler):
@@ -95,12 +83,9 @@ class BrokersHandler(BaseHandler):
         self.reply({"brokers": await self.services.metadata.broker_ids()})
 
 
-class TopicHandler(BaseHandler):
+class TopicHandler(ProduceRoute):
     async def get(self, topic: str) -> None:
         self.reply(await self.services.metadata.topic(topic))
-
-    async def post(self, topic: str) -> None:
-        await self.produce(topic, None)
 
 
 class PartitionsHandler(BaseHandler):
@@ -108,12 +93,9 @@ class PartitionsHandler(BaseHandler):
         self.reply(await self.services.metadata.partitions(topic))
 
 
-class PartitionHandler(BaseHandler):
+class PartitionHandler(ProduceRoute):
     async def get(self, topic: str, partition: str) -> None:
-        self.reply(await self.services.metadata.partition(topic, _partition(partition)))
-
-    async def post(self, topic: str, partition: str) -> None:
-        await self.produce(topic, partition)
+        self.reply(await self.services.metadata.partition(topic, partition_number(partition)))
 
 
 class ConsumerGroupHandler(BaseHandler):

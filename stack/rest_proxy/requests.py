@@ -48,6 +48,13 @@ def _optional(body: dict[str, Any], name: str, kind: type) -> Any:
     return value
 
 
+def partition_number(segment: str) -> int:
+    """A path's partition segment as a number (40402 unless it is only digits)."""
+    if not segment.isdigit():
+        raise RestProxyError(Errors.PARTITION_NOT_FOUND)
+    return int(segment)
+
+
 def produce_request(body: Any, partition: int | None, partition_count: int) -> ProduceRequest:
     """``body`` read for a topic of ``partition_count`` partitions; ``partition``: the one the path names."""
     if not isinstance(body, dict):
