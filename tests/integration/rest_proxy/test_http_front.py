@@ -176,7 +176,9 @@ def test_answers_and_refusals_are_negotiated_as_before(rest_url: str, topic: str
     avro = json.dumps({"value_schema": WEATHER_SCHEMA, "records": [{"value": {"temperature": 1, "status": "x"}}]})
     with connection(rest_url) as (sock, stream):
         sock.sendall(
-            request("POST", f"/topics/{topic}", records(1), f"Content-Type: {JSON}", "Accept: application/json")
+            request(
+                "POST", f"/topics/{topic}/partitions/1", records(1), f"Content-Type: {JSON}", "Accept: application/json"
+            )
         )
         status, headers, _ = read_answer(stream)
         assert (status, headers["content-type"]) == (200, "application/json")
