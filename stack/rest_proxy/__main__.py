@@ -44,10 +44,10 @@ async def rest_proxy(config: RestProxyConfig) -> AsyncIterator[ProduceFront]:
     )
     expiry = tornado.ioloop.PeriodicCallback(consumers.expire_idle, config.consumer_expiry_check_ms)
     expiry.start()
-    app = make_app(Services(metadata, consumers, schemas))
+    services = Services(metadata, ProduceService(metadata, schemas, producer), consumers, schemas)
     _collect_garbage_rarely()
     try:
-        yield ProduceFront(app, ProduceService(metadata, schemas, producer))
+        yield ProduceFront(make_app(services), services.produce)
     finally:
         expiry.stop()
         await consumers.close_all()

@@ -14,7 +14,7 @@ from urllib.parse import quote
 
 import tornado.web
 
-from stack.common.http import METHODS, JsonHandler, render_json
+from stack.common.http import JsonHandler, render_json
 from stack.common.http import NotFoundHandler as CommonNotFound
 
 from .consumers import ConsumerInstance, ConsumerRegistry, InstanceConfig
@@ -26,15 +26,18 @@ from .formats import (
     response_type,
 )
 from .metadata import ClusterMetadataReader
+from .produce import ProduceService
+from .produce_front import produce_answer
 from .requests import SubscriptionRequest, partition_number, topic_partitions
 from .schemas import Schemas
 
 
 @dataclass(frozen=True)
 class Services:
-    """What the handlers work with; built once by ``__main__`` (producing is :mod:`.produce_front`'s)."""
+    """What the handlers work with; built once by ``__main__``."""
 
     metadata: ClusterMetadataReader
+    produce: ProduceService
     consumers: ConsumerRegistry
     schemas: Schemas
 
@@ -55,13 +58,21 @@ class BaseHandler(JsonHandler):
         check_request_type(self.request.headers.get("Content-Type"))
         return self.json_body()
 
+    async def produce(self, topic: str, partition_segment: str | None) -> None:
+        """Produces the request's records to ``topic`` (or the partition the path names); answers where they went.
 
-class ProduceRoute(BaseHandler):
-    """A route whose POST (produce) :mod:`.produce_front` answers before Tornado's handlers; listed all the same."""
-
-    def allowed_methods(self) -> list[str]:
-        served = {*super().allowed_methods(), "POST"}
-        return [method for method in METHODS if method in served]
+        Requests the produce front (:mod:`.produce_front`) hands over come here: chunked bodies,
+        ``Expect: 100-continue``, HTTP/1.0, ``Connection: close``, and anything after them on their connection.
+        """
+        answer = await produce_answer(
+            self.services.produce,
+            topic,
+            partition_segment,
+            self.request.headers.get("Content-Type"),
+            self.request.body,
+        )
+        self.set_header("Content-Type", self.content_type())
+        self.finish(answer)
 
 
 class NotFoundHandler(CommonNotFound, BaseHandler):
@@ -83,9 +94,12 @@ class BrokersHandler(BaseHandler):
         self.reply({"brokers": await self.services.metadata.broker_ids()})
 
 
-class TopicHandler(ProduceRoute):
+class TopicHandler(BaseHandler):
     async def get(self, topic: str) -> None:
         self.reply(await self.services.metadata.topic(topic))
+
+    async def post(self, topic: str) -> None:
+        await self.produce(topic, None)
 
 
 class PartitionsHandler(BaseHandler):
@@ -93,9 +107,12 @@ class PartitionsHandler(BaseHandler):
         self.reply(await self.services.metadata.partitions(topic))
 
 
-class PartitionHandler(ProduceRoute):
+class PartitionHandler(BaseHandler):
     async def get(self, topic: str, partition: str) -> None:
         self.reply(await self.services.metadata.partition(topic, partition_number(partition)))
+
+    async def post(self, topic: str, partition: str) -> None:
+        await self.produce(topic, partition)
 
 
 class ConsumerGroupHandler(BaseHandler):

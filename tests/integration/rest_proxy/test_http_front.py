@@ -1,9 +1,11 @@
-"""HTTP on the produce routes, which the proxy answers before Tornado's handlers (stack/rest_proxy/produce_front.py).
+"""HTTP on the produce routes, whose plain requests the proxy answers itself (stack/rest_proxy/produce_front.py).
 
 Raw sockets send what real clients send in ways ``requests`` never does: requests pipelined in one
 write, a request cut into pieces, a chunked body, ``Expect: 100-continue`` (curl's habit for bodies
-over 1 kB), HTTP/1.0, ``Connection: close``, an oversized body and a malformed request. Each answer
-is read off the same connection, so an answer out of place or a connection wrongly kept or closed fails.
+over 1 kB), HTTP/1.0, ``Connection: close``, an oversized body and a malformed request. All but the
+plain ones make the front hand its connection, with what it has read, to Tornado mid-stream. Each
+answer is read off the same connection, so an answer lost, out of place, or a connection wrongly
+kept or closed fails.
 """
 
 from __future__ import annotations
@@ -103,13 +105,18 @@ def test_a_request_cut_anywhere_is_read_whole(rest_url: str, topic: str) -> None
 def test_a_chunked_body_is_produced(rest_url: str, topic: str) -> None:
     body = records("a", "b", "c")
     chunked = b"".join(b"%x\r\n%s\r\n" % (len(part), part) for part in (body[:7], body[7:20], body[20:])) + b"0\r\n\r\n"
+    whole = request(
+        "POST", f"/topics/{topic}/partitions/2", chunked, f"Content-Type: {JSON}", "Transfer-Encoding: chunked"
+    )
+    head_end = whole.index(b"\r\n\r\n") + 4
     with connection(rest_url) as (sock, stream):
-        sock.sendall(
-            request(
-                "POST", f"/topics/{topic}/partitions/2", chunked, f"Content-Type: {JSON}", "Transfer-Encoding: chunked"
-            )
-        )
-        assert offsets(read_answer(stream)) == [(2, 0), (2, 1), (2, 2)]
+        sock.sendall(request("POST", f"/topics/{topic}/partitions/2", records("first"), f"Content-Type: {JSON}"))
+        assert offsets(read_answer(stream)) == [(2, 0)]
+        sock.sendall(whole[: head_end + 5])  # the head and part of the first chunk: the rest comes later
+        sock.sendall(whole[head_end + 5 :])
+        assert offsets(read_answer(stream)) == [(2, 1), (2, 2), (2, 3)]
+        sock.sendall(request("POST", f"/topics/{topic}/partitions/2", records("last"), f"Content-Type: {JSON}"))
+        assert offsets(read_answer(stream)) == [(2, 4)]
 
 
 def test_expect_100_continue_is_answered_before_the_body(rest_url: str, topic: str) -> None:
