@@ -52,12 +52,12 @@ class ProduceService:
             value_schema_id = value_schema.schema_id if value_schema else None
         else:
             outgoing = [
-                OutgoingRecord(
-                    encode_plain(fmt, r.key, f"records[{i}].key"),
-                    encode_plain(fmt, r.value, f"records[{i}].value"),
-                    r.partition,
+                (
+                    encode_plain(fmt, key, f"records[{i}].key"),
+                    encode_plain(fmt, value, f"records[{i}].value"),
+                    partition,
                 )
-                for i, r in enumerate(request.records)
+                for i, (key, value, partition) in enumerate(request.records)
             ]
         offsets = ",".join(await self._producer.produce(topic, outgoing, _DELIVERED, _failed))
         return (
@@ -88,8 +88,8 @@ def _serialize_avro(
     encode_key = _avro_encoder("key", key_schema, Errors.KEY_SCHEMA_MISSING)
     encode_value = _avro_encoder("value", value_schema, Errors.VALUE_SCHEMA_MISSING)
     return [
-        OutgoingRecord(encode_key(record.key, index), encode_value(record.value, index), record.partition)
-        for index, record in enumerate(records)
+        (encode_key(key, index), encode_value(value, index), partition)
+        for index, (key, value, partition) in enumerate(records)
     ]
 
 

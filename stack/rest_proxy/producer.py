@@ -18,7 +18,7 @@ import itertools
 import logging
 import threading
 from collections.abc import Callable, Sequence
-from typing import Any, Generic, NamedTuple, TypeVar
+from typing import Any, Generic, TypeVar
 
 from confluent_kafka import KafkaError, KafkaException, Message, Producer
 
@@ -52,12 +52,9 @@ _PRODUCER_DEFAULTS = {
 _QUEUE_FULL_PAUSE_S = 0.005
 
 
-class OutgoingRecord(NamedTuple):
-    """A record ready for Kafka: serialized key and value, and a partition (-1: let Kafka choose)."""
-
-    key: bytes | None
-    value: bytes | None
-    partition: int = -1
+OutgoingRecord = tuple[bytes | None, bytes | None, int]
+"""A record ready for Kafka: serialized key and value, and a partition (-1: let Kafka choose); a plain
+tuple, as :data:`~stack.rest_proxy.requests.ProducedRecord` is."""
 
 
 Delivered = Callable[[int, int], T]
@@ -156,11 +153,12 @@ class KafkaProducer:
         record's failure.
         """
         done = 0
-        for partition, run in itertools.groupby(indices, key=lambda index: records[index].partition):
+        for partition, run in itertools.groupby(indices, key=lambda index: records[index][2]):
             group = list(run)
-            messages = [
-                {"key": records[i].key, "value": records[i].value, "callback": batch.reporter(i)} for i in group
-            ]
+            messages = []
+            for index in group:
+                key, value, _ = records[index]
+                messages.append({"key": key, "value": value, "callback": batch.reporter(index)})
             try:
                 self._producer.produce_batch(topic, messages, partition=partition)
             except KafkaException as exc:  # the whole run refused, e.g. a topic name librdkafka rejects
