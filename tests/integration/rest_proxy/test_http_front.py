@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from tests.support.kafka import read_all
 from tests.support.rest import AVRO, JSON, V2, WEATHER_SCHEMA
 
 Answer = tuple[int, dict[str, str], bytes]
@@ -213,3 +214,15 @@ def test_the_standard_library_client_produces_on_a_kept_connection(rest_url: str
             assert json.loads(response.read())["offsets"][0]["offset"] == n
     finally:
         client.close()
+
+
+def test_a_client_gone_before_its_answer_does_not_stop_its_records_or_the_proxy(
+    rest_url: str, kafka_bootstrap: str, topic: str
+) -> None:
+    with connection(rest_url) as (sock, _):
+        sock.sendall(request("POST", f"/topics/{topic}/partitions/0", records(*range(100)), f"Content-Type: {JSON}"))
+    with connection(rest_url) as (sock, stream):
+        sock.sendall(request("POST", f"/topics/{topic}/partitions/1", records("after"), f"Content-Type: {JSON}"))
+        assert offsets(read_answer(stream)) == [(1, 0)]
+    written = read_all(kafka_bootstrap, topic, 101)
+    assert sorted(json.loads(m.value()) for m in written if m.partition() == 0) == list(range(100))
