@@ -60,8 +60,7 @@ def test_drop_refuses_what_the_server_refuses() -> None:
     assert refused(driver, "DROP TABLE NOPE;") == "Table NOPE does not exist."
     driver.execute("DROP STREAM IF EXISTS NOPE;")
     assert refused(driver, "DROP STREAM COUNTS;") == (
-        "Incompatible data source type is TABLE, but statement was DROP STREAM. "
-        "Use DROP TABLE COUNTS for this table."
+        "Incompatible data source type is TABLE, but statement was DROP STREAM. Use DROP TABLE COUNTS for this table."
     )
     assert driver.metastore.source("COUNTS") is not None
 
