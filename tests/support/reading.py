@@ -23,8 +23,7 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Generator, Iterable, Iterator
 from typing import Any, Literal
 
 from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, KafkaException, Message, TopicPartition
@@ -37,6 +36,8 @@ from clients.kafka import client_config
 Start = Literal["beginning", "now"] | int
 """Where a read starts in each partition: its beginning, its end at the call, or its first record at or
 after a timestamp (ms; where there is none, its end at the call)."""
+
+Batches = Generator[list[Message], None, None]
 
 BATCH = 10_000
 POLL = 0.5
@@ -62,7 +63,8 @@ def read_to_end(
     Topics that do not exist are left out (asking for one by name could make the broker create it).
     """
     names = list(topics)
-    with _reader(bootstrap, eof=True) as reader:
+    reader = _consumer(bootstrap, eof=True)
+    try:
         existing = reader.list_topics(timeout=30).topics
         partitions = [TopicPartition(t, p) for t in names if t in existing for p in existing[t].partitions]
         reader.assign(_starts(reader, partitions, since))
@@ -76,6 +78,8 @@ def read_to_end(
                 else:
                     open_partitions.discard((message.topic(), message.partition()))
         return messages
+    finally:
+        reader.close()
 
 
 def follow(
@@ -92,9 +96,8 @@ def follow(
     Waits for topics that do not exist yet (a connector's or a query's sink); raises TimeoutError
     naming ``what`` when the caller has not stopped ``timeout`` seconds after the call.
     """
-    for batch in _followed(bootstrap, list(topics), what, start, timeout):
-        for message in batch:
-            yield _decoded(message, keys, values)
+    batches = _followed(bootstrap, list(topics), what, start, timeout)
+    return (_decoded(message, keys, values) for batch in batches for message in batch)
 
 
 def read_count(
@@ -128,15 +131,27 @@ def read_count(
     return [_decoded(message, keys, values) for message in messages]
 
 
-def _followed(bootstrap: str, names: list[str], what: str, start: Start, timeout: float) -> Iterator[list[Message]]:
+def _followed(bootstrap: str, names: list[str], what: str, start: Start, timeout: float) -> Batches:
+    """Batches of ``names`` from ``start``, fixed now (not when the caller first asks for a batch)."""
     deadline = time.monotonic() + timeout
-    with _reader(bootstrap) as reader:
+    reader = _consumer(bootstrap)
+    try:
         partitions = _partitions_once_they_exist(reader, names, what, deadline)
         reader.assign(_starts(reader, partitions, start))
-        yield from _batches(lambda: reader.consume(BATCH, POLL), what, deadline - time.monotonic())
+    except BaseException:
+        reader.close()
+        raise
+    return _closing(reader, _batches(lambda: reader.consume(BATCH, POLL), what, deadline - time.monotonic()))
 
 
-def _batches(fetch: Callable[[], list[Message]], what: str, timeout: float) -> Iterator[list[Message]]:
+def _closing(reader: Consumer, batches: Iterator[list[Message]]) -> Batches:
+    try:
+        yield from batches
+    finally:
+        reader.close()
+
+
+def _batches(fetch: Callable[[], list[Message]], what: str, timeout: float) -> Batches:
     """Batches of records and end-of-partition events from ``fetch``; KafkaException for any other error."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -156,20 +171,15 @@ def _polled(consumer: Any) -> list[Message]:
     return [] if message is None else [message]
 
 
-@contextmanager
-def _reader(bootstrap: str, eof: bool = False) -> Iterator[Consumer]:
-    """A consumer with no group to join (it is only assigned partitions), closed when the read ends."""
+def _consumer(bootstrap: str, eof: bool = False) -> Consumer:
+    """A consumer with no group to join: it is only assigned partitions."""
     settings = {
         "group.id": f"read-{uuid.uuid4().hex}",
         "isolation.level": "read_committed",
         "enable.auto.commit": False,
         "enable.partition.eof": eof,
     }
-    consumer = Consumer(client_config(bootstrap, **settings))
-    try:
-        yield consumer
-    finally:
-        consumer.close()
+    return Consumer(client_config(bootstrap, **settings))
 
 
 def _partitions_once_they_exist(reader: Consumer, names: list[str], what: str, deadline: float) -> list[TopicPartition]:
