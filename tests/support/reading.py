@@ -97,7 +97,7 @@ def follow(
     naming ``what`` when the caller has not stopped ``timeout`` seconds after the call.
     """
     batches = _followed(bootstrap, list(topics), what, start, timeout)
-    return (_decoded(message, keys, values) for batch in batches for message in batch)
+    return (_decoded(message, keys, values) for batch in batches for message in batch if message.error() is None)
 
 
 def read_count(
@@ -123,7 +123,7 @@ def read_count(
         batches = _batches(lambda: _polled(consumer), what, timeout)
     messages: list[Message] = []
     while len(messages) < count:
-        messages.extend(next(batches))
+        messages.extend(message for message in next(batches) if message.error() is None)
     batches.close()
     assert len(messages) == count, f"{len(messages)} records in {', '.join(names)} where {count} were expected"
     if consumer is not None:
@@ -141,7 +141,7 @@ def _followed(bootstrap: str, names: list[str], what: str, start: Start, timeout
     except BaseException:
         reader.close()
         raise
-    return _closing(reader, _batches(lambda: reader.consume(BATCH, POLL), what, deadline - time.monotonic()))
+    return _closing(reader, _batches(lambda: reader.consume(BATCH, POLL), what, timeout, deadline))
 
 
 def _closing(reader: Consumer, batches: Iterator[list[Message]]) -> Batches:
@@ -151,9 +151,10 @@ def _closing(reader: Consumer, batches: Iterator[list[Message]]) -> Batches:
         reader.close()
 
 
-def _batches(fetch: Callable[[], list[Message]], what: str, timeout: float) -> Batches:
-    """Batches of records and end-of-partition events from ``fetch``; KafkaException for any other error."""
-    deadline = time.monotonic() + timeout
+def _batches(fetch: Callable[[], list[Message]], what: str, timeout: float, deadline: float = 0.0) -> Batches:
+    """Batches of records and end-of-partition events from ``fetch`` until ``deadline`` (default: ``timeout``
+    seconds from now); KafkaException for any other error but a passing one."""
+    deadline = deadline or time.monotonic() + timeout
     while time.monotonic() < deadline:
         batch = []
         for message in fetch():
