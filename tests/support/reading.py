@@ -40,7 +40,9 @@ after a timestamp (ms; where there is none, its end at the call)."""
 Batches = Generator[list[Message], None, None]
 
 BATCH = 10_000
-POLL = 0.5
+POLL = 0.2
+"""A batch is what came in ``POLL`` seconds (or ``BATCH`` records, if sooner): a reader that wakes up for
+every record would take the CPU from the servers it waits for (``bench_ksql`` measures one of them)."""
 TRANSIENT = {KafkaError._TRANSPORT, KafkaError._ALL_BROKERS_DOWN}
 """Errors a consumer reports and gets over by itself (a connection closed by the broker)."""
 
