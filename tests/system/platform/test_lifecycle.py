@@ -162,7 +162,8 @@ def test_three_brokers_form_a_replicated_cluster(private: PrivateStack) -> None:
     assert {len(p.replicas) for p in connect_offsets.values()} == {3}
     assert len(connect_offsets) == INTERNAL_PARTITIONS  # Connect's default of 25 made each restart load and lead them
 
-    private.run("down")
+    down = private.run("down")
+    assert "did not stop in time" not in down.stdout, down.stdout  # the last node waited for a quorum long gone
     assert [port for port in private.ports(3) if _listening(port)] == []
 
 

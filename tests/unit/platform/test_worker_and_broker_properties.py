@@ -27,3 +27,10 @@ def test_internal_topics_have_one_partition_each() -> None:
         broker = properties(broker_properties(load(), brokers, 1))
         assert broker["offsets.topic.num.partitions"] == broker["transaction.state.log.num.partitions"] == "1"
     assert worker["offset.storage.partitions"] == worker["status.storage.partitions"] == str(INTERNAL_PARTITIONS)
+
+
+def test_only_a_cluster_of_several_nodes_skips_controlled_shutdown() -> None:
+    """Each node is a controller too: the last of three could never have its controlled shutdown approved."""
+    assert "controlled.shutdown.enable" not in properties(broker_properties(load(), 1, 1))
+    for node in (1, 2, 3):
+        assert properties(broker_properties(load(), 3, node))["controlled.shutdown.enable"] == "false"
