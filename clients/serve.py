@@ -20,7 +20,7 @@ import time
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 from socket import socket
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar, runtime_checkable
 
 from tornado.httpserver import HTTPServer
 from tornado.netutil import bind_sockets
@@ -31,7 +31,19 @@ from clients.endpoints import LISTEN_HOST
 
 log = logging.getLogger(__name__)
 
-Builder = Callable[[], AbstractAsyncContextManager[Application]]
+
+@runtime_checkable
+class Listener(Protocol):
+    """A server that accepts its connections itself (the REST Proxy's produce front), not Tornado's ``HTTPServer``."""
+
+    async def start(self, sockets: list[socket]) -> None:
+        """Starts accepting connections on the bound ``sockets``."""
+
+    async def stop(self) -> None:
+        """Stops accepting, then closes every connection."""
+
+
+Builder = Callable[[], AbstractAsyncContextManager[Application | Listener]]
 T = TypeVar("T")
 
 QUIET_LOGGERS = {
@@ -91,12 +103,25 @@ async def _serve(title: str, port: int, sockets: list[socket], build: Builder, o
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
     began = time.monotonic()
-    async with build() as app:
-        server = HTTPServer(app, **options)
-        server.add_sockets(sockets)
+    async with build() as served:
+        listener = served if isinstance(served, Listener) else _TornadoListener(served, options)
+        await listener.start(sockets)
         log.info("%s is up on http://localhost:%d (%.1f s).", title, port, time.monotonic() - began)
         await stop.wait()
         log.info("%s is shutting down.", title)
-        server.stop()
-        await server.close_all_connections()
+        await listener.stop()
     log.info("%s stopped.", title)
+
+
+class _TornadoListener:
+    """An application served by Tornado's ``HTTPServer``, as every server but the REST Proxy is."""
+
+    def __init__(self, app: Application, options: dict[str, Any]) -> None:
+        self._server = HTTPServer(app, **options)
+
+    async def start(self, sockets: list[socket]) -> None:
+        self._server.add_sockets(sockets)
+
+    async def stop(self) -> None:
+        self._server.stop()
+        await self._server.close_all_connections()

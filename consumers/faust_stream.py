@@ -36,6 +36,8 @@ import json
 import logging
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import faust
@@ -157,17 +159,39 @@ def wait_for_the_stations_topic(sender: faust.App, **_: Any) -> None:
         return  # `faust -A faust_stream tables` and the like need no topic
     admin = AdminClient({"bootstrap.servers": _bootstrap})
     began = said = time.monotonic()
-    while not _stations_topic_exists(admin):
-        if time.monotonic() - said >= config.waiting_log_ms / 1000 or said == began:
-            said = time.monotonic()
-            logger.warning(
-                "Waiting for the stations topic %s, which Kafka Connect creates when the stations connector is "
-                "configured (`python simulation.py` or `python connector.py` in producers/ does it).",
-                topics.STATIONS,
-            )
-        time.sleep(min(config.metadata_refresh_ms, TOPIC_CHECK_MS) / 1000)
-    if time.monotonic() - began > 1:
-        logger.info("The stations topic exists now (after %.0f s); starting.", time.monotonic() - began)
+    with _heard_before_faust_logs():
+        while not _stations_topic_exists(admin):
+            if time.monotonic() - said >= config.waiting_log_ms / 1000 or said == began:
+                said = time.monotonic()
+                logger.warning(
+                    "Waiting for the stations topic %s, which Kafka Connect creates when the stations connector is "
+                    "configured (`python simulation.py` or `python connector.py` in producers/ does it).",
+                    topics.STATIONS,
+                )
+            time.sleep(min(config.metadata_refresh_ms, TOPIC_CHECK_MS) / 1000)
+        if time.monotonic() - began > 1:
+            logger.info("The stations topic exists now (after %.0f s); starting.", time.monotonic() - began)
+
+
+@contextmanager
+def _heard_before_faust_logs() -> Iterator[None]:
+    """Our messages reach the terminal while the worker waits, before Faust sets up its logging.
+
+    Faust does that once this hook has returned, and until then the NullHandler it gives this
+    module's logger swallowed them: a user who started the worker first saw nothing at all.
+    """
+    if logging.getLogger().handlers:
+        yield  # logging is set up already (a test, an embedding program): it shows them
+        return
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("[%(asctime)s] [%(process)s] [%(levelname)s] %(message)s"))
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(logging.NOTSET)
 
 
 @app.agent(stations_topic)

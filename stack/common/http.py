@@ -51,6 +51,16 @@ def _reject_constant(name: str) -> None:
     raise ValueError(f"{name} is not valid JSON")
 
 
+def parse_json_body(body: bytes) -> Any:
+    """A request body as JSON; None when empty; 400 when it is not JSON (``NaN`` and ``Infinity`` included)."""
+    if not body.strip():
+        return None
+    try:
+        return json.loads(body, parse_constant=_reject_constant)
+    except (ValueError, RecursionError) as error:
+        raise ApiError(HttpErrors.BAD_REQUEST, f"The request body is not valid JSON: {error}") from None
+
+
 def render_json(body: Any) -> str:
     """Compact JSON text that always encodes as UTF-8, lone surrogates included (as their escapes)."""
     return dumps(body, compact=True)
@@ -148,12 +158,7 @@ class JsonHandler(RequestHandler):
 
     def json_body(self) -> Any:
         """The request body as JSON; None when empty; 400 when it is not JSON."""
-        if not self.request.body.strip():
-            return None
-        try:
-            return json.loads(self.request.body, parse_constant=_reject_constant)
-        except (ValueError, RecursionError) as error:
-            raise ApiError(HttpErrors.BAD_REQUEST, f"The request body is not valid JSON: {error}") from None
+        return parse_json_body(self.request.body)
 
     def int_argument(
         self, name: str, default: int | None = None, java_range: tuple[int, int] = JAVA_LONG

@@ -17,7 +17,6 @@ from contextlib import asynccontextmanager
 from functools import partial
 
 import tornado.ioloop
-from tornado.web import Application
 
 from clients import serve
 from clients.kafka import client_config, off_loop
@@ -27,13 +26,14 @@ from .consumers import ConsumerRegistry
 from .http import Services, make_app
 from .metadata import ClusterMetadataReader
 from .produce import ProduceService
+from .produce_front import ProduceFront
 from .producer import KafkaProducer
 from .schemas import Schemas
 
 
 @asynccontextmanager
-async def rest_proxy(config: RestProxyConfig) -> AsyncIterator[Application]:
-    """Opens the Kafka clients and the pool, serves the proxy, closes them on the way out."""
+async def rest_proxy(config: RestProxyConfig) -> AsyncIterator[ProduceFront]:
+    """Opens the Kafka clients and the pool, serves the proxy (produce in front), closes them on the way out."""
     kafka = client_config(config.bootstrap_servers)
     executor = ThreadPoolExecutor(max_workers=config.pool_threads, thread_name_prefix="rest-proxy")
     producer = KafkaProducer(kafka)
@@ -44,10 +44,10 @@ async def rest_proxy(config: RestProxyConfig) -> AsyncIterator[Application]:
     )
     expiry = tornado.ioloop.PeriodicCallback(consumers.expire_idle, config.consumer_expiry_check_ms)
     expiry.start()
-    app = make_app(Services(metadata, ProduceService(metadata, schemas, producer), consumers, schemas))
+    services = Services(metadata, ProduceService(metadata, schemas, producer), consumers, schemas)
     _collect_garbage_rarely()
     try:
-        yield app
+        yield ProduceFront(make_app(services), services.produce)
     finally:
         expiry.stop()
         await consumers.close_all()

@@ -18,17 +18,17 @@ from stack.common.http import JsonHandler, render_json
 from stack.common.http import NotFoundHandler as CommonNotFound
 
 from .consumers import ConsumerInstance, ConsumerRegistry, InstanceConfig
-from .errors import Errors, RestProxyError
+from .errors import Errors
 from .formats import (
     check_request_type,
-    produce_format,
     records_format,
     render_record,
     response_type,
 )
 from .metadata import ClusterMetadataReader
 from .produce import ProduceService
-from .requests import SubscriptionRequest, produce_request, topic_partitions
+from .produce_front import produce_answer
+from .requests import SubscriptionRequest, partition_number, topic_partitions
 from .schemas import Schemas
 
 
@@ -59,21 +59,20 @@ class BaseHandler(JsonHandler):
         return self.json_body()
 
     async def produce(self, topic: str, partition_segment: str | None) -> None:
-        """Produces the request's records to ``topic`` (or the partition the path names); answers where they went."""
-        fmt = produce_format(self.request.headers.get("Content-Type"))
-        partition = None if partition_segment is None else _partition(partition_segment)
-        body = self.json_body()
-        produce = self.services.produce
-        request = produce_request(body, partition, await produce.partition_count(topic, partition))
-        answer = await produce.produce(fmt, topic, request)
+        """Produces the request's records to ``topic`` (or the partition the path names); answers where they went.
+
+        Requests the produce front (:mod:`.produce_front`) hands over come here: chunked bodies,
+        ``Expect: 100-continue``, HTTP/1.0, ``Connection: close``, and anything after them on their connection.
+        """
+        answer = await produce_answer(
+            self.services.produce,
+            topic,
+            partition_segment,
+            self.request.headers.get("Content-Type"),
+            self.request.body,
+        )
         self.set_header("Content-Type", self.content_type())
         self.finish(answer)
-
-
-def _partition(raw: str) -> int:
-    if not raw.isdigit():
-        raise RestProxyError(Errors.PARTITION_NOT_FOUND)
-    return int(raw)
 
 
 class NotFoundHandler(CommonNotFound, BaseHandler):
@@ -110,7 +109,7 @@ class PartitionsHandler(BaseHandler):
 
 class PartitionHandler(BaseHandler):
     async def get(self, topic: str, partition: str) -> None:
-        self.reply(await self.services.metadata.partition(topic, _partition(partition)))
+        self.reply(await self.services.metadata.partition(topic, partition_number(partition)))
 
     async def post(self, topic: str, partition: str) -> None:
         await self.produce(topic, partition)

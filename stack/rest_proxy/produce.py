@@ -21,7 +21,7 @@ from .avro_writer import AvroWriter
 from .errors import Errors, RestProxyError
 from .formats import EmbeddedFormat, encode_plain
 from .metadata import ClusterMetadataReader
-from .producer import DeliveryResult, KafkaProducer, OutgoingRecord
+from .producer import KafkaProducer, OutgoingRecord
 from .requests import ProducedRecord, ProduceRequest
 from .schemas import Schemas
 
@@ -52,15 +52,14 @@ class ProduceService:
             value_schema_id = value_schema.schema_id if value_schema else None
         else:
             outgoing = [
-                OutgoingRecord(
-                    encode_plain(fmt, r.key, f"records[{i}].key"),
-                    encode_plain(fmt, r.value, f"records[{i}].value"),
-                    r.partition,
+                (
+                    encode_plain(fmt, key, f"records[{i}].key"),
+                    encode_plain(fmt, value, f"records[{i}].value"),
+                    partition,
                 )
-                for i, r in enumerate(request.records)
+                for i, (key, value, partition) in enumerate(request.records)
             ]
-        results = await self._producer.produce(topic, outgoing)
-        offsets = ",".join(_offset_json(result) for result in results)
+        offsets = ",".join(await self._producer.produce(topic, outgoing, _DELIVERED, _failed))
         return (
             f'{{"key_schema_id":{render_json(key_schema_id)},"value_schema_id":{render_json(value_schema_id)},'
             f'"offsets":[{offsets}]}}'
@@ -74,14 +73,13 @@ class ProduceService:
         return None
 
 
+# The entries of the offsets array, made by the producer's delivery thread as each report arrives.
 _DELIVERED = '{{"partition":{},"offset":{},"error_code":null,"error":null}}'.format
 
 
-def _offset_json(result: DeliveryResult) -> str:
-    """One entry of the offsets array: where the record went, or Confluent's error for it."""
-    if result.error_code is None:
-        return _DELIVERED(result.partition, result.offset)
-    return render_json({"partition": None, "offset": None, "error_code": result.error_code, "error": result.error})
+def _failed(error_code: int, error: str) -> str:
+    """The entry of a record Kafka refused: Confluent's error for it."""
+    return render_json({"partition": None, "offset": None, "error_code": error_code, "error": error})
 
 
 def _serialize_avro(
@@ -90,8 +88,8 @@ def _serialize_avro(
     encode_key = _avro_encoder("key", key_schema, Errors.KEY_SCHEMA_MISSING)
     encode_value = _avro_encoder("value", value_schema, Errors.VALUE_SCHEMA_MISSING)
     return [
-        OutgoingRecord(encode_key(record.key, index), encode_value(record.value, index), record.partition)
-        for index, record in enumerate(records)
+        (encode_key(key, index), encode_value(value, index), partition)
+        for index, (key, value, partition) in enumerate(records)
     ]
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any, NamedTuple
+from typing import Any
 
 from confluent_kafka import TopicPartition
 
@@ -20,12 +20,12 @@ def _invalid(message: str) -> RestProxyError:
     return RestProxyError(Errors.UNPROCESSABLE_ENTITY, message)
 
 
-class ProducedRecord(NamedTuple):
-    """One record of a produce request; ``partition`` -1 lets Kafka choose (a tuple: requests carry hundreds)."""
+ProducedRecord = tuple[Any, Any, int]
+"""One record of a produce request: key, value and partition (-1 lets Kafka choose).
 
-    key: Any
-    value: Any
-    partition: int
+A plain tuple: a request carries hundreds, and building a ``NamedTuple`` costs a Python call each
+(about 0.3-0.7 µs, against 0.03 for a tuple).
+"""
 
 
 @dataclass(frozen=True)
@@ -48,6 +48,13 @@ def _optional(body: dict[str, Any], name: str, kind: type) -> Any:
     return value
 
 
+def partition_number(segment: str) -> int:
+    """A path's partition segment as a number (40402 unless it is only digits)."""
+    if not segment.isdigit():
+        raise RestProxyError(Errors.PARTITION_NOT_FOUND)
+    return int(segment)
+
+
 def produce_request(body: Any, partition: int | None, partition_count: int) -> ProduceRequest:
     """``body`` read for a topic of ``partition_count`` partitions; ``partition``: the one the path names."""
     if not isinstance(body, dict):
@@ -66,7 +73,7 @@ def produce_request(body: Any, partition: int | None, partition_count: int) -> P
             raise _invalid(f"records[{index}].partition must be an integer")
         elif not 0 <= target < partition_count:
             raise RestProxyError(Errors.PARTITION_NOT_FOUND, f"Partition {target} not found.")
-        records.append(ProducedRecord(raw.get("key"), raw.get("value"), target))
+        records.append((raw.get("key"), raw.get("value"), target))
     request = ProduceRequest(
         records=records,
         key_schema=_optional(body, "key_schema", str),

@@ -56,6 +56,13 @@ ORDERS: list[tuple[str, ...]] = list(itertools.permutations(COMMANDS))
 """All 24 orders of the four commands."""
 RUNS_ONCE = {"ksql"}
 """Commands that do their work and exit; the others keep running."""
+ALONE = {
+    "simulation": "Simulating from",
+    "faust": "Waiting for the stations topic",
+    "server": "No arrivals topics yet",
+}
+"""What each long-running command logs once it runs and has found the others' topics missing."""
+ALONE_TIMEOUT = 120.0
 EXPECTED: dict[str, set[int]] = {line: {s.station_id for s in line_stations(line)} for line in LINES}
 """Every line's stations: the page lists all eight lines whichever the simulation runs."""
 LINES_VARIABLE = "SIMULATION_LINES"
@@ -129,11 +136,14 @@ def start_in_order(
     logs: Path,
     simulation_args: Sequence[str] = (),
     say: Callable[[str], None] = lambda _: None,
+    first_alone: bool = False,
 ) -> Run:
     """Starts the commands of ``order`` as their users do, waiting ``gaps[i]`` seconds after the i-th start.
 
     The gaps are the scenario (a user who starts the next command a while later), not a wait for
-    anything. ``simulation_args`` are added to ``python simulation.py`` (e.g. ``--seed 1``).
+    anything. With ``first_alone`` the first command runs alone until it has met the others'
+    absence (:func:`wait_alone`) before the others start. ``simulation_args`` are added to
+    ``python simulation.py`` (e.g. ``--seed 1``).
     """
     if len(gaps) != len(order) - 1:
         raise ValueError(f"{len(order)} commands need {len(order) - 1} gaps, not {len(gaps)}")
@@ -148,12 +158,34 @@ def start_in_order(
             run.scripts[name] = Script(PROJECT_ROOT / folder, argv, logs / f"{name}.log", env).start()
             run.last_start = time.monotonic()
             say(f"  started {name}")
+            if index == 0 and first_alone:
+                wait_alone(run, name)
             if index < len(gaps) and gaps[index] > 0:
                 time.sleep(gaps[index])
     except BaseException:  # Ctrl+C during a gap too: a process left running would write into the next run
         run.stop()
         raise
     return run
+
+
+def wait_alone(run: Run, name: str) -> None:
+    """Waits until ``name``, started alone, has looked for what the others make and found it missing.
+
+    That is the state a first command must come out of; a fixed pause could end before a slow
+    worker got there, or idle long after. ``ksql.py`` creates what it needs and exits.
+    """
+    script = run.scripts[name]
+    assert script.process is not None
+
+    def met_the_absence() -> bool:
+        code = script.process.poll()
+        if name in RUNS_ONCE and code == 0:
+            return True
+        if code is not None:
+            raise AssertionError(f"{name} exited with code {code} while alone:\n{script.output()[-3000:]}")
+        return name in ALONE and ALONE[name] in script.output()
+
+    wait_for(met_the_absence, f"{name}, started alone, to say it waits for the others", ALONE_TIMEOUT)
 
 
 def _check_ports_free(env: dict[str, str]) -> None:

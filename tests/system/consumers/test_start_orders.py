@@ -1,9 +1,9 @@
 """The status page fills whatever the order its four commands are started in.
 
 Users start the simulation, the Faust worker, ``ksql.py`` and the status server by hand, in any
-order. Here each of the four is started first, alone for ``LONE_START`` seconds (long enough for
-the worker and the server to have looked for topics that do not exist yet), then the other three
-together; and all four at once. Each time the page must become *full* (tests/support/pipeline.py:
+order. Here each of the four is started first, alone until it has looked for the others' topics
+and found them missing (its log says so; ``ksql.py`` exits), then the other three together; and
+all four at once. Each time the page must become *full* (tests/support/pipeline.py:
 every station, a train on each line, the weather, a total at every station with riders in Kafka).
 
 The goal is a full page within 20 s of the last start; a test cannot hold a slow machine to a
@@ -28,21 +28,15 @@ import pytest
 from tests.support.pipeline import COMMANDS, leftovers, reset_pipeline, start_in_order, wait_full
 from tests.support.processes import private_env, run_stack
 
-LONE_START = 15.0
-"""Seconds the first command runs alone before the other three start."""
 FAILURE_GUARD = 120.0
 """Not the goal (20 s): only the point where a page that never fills fails the test."""
 
 
-def first_then_the_rest(first: str) -> tuple[list[str], list[float]]:
-    rest = [name for name in COMMANDS if name != first]
-    return [first, *rest], [LONE_START, 0.0, 0.0]
-
-
-SCENARIOS = {
-    **{f"{first}-first": first_then_the_rest(first) for first in COMMANDS},
-    "all-at-once": (list(COMMANDS), [0.0, 0.0, 0.0]),
+SCENARIOS: dict[str, tuple[list[str], bool]] = {
+    **{f"{first}-first": ([first, *(name for name in COMMANDS if name != first)], True) for first in COMMANDS},
+    "all-at-once": (list(COMMANDS), False),
 }
+"""Each scenario's order, and whether its first command runs alone before the others start."""
 
 
 @dataclass
@@ -75,8 +69,8 @@ def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
 def test_the_page_fills_whatever_the_start_order(
     platform: Platform, scenario: str, tmp_path: Path, record_property: Callable[[str, object], None]
 ) -> None:
-    order, gaps = SCENARIOS[scenario]
-    run = start_in_order(platform.clean(), order, gaps, tmp_path, ["--seed", "7"])
+    order, first_alone = SCENARIOS[scenario]
+    run = start_in_order(platform.clean(), order, [0.0, 0.0, 0.0], tmp_path, ["--seed", "7"], first_alone=first_alone)
     try:
         filled = wait_full(run, FAILURE_GUARD)
     finally:

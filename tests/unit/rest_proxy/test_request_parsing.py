@@ -33,7 +33,7 @@ def test_answers_are_in_confluents_type_unless_only_plain_json_is_accepted() -> 
 
 def test_a_produce_body_is_checked_record_by_record() -> None:
     request = produce_request({"records": [{"value": 1}, {"key": "k", "value": 2, "partition": 1}]}, None, 3)
-    assert [(r.key, r.value, r.partition) for r in request.records] == [(None, 1, -1), ("k", 2, 1)]
+    assert request.records == [(None, 1, -1), ("k", 2, 1)]
     assert code_of(lambda: produce_request({"records": [{"value": 1, "partition": 3}]}, None, 3)) == 40402
     assert code_of(lambda: produce_request({"records": "x"}, None, 1)) == 422
     assert code_of(lambda: produce_request([], None, 1)) == 422
