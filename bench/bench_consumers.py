@@ -44,10 +44,11 @@ from confluent_kafka.schema_registry import SchemaRegistryClient
 from confluent_kafka.schema_registry.avro import AvroSerializer
 
 from clients.endpoints import PROJECT_ROOT, endpoints
-from clients.kafka import create_topic, read_to_end
+from clients.kafka import create_topic
 from cta import schemas, topics
 from producers.connector import configure_connector
 from producers.models.data import LINES, line_stations
+from tests.support.reading import read_to_end
 from tests.support.waiting import wait_for
 
 CONSUMERS = PROJECT_ROOT / "consumers"

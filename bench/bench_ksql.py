@@ -31,7 +31,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 import requests
-from confluent_kafka import Consumer, Producer, SerializingProducer, TopicPartition
+from confluent_kafka import Consumer, Message, Producer, SerializingProducer
 from confluent_kafka.admin import AdminClient
 from confluent_kafka.schema_registry import SchemaRegistryClient
 from confluent_kafka.schema_registry.avro import AvroDeserializer, AvroSerializer
@@ -40,6 +40,7 @@ from confluent_kafka.serialization import MessageField, SerializationContext
 from clients.endpoints import PROJECT_ROOT, data_dir, endpoints, port_of
 from clients.kafka import create_topic
 from cta import schemas
+from tests.support.reading import Start, follow
 
 EVENTS = 200_000
 RESTORE_EVENTS = 1_000_000
@@ -131,35 +132,28 @@ def _count_statements(name: str, topic: str) -> str:
     )
 
 
-def _table_consumer(bootstrap: str) -> Consumer:
-    return Consumer(
-        {
-            "bootstrap.servers": bootstrap,
-            "group.id": f"bench-{uuid.uuid4().hex[:8]}",
-            "auto.offset.reset": "earliest",
-            "isolation.level": "read_committed",
-        }
-    )
+def _table(bootstrap: str, name: str, start: Start = "beginning", timeout: float = 600) -> Iterator[Message]:
+    """The rows of ``name``'s counts table from ``start`` (fixed now), as the query writes them."""
+    what = f"the counts of {name}_COUNTS to reach the produced totals"
+    return follow(bootstrap, [f"{name}_COUNTS"], what, start, timeout)
 
 
-def _wait_for_counts(consumer: Consumer, expected: dict[int, int], timeout: float = 600) -> None:
+def _wait_for_counts(rows: Iterator[Message], expected: dict[int, int]) -> None:
     """Reads the table's rows until each key of ``expected`` has its count (a million keys: kept incrementally)."""
     latest: dict[int, int] = {}
     missing = len(expected)
-    deadline = time.monotonic() + timeout
-    while missing and time.monotonic() < deadline:
-        for message in consumer.consume(BATCH, 0.2):
-            if message.error() is not None or not message.value():
-                continue
-            key, count = struct.unpack(">i", message.key())[0], json.loads(message.value())["COUNT"]
-            before, wanted = latest.get(key, 0), expected.get(key)
-            if wanted is None or count > wanted:
-                raise RuntimeError(f"the table counted {count} for {key}, more events than were produced")
-            latest[key] = count
-            if before < wanted <= count:
-                missing -= 1
-    if missing:
-        raise TimeoutError(f"{missing:,} counts did not reach the produced totals within {timeout:.0f} s")
+    for message in rows:
+        if not message.value():
+            continue
+        key, count = struct.unpack(">i", message.key())[0], json.loads(message.value())["COUNT"]
+        before, wanted = latest.get(key, 0), expected.get(key)
+        if wanted is None or count > wanted:
+            raise RuntimeError(f"the table counted {count} for {key}, more events than were produced")
+        latest[key] = count
+        if before < wanted <= count:
+            missing -= 1
+            if not missing:
+                return
 
 
 def _throughput(url: str, bootstrap: str, registry_url: str, admin: AdminClient) -> tuple[float, float]:
@@ -167,15 +161,10 @@ def _throughput(url: str, bootstrap: str, registry_url: str, admin: AdminClient)
     expected = _produce_turnstile(bootstrap, registry_url, topic, _cycle(EVENTS))
     bare = EVENTS / _bare_count(bootstrap, registry_url, topic, EVENTS)
     name = f"BENCH_{uuid.uuid4().hex[:8]}".upper()
-    consumer = _table_consumer(bootstrap)
-    try:
-        started = time.monotonic()
-        _ksql(url, _count_statements(name, topic))
-        consumer.subscribe([f"{name}_COUNTS"])
-        _wait_for_counts(consumer, expected)
-        return EVENTS / (time.monotonic() - started), bare
-    finally:
-        consumer.close()
+    started = time.monotonic()
+    _ksql(url, _count_statements(name, topic))
+    _wait_for_counts(_table(bootstrap, name), expected)
+    return EVENTS / (time.monotonic() - started), bare
 
 
 def _push_latency(url: str, bootstrap: str, admin: AdminClient) -> list[float]:
@@ -241,14 +230,6 @@ def _start_server(env: dict[str, str], url: str) -> subprocess.Popen[bytes]:
     raise TimeoutError("the private KSQL server did not start")
 
 
-def _end_offsets(consumer: Consumer, topic: str) -> list[TopicPartition]:
-    partitions = consumer.list_topics(topic, timeout=10).topics[topic].partitions
-    return [
-        TopicPartition(topic, p, consumer.get_watermark_offsets(TopicPartition(topic, p), timeout=10)[1])
-        for p in partitions
-    ]
-
-
 def _restart(bootstrap: str, registry_url: str, admin: AdminClient) -> float:
     port = port_of(endpoints().ksql_url) + 20
     url = f"http://localhost:{port}"
@@ -262,24 +243,19 @@ def _restart(bootstrap: str, registry_url: str, admin: AdminClient) -> float:
     topic = _topic(admin)
     expected = _produce_turnstile(bootstrap, registry_url, topic, range(RESTORE_EVENTS))  # a key each
     server = _start_server(env, url)
-    consumer = _table_consumer(bootstrap)
     try:
         name = f"BENCH_{uuid.uuid4().hex[:8]}".upper()
         _ksql(url, _count_statements(name, topic))
-        consumer.subscribe([f"{name}_COUNTS"])
-        _wait_for_counts(consumer, expected, timeout=1200)
+        _wait_for_counts(_table(bootstrap, name, timeout=1200), expected)
         server.send_signal(signal.SIGKILL)
         server.wait(10)
-        consumer.close()
-        consumer = _table_consumer(bootstrap)
-        consumer.assign(_end_offsets(consumer, f"{name}_COUNTS"))  # only rows written after the restart
+        rows = _table(bootstrap, name, "now", timeout=300)  # only rows written after the restart
         started = time.monotonic()
         server = _start_server(env, url)
         _produce_turnstile(bootstrap, registry_url, topic, [0])
-        _wait_for_counts(consumer, {0: 2}, timeout=300)  # its restored count, plus one
+        _wait_for_counts(rows, {0: 2})  # its restored count, plus one
         return time.monotonic() - started
     finally:
-        consumer.close()
         server.terminate()
         server.wait(30)
 

@@ -11,12 +11,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from concurrent.futures import Executor
 from typing import Any, TypeVar
 
-from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, KafkaException, Message, TopicPartition
+from confluent_kafka import Consumer, KafkaError, KafkaException, Message, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic, OffsetSpec
 
 T = TypeVar("T")
@@ -110,45 +109,3 @@ def _partitions_with_leaders(admin: AdminClient, topic: str) -> list[int]:
     if any(p.leader < 0 or p.error is not None for p in found.partitions.values()):
         return []
     return sorted(found.partitions)
-
-
-def read_to_end(bootstrap_servers: str, topics: Iterable[str], timeout: float = 300.0) -> list[Message]:
-    """Every committed record of ``topics``, from the start of each partition to where it ends now.
-
-    The one "read a topic until it is read" of the tests and the benchmarks. Partitions are
-    assigned, not subscribed: there is no group to join, so a busy machine makes the read slower but
-    never shorter. Topics that do not exist are left out (asking for one by name could make the
-    broker create it). Raises TimeoutError if the ends are not reached within ``timeout`` seconds.
-    """
-    reader = Consumer(
-        client_config(
-            bootstrap_servers,
-            **{
-                "group.id": f"read-to-end-{uuid.uuid4().hex}",
-                "isolation.level": "read_committed",
-                "enable.partition.eof": True,
-                "enable.auto.commit": False,
-            },
-        )
-    )
-    messages: list[Message] = []
-    try:
-        existing = reader.list_topics(timeout=30).topics
-        wanted = [
-            TopicPartition(t, p, OFFSET_BEGINNING) for t in topics if t in existing for p in existing[t].partitions
-        ]
-        reader.assign(wanted)
-        open_partitions = {(tp.topic, tp.partition) for tp in wanted}
-        deadline = time.monotonic() + timeout
-        while open_partitions:
-            if time.monotonic() > deadline:
-                names = ", ".join(sorted({topic for topic, _ in open_partitions}))[:200]
-                raise TimeoutError(f"the end of {names} was not reached within {timeout:.0f} s")
-            for message in reader.consume(10_000, 0.5):
-                if message.error() is None:
-                    messages.append(message)
-                elif message.error().code() == KafkaError._PARTITION_EOF:
-                    open_partitions.discard((message.topic(), message.partition()))
-    finally:
-        reader.close()
-    return messages

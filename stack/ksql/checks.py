@@ -15,7 +15,7 @@ from stack.ksql.metastore import Metastore, Source
 from stack.ksql.parser import UNIT_MS
 from stack.ksql.plan import QueryPlan, check_sink_key, ksql5_columns, plan_query
 from stack.ksql.schema import Column, LogicalSchema, columns_from_avro
-from stack.ksql.statements import CreateAsSelect, CreateSource, StatementError, WindowExpression
+from stack.ksql.statements import CreateAsSelect, CreateSource, Drop, StatementError, Terminate, WindowExpression
 
 SOURCE_PROPERTIES = {
     "KAFKA_TOPIC",
@@ -73,6 +73,28 @@ def check_droppable(metastore: Metastore, source: Source) -> None:
             f"The following queries write into this source: [{', '.join(writers)}].\n"
             f"You need to terminate them before dropping {source.name}."
         )
+
+
+def dropped_source(metastore: Metastore, statement: Drop) -> Source | None:
+    """The source a DROP removes, once ksqlDB's checks pass; None for ``IF EXISTS`` of a missing one."""
+    source = metastore.source(statement.name)
+    if source is None:
+        if statement.if_exists:
+            return None
+        raise StatementError(f"{statement.kind.capitalize()} {statement.name} does not exist.", statement.text)
+    check_kind(source, statement.kind)
+    check_droppable(metastore, source)
+    return source
+
+
+def terminated_queries(metastore: Metastore, statement: Terminate) -> list[str]:
+    """The ids of the queries a TERMINATE stops (every one for ``TERMINATE ALL``); ids match in any case."""
+    if statement.query_id is None:
+        return list(metastore.queries)
+    query_id = next((q for q in metastore.queries if q.upper() == statement.query_id.upper()), None)
+    if query_id is None:
+        raise StatementError(f"Unknown queryId: {statement.query_id}", statement.text)
+    return [query_id]
 
 
 def source_topic(statement: CreateSource) -> str:

@@ -17,14 +17,21 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from stack.ksql.checks import check_name_free, declared_source, planned_sink, source_topic
+from stack.ksql.checks import (
+    check_name_free,
+    declared_source,
+    dropped_source,
+    planned_sink,
+    source_topic,
+    terminated_queries,
+)
 from stack.ksql.formats import Registry, serde
-from stack.ksql.metastore import Metastore, Source
+from stack.ksql.metastore import Metastore, QueryRecord, Source
 from stack.ksql.parser import parse
 from stack.ksql.persistent import Runtime
 from stack.ksql.plan import QueryPlan, key_serde, plan_query, reader_for
 from stack.ksql.processor import REPARTITION, SINK, Processor, Record
-from stack.ksql.statements import CreateAsSelect, CreateSource, Query, StatementError
+from stack.ksql.statements import CreateAsSelect, CreateSource, Drop, Query, StatementError, Terminate
 from stack.ksql.transient import Tombstone, TransientQuery, check_pull
 
 # No statement the driver runs reaches a registry unless it is AVRO: this one answers nothing.
@@ -49,6 +56,7 @@ class Written:
 
 @dataclass
 class _Query:
+    id: str
     plan: QueryPlan
     sink: Source
     processor: Processor
@@ -56,16 +64,22 @@ class _Query:
 
 @dataclass
 class Driver:
-    """Runs CREATE STREAM/TABLE, CSAS/CTAS and SELECT statements over in-memory topics."""
+    """Runs CREATE STREAM/TABLE, CSAS/CTAS, DROP, TERMINATE and SELECT statements over in-memory topics.
+
+    ``commands`` counts the statements run, as the server's command topic does: a query's id ends in
+    the offset of its statement there (``CSAS_NAME_3``).
+    """
 
     registry: Registry = field(default_factory=lambda: Registry(NO_REGISTRY_URL))
     default_partitions: int = 1
     metastore: Metastore = field(default_factory=Metastore)
     topics: dict[str, list[Written]] = field(default_factory=dict)
     queries: list[_Query] = field(default_factory=list)
+    commands: int = 0
 
     def execute(self, sql: str) -> None:
-        """Runs CREATE and CREATE ... AS SELECT statements; StatementError as the server would answer."""
+        """Runs CREATE, CREATE ... AS SELECT, DROP and TERMINATE statements; StatementError as the server
+        would answer."""
         for statement in parse(sql):
             if isinstance(statement, CreateSource):
                 check_name_free(self.metastore, statement.kind, statement.name, statement.or_replace)
@@ -76,21 +90,46 @@ class Driver:
                 self.metastore.sources[source.name] = source
             elif isinstance(statement, CreateAsSelect):
                 self._create_as_select(statement)
+            elif isinstance(statement, Drop):
+                self._drop(statement)
+            elif isinstance(statement, Terminate):
+                self._terminate(terminated_queries(self.metastore, statement))
             else:
                 raise StatementError(f"The test driver does not run {type(statement).__name__} statements.")
+            self.commands += 1
 
     def _create_as_select(self, statement: CreateAsSelect) -> None:
         check_name_free(self.metastore, statement.kind, statement.name, statement.or_replace)
         plan, sink = planned_sink(self.metastore, statement, self.registry)
-        sink.writer = f"{'CTAS' if sink.kind == 'TABLE' else 'CSAS'}_{sink.name}_{len(self.queries)}"
+        self._terminate([q.id for q in self.metastore.writers_of(sink.name)])  # CREATE OR REPLACE
+        sink.writer = f"{'CTAS' if sink.kind == 'TABLE' else 'CSAS'}_{sink.name}_{self.commands}"
         self.metastore.sources[sink.name] = sink
+        self.metastore.queries[sink.writer] = QueryRecord(
+            sink.writer, statement.text, sink.name, sink.topic, (plan.source.name,)
+        )
         self.topics.setdefault(sink.topic, [])
         sink_key = key_serde(sink, self.registry)
         sink_value = serde(
             sink.value_format, sink.schema.value, self.registry, sink.topic, False, sink.wrap_single_value
         )
         reader = reader_for(plan.source, self.registry)
-        self.queries.append(_Query(plan, sink, Processor(plan, reader, sink_key, sink_value, plan.source.partitions)))
+        processor = Processor(plan, reader, sink_key, sink_value, plan.source.partitions)
+        self.queries.append(_Query(sink.writer, plan, sink, processor))
+
+    def _drop(self, statement: Drop) -> None:
+        """As the server drops: the query writing the source stops with it; DELETE TOPIC empties its topic."""
+        source = dropped_source(self.metastore, statement)
+        if source is None:
+            return
+        self._terminate([q.id for q in self.metastore.writers_of(source.name)])
+        del self.metastore.sources[source.name]
+        if statement.delete_topic:
+            self.topics.pop(source.topic, None)
+
+    def _terminate(self, query_ids: list[str]) -> None:
+        for query_id in query_ids:
+            self.metastore.queries.pop(query_id, None)
+        self.queries = [q for q in self.queries if q.id not in query_ids]
 
     def pipe(self, topic: str, *records: tuple[Any, Any, int] | tuple[Any, Any, int, int]) -> None:
         """Writes records (key, value, timestamp[, partition]) to a topic; each query reading it processes

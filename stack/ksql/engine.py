@@ -15,20 +15,20 @@ reach the topic.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from confluent_kafka.admin import AdminClient
 
 from stack.ksql import entities
 from stack.ksql.checks import (
-    check_droppable,
-    check_kind,
     check_name_free,
     declared_source,
+    dropped_source,
     planned_sink,
     source_topic,
     stored_source,
+    terminated_queries,
 )
 from stack.ksql.commands import CommandStore
 from stack.ksql.listing import Listing
@@ -166,20 +166,16 @@ class Engine:
             self.topics.for_sink(sink)
             command["offset_reset"] = session.offset_reset()
         elif isinstance(statement, Drop):
-            source = self.metastore.source(statement.name)
+            source = dropped_source(self.metastore, statement)
             if source is None:
-                if statement.if_exists:
-                    return {
-                        "entity": entities.current_status(
-                            statement.text,
-                            f"{statement.kind.lower()}/{statement.name}/drop",
-                            f"Source `{statement.name}` does not exist.",
-                            -1,
-                        )
-                    }
-                raise StatementError(f"{statement.kind.capitalize()} {statement.name} does not exist.", statement.text)
-            check_kind(source, statement.kind)
-            check_droppable(self.metastore, source)
+                return {
+                    "entity": entities.current_status(
+                        statement.text,
+                        f"{statement.kind.lower()}/{statement.name}/drop",
+                        f"Source `{statement.name}` does not exist.",
+                        -1,
+                    )
+                }
             if statement.delete_topic:
                 command["delete_topic"] = {
                     "topic": source.topic,
@@ -187,10 +183,7 @@ class Engine:
                     "key_format": source.key_format,
                 }
         elif isinstance(statement, Terminate):
-            if statement.query_id is not None and statement.query_id.upper() not in {
-                q.upper() for q in self.metastore.queries
-            }:
-                raise StatementError(f"Unknown queryId: {statement.query_id}", statement.text)
+            terminated_queries(self.metastore, statement)
         else:
             raise StatementError(f"{type(statement).__name__} is not supported by this server.", statement.text)
         return command
@@ -251,11 +244,9 @@ class Engine:
         )
 
     def _apply_drop(self, statement: Drop, offset: int) -> dict[str, Any]:
-        source = self.metastore.source(statement.name)
-        if source is None:
-            raise StatementError(f"{statement.kind.capitalize()} {statement.name} does not exist.")
-        check_kind(source, statement.kind)
-        check_droppable(self.metastore, source)
+        # Checked again in command-topic order: another server's command may have come first.
+        source = dropped_source(self.metastore, replace(statement, if_exists=False))
+        assert source is not None
         for writer in self.metastore.writers_of(source.name):
             self._stop_query(writer.id)
         del self.metastore.sources[source.name]
@@ -267,15 +258,11 @@ class Engine:
         )
 
     def _apply_terminate(self, statement: Terminate, offset: int) -> dict[str, Any]:
-        if statement.query_id is None:
-            for query_id in list(self.metastore.queries):
-                self._stop_query(query_id)
-            return entities.current_status(statement.text, "terminate/ALL/execute", "Query terminated.", offset)
-        query_id = next((q for q in self.metastore.queries if q.upper() == statement.query_id.upper()), None)
-        if query_id is None:
-            raise StatementError(f"Unknown queryId: {statement.query_id}")
-        self._stop_query(query_id)
-        return entities.current_status(statement.text, f"terminate/{query_id}/execute", "Query terminated.", offset)
+        stopped = terminated_queries(self.metastore, statement)
+        for query_id in stopped:
+            self._stop_query(query_id)
+        entity = "ALL" if statement.query_id is None else stopped[0]
+        return entities.current_status(statement.text, f"terminate/{entity}/execute", "Query terminated.", offset)
 
     def _stop_query(self, query_id: str) -> None:
         self.metastore.queries.pop(query_id, None)

@@ -8,14 +8,16 @@ from __future__ import annotations
 import json
 import uuid
 from dataclasses import dataclass, field
+from itertools import islice
 
 import psycopg2
 import requests
-from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, Message, TopicPartition
+from confluent_kafka import Message
 
 from stack.platform import lifecycle
 from stack.platform.supervisor import stop
 from stack.settings import Settings
+from tests.support.reading import follow, read_to_end
 from tests.support.waiting import wait_for
 
 JDBC = "io.confluent.connect.jdbc.JdbcSourceConnector"
@@ -157,34 +159,8 @@ class Lab:
         return [message.value() for message in self._first_messages(topic, count, READ_TIMEOUT)]
 
     def _first_messages(self, topic: str, count: int, timeout: float) -> list[Message]:
-        consumer = Consumer(
-            {
-                "bootstrap.servers": self.bootstrap,
-                "group.id": f"g-{uuid.uuid4().hex}",
-                "auto.offset.reset": "earliest",
-                "enable.auto.commit": False,
-                "topic.metadata.refresh.interval.ms": 500,
-            }
-        )
-        consumer.subscribe([topic])
-        messages: list[Message] = []
-
-        def arrived() -> bool:
-            message = consumer.poll(0.5)
-            if message is None:
-                return False
-            if message.error():
-                # The topic appears when the connector writes its first record.
-                assert message.error().code() in (KafkaError.UNKNOWN_TOPIC_OR_PART, KafkaError._PARTITION_EOF)
-                return False
-            messages.append(message)
-            return len(messages) >= count
-
-        try:
-            wait_for(arrived, f"{count} records in {topic}", timeout, every=0)
-        finally:
-            consumer.close()
-        return messages
+        """The first ``count`` records of ``topic``, which appears when the connector writes its first record."""
+        return list(islice(follow(self.bootstrap, [topic], f"{count} records in {topic}", timeout=timeout), count))
 
     def read_all(self, topic: str, count: int, name: str) -> list[dict | None]:
         """``topic`` from its start to its end, once connector ``name`` has copied ``count`` rows into it.
@@ -212,34 +188,7 @@ class Lab:
 
     def read_to_end(self, topic: str) -> list[dict | None]:
         """The JSON values of ``topic``, from the start of each partition to its end as it is now."""
-        consumer = Consumer(
-            {
-                "bootstrap.servers": self.bootstrap,
-                "group.id": f"g-{uuid.uuid4().hex}",
-                "enable.auto.commit": False,
-                "enable.partition.eof": True,
-            }
-        )
-        partitions = set(consumer.list_topics(topic, timeout=TIMEOUT).topics[topic].partitions)
-        consumer.assign([TopicPartition(topic, p, OFFSET_BEGINNING) for p in partitions])
-        values: list[dict | None] = []
-
-        def ended() -> bool:
-            message = consumer.poll(0.5)
-            if message is None:
-                return False
-            if message.error():
-                assert message.error().code() == KafkaError._PARTITION_EOF, message.error()
-                partitions.discard(message.partition())
-                return not partitions
-            values.append(json.loads(message.value()) if message.value() is not None else None)
-            return False
-
-        try:
-            wait_for(ended, f"the end of {topic}", READ_TIMEOUT, every=0)
-        finally:
-            consumer.close()
-        return values
+        return [None if m.value() is None else json.loads(m.value()) for m in read_to_end(self.bootstrap, [topic])]
 
     def stored_offset(self, name: str) -> dict | None:
         """The source offset Connect has stored for connector ``name`` (one table or query), None before any."""

@@ -24,9 +24,10 @@ from confluent_kafka.schema_registry import SchemaRegistryClient
 from confluent_kafka.schema_registry.avro import AvroSerializer
 
 from clients.endpoints import PROJECT_ROOT, Endpoints
-from clients.kafka import create_topic, read_to_end
+from clients.kafka import create_topic
 from cta import schemas
 from tests.support.processes import Script
+from tests.support.reading import follow, read_to_end
 from tests.support.waiting import wait_for
 
 KSQL_JSON = "application/vnd.ksql.v1+json"
@@ -97,30 +98,11 @@ def latest_values(
 ) -> dict[Any, Any]:
     """A table's latest value per key (committed records only), once every expected key has its expected
     COUNT and the query writing the table has read all its input: a key counted twice would show."""
-    consumer = Consumer(
-        {
-            "bootstrap.servers": bootstrap,
-            "group.id": f"test-{suffix()}",
-            "auto.offset.reset": "earliest",
-            "isolation.level": "read_committed",
-            "enable.auto.commit": False,
-        }
-    )
-    consumer.subscribe([topic])
     latest: dict[Any, Any] = {}
-
-    def counted() -> bool:
-        for message in consumer.consume(1000, 0.5):
-            if message.error() is not None:
-                assert message.error().code() in (KafkaError._PARTITION_EOF, KafkaError.UNKNOWN_TOPIC_OR_PART)
-                continue
-            latest[key_of(message.key())] = json.loads(message.value()) if message.value() else None
-        return all(latest.get(k) and latest[k]["COUNT"] >= v for k, v in expected.items())
-
-    try:
-        wait_for(counted, f"the expected counts in {topic}", timeout)
-    finally:
-        consumer.close()
+    for message in follow(bootstrap, [topic], f"the expected counts in {topic}", timeout=timeout):
+        latest[key_of(message.key())] = json.loads(message.value()) if message.value() else None
+        if all(latest.get(k) and latest[k]["COUNT"] >= v for k, v in expected.items()):
+            break
     admin = AdminClient({"bootstrap.servers": bootstrap})
     wait_for(
         lambda: query_caught_up(admin, bootstrap, topic), f"the query writing {topic} to read all its input", timeout

@@ -11,14 +11,13 @@ from __future__ import annotations
 
 import pytest
 import requests
-from confluent_kafka import Consumer
 from confluent_kafka.admin import AdminClient
 
 from clients.endpoints import port_of
 from stack.common.hosts import COMPOSE_HOSTS
 from stack.settings import Settings
 from tests.support.connect import TIMEOUT, Lab, connect_url
-from tests.support.waiting import wait_for
+from tests.support.reading import follow
 
 CLASSIC_POSTGRES_URL = "jdbc:postgresql://postgres:5432/cta"
 CLASSIC_KAFKA = "PLAINTEXT://kafka0:19092,PLAINTEXT://kafka1:19093,PLAINTEXT://kafka2:19094"
@@ -121,12 +120,7 @@ def test_a_converter_reaches_the_schema_registry_at_its_docker_url(lab: Lab) -> 
     }
     lab.create(config)
     topic = f"{lab.name}.stations"
-    consumer = Consumer({"bootstrap.servers": lab.bootstrap, "group.id": lab.name, "auto.offset.reset": "earliest"})
-    consumer.subscribe([topic])
-    try:
-        message = wait_for(lambda: (m := consumer.poll(0.5)) and not m.error() and m, f"a record in {topic}", 120)
-    finally:
-        consumer.close()
+    message = next(follow(lab.bootstrap, [topic], f"a record in {topic}", timeout=120))
     assert message.value()[0] == 0  # Confluent's wire format: magic byte, then the schema id
     subjects = requests.get(f"{lab.settings.endpoints.schema_registry_url}/subjects", timeout=TIMEOUT).json()
     assert f"{topic}-value" in subjects

@@ -20,7 +20,8 @@ from confluent_kafka.schema_registry.avro import AvroSerializer
 
 from clients.endpoints import PROJECT_ROOT
 from stack.settings import Settings
-from tests.support.kafka import avro_consumer, group_name, new_topic, read_all
+from tests.support.kafka import group_name, new_topic
+from tests.support.reading import avro, read_count
 from tests.support.rest import KEY_SCHEMA, WEATHER_SCHEMA
 
 
@@ -111,7 +112,7 @@ def test_producer_output_reads_back_through_confluents_deserializer_and_our_cons
     )
     assert produced.returncode == 0, produced.stderr
 
-    messages = read_all(bootstrap_servers, topic, 2, avro_consumer(bootstrap_servers, registry_url, group_name()))
+    messages = read_count(bootstrap_servers, [topic], 2, keys=avro(registry_url), values=avro(registry_url))
     assert [(m.key(), m.value()) for m in messages] == [
         ({"timestamp": 10}, {"temperature": 1.5, "status": "cloudy", "note": "fog"}),
         ({"timestamp": 11}, {"temperature": 2.5, "status": "windy", "note": None}),

@@ -12,20 +12,18 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from confluent_kafka import Consumer
 
 from clients.endpoints import PROJECT_ROOT
 from cta import topics
 from cta.lines import LINES, line_stations
 from stack.settings import Settings
 from tests.support.processes import Script, free_port
-from tests.support.waiting import wait_for
+from tests.support.reading import follow
 
 CONSUMERS = PROJECT_ROOT / "consumers"
 PRODUCERS = PROJECT_ROOT / "producers"
@@ -51,28 +49,13 @@ def faust_worker(running_platform: Settings) -> Iterator[Script]:
 
 
 def test_the_worker_writes_every_station_of_every_line(faust_worker: Script, bootstrap_servers: str) -> None:
-    consumer = Consumer(
-        {
-            "bootstrap.servers": bootstrap_servers,
-            "group.id": f"test-faust-lines-{uuid.uuid4().hex[:8]}",
-            "auto.offset.reset": "earliest",
-            "enable.auto.commit": False,
-        }
-    )
-    consumer.subscribe([topics.STATIONS_TABLE])
     written: dict[tuple[str, int], dict[str, Any]] = {}
-
-    def all_written() -> bool:
-        message = consumer.poll(0.5)
-        if message is not None and message.error() is None:
-            value = json.loads(message.value())
-            written[(value["line"], value["station_id"])] = value
-        return set(EXPECTED) <= set(written)
-
-    try:
-        wait_for(all_written, "every station of the eight lines in the stations table topic", 300, every=0)
-    finally:
-        consumer.close()
+    what = "every station of the eight lines in the stations table topic"
+    for message in follow(bootstrap_servers, [topics.STATIONS_TABLE], what, timeout=300):
+        value = json.loads(message.value())
+        written[(value["line"], value["station_id"])] = value
+        if set(EXPECTED) <= set(written):
+            break
     assert {line for line, _ in written} == set(LINES)
     # The latest record of each station names its order along that line (the Loop's shared platforms too).
     assert {key: written[key]["order"] for key in EXPECTED} == EXPECTED

@@ -6,14 +6,13 @@ import json
 import struct
 from collections.abc import Callable
 
-from confluent_kafka import Consumer, Producer
+from confluent_kafka import Producer
 from confluent_kafka.admin import AdminClient
 from confluent_kafka.schema_registry import SchemaRegistryClient
 
-from clients.kafka import read_to_end
 from stack.settings import Settings
-from tests.support.kafka import avro_consumer
 from tests.support.ksql import TurnstileEvents, ksql, latest_values, ok, query_caught_up, suffix, turnstile_topic
+from tests.support.reading import avro, follow, read_to_end
 from tests.support.waiting import wait_for
 
 EARLIEST = {"ksql.streams.auto.offset.reset": "earliest"}
@@ -120,29 +119,14 @@ def read_table(
     If ``holds`` is still false after 90 s, the table is returned as it is, for the caller's
     assertion to show what differs.
     """
-    consumer = Consumer(
-        {
-            "bootstrap.servers": bootstrap,
-            "group.id": f"test-{suffix()}",
-            "auto.offset.reset": "earliest",
-            "isolation.level": "read_committed",
-        }
-    )
-    consumer.subscribe([topic])
     latest: dict[bytes, dict[str, object]] = {}
-
-    def read() -> bool:
-        for message in consumer.consume(100, 0.2):
-            if message.error() is None:
-                latest[message.key()] = json.loads(message.value())
-        return holds(latest)
-
     try:
-        wait_for(read, f"the rows of {topic}", 90)
-    except AssertionError:
+        for message in follow(bootstrap, [topic], f"the rows of {topic}", timeout=90):
+            latest[message.key()] = json.loads(message.value())
+            if holds(latest):
+                break
+    except TimeoutError:
         return latest
-    finally:
-        consumer.close()
     admin = AdminClient({"bootstrap.servers": bootstrap})
     wait_for(lambda: query_caught_up(admin, bootstrap, topic), f"the query writing {topic} to read all its input")
     return {message.key(): json.loads(message.value()) for message in read_to_end(bootstrap, [topic])}
@@ -250,22 +234,12 @@ def test_an_avro_table_registers_its_schema_and_reads_with_confluents_deserializ
         f" FROM {name} GROUP BY station_id;",
         EARLIEST,
     )
-    consumer = avro_consumer(
-        bootstrap_servers, running_platform.endpoints.schema_registry_url, f"test-{suffix()}", keys=False
-    )
-    consumer.subscribe([f"{name}_COUNTS"])
     latest: dict[int, dict[str, object]] = {}
-
-    def counted() -> bool:
-        message = consumer.poll(0.5)
-        if message is not None and message.error() is None:
-            latest[struct.unpack(">i", message.key())[0]] = message.value()
-        return {k: v["COUNT"] for k, v in latest.items()} == dict(events.produced)
-
-    try:
-        wait_for(counted, f"every count in {name}_COUNTS", 90, every=0)
-    finally:
-        consumer.close()
+    values = avro(running_platform.endpoints.schema_registry_url)
+    for message in follow(bootstrap_servers, [f"{name}_COUNTS"], f"every count in {name}_COUNTS", 90, values=values):
+        latest[struct.unpack(">i", message.key())[0]] = message.value()
+        if {k: v["COUNT"] for k, v in latest.items()} == dict(events.produced):
+            break
     assert {k: v["COUNT"] for k, v in latest.items()} == dict(events.produced)
     assert all(value == {"LINE": "blue", "COUNT": value["COUNT"]} for value in latest.values())
     registry = SchemaRegistryClient({"url": running_platform.endpoints.schema_registry_url})

@@ -22,12 +22,12 @@ from confluent_kafka.schema_registry import SchemaRegistryClient
 from confluent_kafka.schema_registry.avro import AvroDeserializer
 from confluent_kafka.serialization import MessageField, SerializationContext
 
-from clients.kafka import read_to_end
 from cta import schemas
 from cta.config import SimulationConfig
 from producers.models.producer import KafkaWriter
 from stack.settings import Settings
 from tests.support.ksql import KSQL_JSON, STATIONS, ksql, ok, suffix, turnstile_topic
+from tests.support.reading import read_to_end
 from tests.support.waiting import wait_for
 
 EARLIEST = {"ksql.streams.auto.offset.reset": "earliest"}

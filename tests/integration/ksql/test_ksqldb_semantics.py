@@ -18,8 +18,9 @@ import requests
 from confluent_kafka import Producer
 from confluent_kafka.admin import AdminClient
 
-from clients.kafka import create_topic, read_to_end
+from clients.kafka import create_topic
 from tests.support.ksql import KSQL_JSON, KsqlProcess, ksql, ok, query_caught_up, suffix
+from tests.support.reading import read_to_end
 from tests.support.waiting import wait_for
 
 Output = tuple[Any, Any, int | None]  # key, value, timestamp as a QTT case lists them

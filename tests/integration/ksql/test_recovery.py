@@ -11,7 +11,6 @@ import time
 from collections import Counter
 from collections.abc import Callable
 
-from confluent_kafka import Consumer
 from confluent_kafka.admin import AdminClient
 
 from stack.ksql.__main__ import instance_id
@@ -26,6 +25,7 @@ from tests.support.ksql import (
     suffix,
     turnstile_topic,
 )
+from tests.support.reading import follow
 from tests.support.waiting import wait_for
 
 COUNT_STATEMENTS = """
@@ -177,35 +177,9 @@ CREATE TABLE {name}_BY_TIME WITH (VALUE_FORMAT='JSON') AS
 """
 
 
-def has_rows(bootstrap: str, topic: str) -> bool:
-    """Whether a committed transaction wrote rows to ``topic``."""
-    consumer = Consumer(
-        {
-            "bootstrap.servers": bootstrap,
-            "group.id": f"test-{suffix()}",
-            "auto.offset.reset": "earliest",
-            "isolation.level": "read_committed",
-        }
-    )
-    consumer.subscribe([topic])
-    try:
-        return any(m.error() is None for m in consumer.consume(10, 2.0))
-    finally:
-        consumer.close()
-
-
 def entries_per_station(bootstrap: str, topic: str, expected: Counter) -> dict[int, int]:
     """Each station's entries summed over the table's windows (latest committed row per key and window), once
     they add up to the expected count twice over: each event is in two hopping windows."""
-    consumer = Consumer(
-        {
-            "bootstrap.servers": bootstrap,
-            "group.id": f"test-{suffix()}",
-            "auto.offset.reset": "earliest",
-            "isolation.level": "read_committed",
-        }
-    )
-    consumer.subscribe([topic])
     latest: dict[tuple[int, int], int] = {}
 
     def summed() -> dict[int, int]:
@@ -214,16 +188,11 @@ def entries_per_station(bootstrap: str, topic: str, expected: Counter) -> dict[i
             totals[station] += count
         return dict(totals)
 
-    def complete() -> bool:
-        for message in consumer.consume(1000, 0.5):
-            if message.error() is None:
-                latest[struct.unpack(">iq", message.key())] = json.loads(message.value())["ENTRIES"]
-        return summed() == {station: 2 * count for station, count in expected.items()}
-
-    try:
-        wait_for(complete, f"{topic}'s windows to add up to every event twice", timeout=180)
-    finally:
-        consumer.close()
+    twice = {station: 2 * count for station, count in expected.items()}
+    for message in follow(bootstrap, [topic], f"{topic}'s windows to add up to every event twice", timeout=180):
+        latest[struct.unpack(">iq", message.key())] = json.loads(message.value())["ENTRIES"]
+        if summed() == twice:
+            break
     return summed()
 
 
@@ -242,7 +211,7 @@ def test_windowed_counts_are_exact_after_kill_9_and_restart_mid_stream(
 
     def kill_and_restart() -> None:
         # windows in the sink are in the changelog too (one transaction): the restarted query must read them back
-        wait_for(lambda: has_rows(bootstrap_servers, f"{name}_BY_TIME"), "the query to commit its first windows", 120)
+        next(follow(bootstrap_servers, [f"{name}_BY_TIME"], "the query to commit its first windows", timeout=120))
         server.kill()
         server.start()
 

@@ -18,7 +18,7 @@ import time
 from collections import Counter
 
 import requests
-from confluent_kafka import Consumer, SerializingProducer
+from confluent_kafka import SerializingProducer
 from confluent_kafka.admin import AdminClient
 from confluent_kafka.schema_registry import SchemaRegistryClient
 from confluent_kafka.schema_registry.avro import AvroSerializer
@@ -28,7 +28,7 @@ from cta import schemas
 from cta.topics import TURNSTILE
 from stack.settings import Settings
 from tests.support.ksql import KSQL_JSON, STATIONS, ok, suffix, turnstile_topic
-from tests.support.waiting import wait_for
+from tests.support.reading import follow
 
 HOUR = 3_600_000
 BASE = 1_700_000_000_000 // HOUR * HOUR  # a whole hour of 2023-11-14 (UTC)
@@ -82,31 +82,12 @@ def windowed_counts(
     bootstrap: str, topic: str, expected: Counter, base: int = BASE
 ) -> dict[tuple[int, int], tuple[int, int]]:
     """The table's latest committed record per key: (station, hour) -> (ENTRIES, timestamp), once complete."""
-    consumer = Consumer(
-        {
-            "bootstrap.servers": bootstrap,
-            "group.id": f"test-{suffix()}",
-            "auto.offset.reset": "earliest",
-            "isolation.level": "read_committed",
-        }
-    )
-    consumer.subscribe([topic])
     latest: dict[tuple[int, int], tuple[int, int]] = {}
-
-    def complete() -> bool:
-        for message in consumer.consume(500, 0.5):
-            if message.error() is None:
-                station, start = struct.unpack(">iq", message.key())
-                latest[(station, (start - base) // HOUR)] = (
-                    json.loads(message.value())["ENTRIES"],
-                    message.timestamp()[1],
-                )
-        return {key: count for key, (count, _) in latest.items()} == dict(expected)
-
-    try:
-        wait_for(complete, f"{topic} to hold the expected hourly counts", timeout=120)
-    finally:
-        consumer.close()
+    for message in follow(bootstrap, [topic], f"{topic} to hold the expected hourly counts", timeout=120):
+        station, start = struct.unpack(">iq", message.key())
+        latest[(station, (start - base) // HOUR)] = (json.loads(message.value())["ENTRIES"], message.timestamp()[1])
+        if {key: count for key, (count, _) in latest.items()} == dict(expected):
+            break
     return latest
 
 

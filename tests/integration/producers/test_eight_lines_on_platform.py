@@ -23,9 +23,7 @@ from typing import Any
 
 import psycopg2
 import pytest
-from confluent_kafka import DeserializingConsumer, TopicPartition
 from confluent_kafka.schema_registry import Schema, SchemaRegistryClient
-from confluent_kafka.schema_registry.avro import AvroDeserializer
 
 from clients.endpoints import PROJECT_ROOT
 from cta import schemas, stations_table, topics
@@ -33,6 +31,7 @@ from cta.lines import CLASSIC_LINES, LINES, line_stations
 from cta.stations_table import COLUMNS
 from stack.settings import Settings
 from tests.support.processes import Script
+from tests.support.reading import avro, follow, read_to_end
 from tests.support.waiting import wait_for
 
 PRODUCERS = PROJECT_ROOT / "producers"
@@ -92,84 +91,26 @@ def every_line(running_platform: Settings, bootstrap_servers: str) -> Iterator[E
     simulation = Script(PRODUCERS, argv, logs / "simulation.log").start()
     names = [topics.TURNSTILE, *ARRIVAL_TOPICS]
     wait_for(lambda: "topics are ready" in simulation.output(), "the simulation's topics", 300)
-    consumer = _consumer(bootstrap_servers, running_platform.endpoints.schema_registry_url)
+    avro_ = avro(running_platform.endpoints.schema_registry_url)
+    what = "turnstile events at every station and Purple's express in the Loop"
     try:
-        consumer.assign(_from_now(consumer, names))
-
-        def everything_seen() -> bool:
-            for _ in range(1000):  # DeserializingConsumer has no consume(): a batch of polls
-                message = consumer.poll(0.5)
-                if message is None:
-                    break
-                assert message.error() is None, message.error()
-                value = message.value()
-                where = seen.turnstiles if message.topic() == topics.TURNSTILE else seen.arrivals
-                where.add((value["line"], value["station_id"]))
-            return seen.turnstiles >= EXPECTED and bool(seen.arrivals & PURPLE_IN_THE_LOOP)
-
-        wait_for(everything_seen, "turnstile events at every station and Purple's express in the Loop", 600, every=0)
+        for message in follow(bootstrap_servers, names, what, "now", 600, keys=avro_, values=avro_):
+            value = message.value()
+            where = seen.turnstiles if message.topic() == topics.TURNSTILE else seen.arrivals
+            where.add((value["line"], value["station_id"]))
+            if seen.turnstiles >= EXPECTED and seen.arrivals & PURPLE_IN_THE_LOOP:
+                break
     finally:
-        consumer.close()
         assert simulation.stop() == 0, simulation.output()[-3000:]
     seen.log = simulation.output()
     yield seen
     shutil.rmtree(logs, ignore_errors=True)
 
 
-def _consumer(bootstrap: str, registry_url: str) -> DeserializingConsumer:
-    registry = SchemaRegistryClient({"url": registry_url})
-    return DeserializingConsumer(
-        {
-            "bootstrap.servers": bootstrap,
-            "group.id": f"test-eight-lines-{uuid.uuid4().hex[:8]}",
-            "enable.auto.commit": False,
-            "key.deserializer": AvroDeserializer(registry),
-            "value.deserializer": AvroDeserializer(registry),
-        }
-    )
-
-
-def _from_now(consumer: DeserializingConsumer, names: list[str]) -> list[TopicPartition]:
-    """Each partition's end as it is now: what a run started now writes is read from there."""
-    metadata = consumer.list_topics(timeout=10)
-    partitions = [TopicPartition(t, p) for t in names for p in metadata.topics[t].partitions]
-    return [
-        TopicPartition(tp.topic, tp.partition, consumer.get_watermark_offsets(tp, timeout=10)[1]) for tp in partitions
-    ]
-
-
 def _values(bootstrap: str, registry_url: str, names: list[str], since_ms: int) -> Iterator[dict[str, Any]]:
     """The values written to ``names`` since ``since_ms``, up to each partition's end as it is now."""
-    registry = SchemaRegistryClient({"url": registry_url})
-    consumer = DeserializingConsumer(
-        {
-            "bootstrap.servers": bootstrap,
-            "group.id": f"test-eight-lines-{uuid.uuid4().hex[:8]}",
-            "enable.auto.commit": False,
-            "key.deserializer": AvroDeserializer(registry),
-            "value.deserializer": AvroDeserializer(registry),
-        }
-    )
-    try:
-        metadata = consumer.list_topics(timeout=10)
-        wanted = [TopicPartition(t, p, since_ms) for t in names for p in metadata.topics[t].partitions]
-        starts = [tp for tp in consumer.offsets_for_times(wanted, timeout=10) if tp.offset >= 0]
-        ends = {(tp.topic, tp.partition): consumer.get_watermark_offsets(tp, timeout=10)[1] for tp in starts}
-        consumer.assign(starts)
-        left = {(tp.topic, tp.partition) for tp in starts if tp.offset < ends[(tp.topic, tp.partition)]}
-        deadline = time.monotonic() + 120
-        while left and time.monotonic() < deadline:
-            message = consumer.poll(0.5)
-            if message is None:
-                continue
-            assert message.error() is None, message.error()
-            where = (message.topic(), message.partition())
-            if message.offset() + 1 >= ends[where]:
-                left.discard(where)
-            yield message.value()
-        assert not left, f"could not read {left} to its end"
-    finally:
-        consumer.close()
+    avro_ = avro(registry_url)
+    return (m.value() for m in read_to_end(bootstrap, names, since_ms, 120, keys=avro_, values=avro_))
 
 
 def test_turnstile_events_name_every_station_of_every_line(every_line: EveryLine) -> None:

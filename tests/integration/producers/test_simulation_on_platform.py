@@ -24,10 +24,8 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 from typing import Any, ClassVar
 
 import pytest
-from confluent_kafka import Consumer, DeserializingConsumer, TopicPartition
+from confluent_kafka import Consumer, Message, TopicPartition
 from confluent_kafka.admin import AdminClient
-from confluent_kafka.schema_registry import SchemaRegistryClient
-from confluent_kafka.schema_registry.avro import AvroDeserializer
 
 from clients.endpoints import PROJECT_ROOT
 from cta.config import SimulationConfig
@@ -38,6 +36,7 @@ from producers.models.line import RUN_PREFIX
 from producers.models.producer import KafkaWriter
 from producers.models.weather import Weather
 from stack.settings import Settings
+from tests.support.reading import avro, follow, read_to_end
 from tests.support.waiting import wait_for
 
 PRODUCERS = PROJECT_ROOT / "producers"
@@ -84,52 +83,15 @@ def simulation(running_platform: Settings) -> SimulationRun:
     return SimulationRun(result.stderr, started_ms, running_platform.endpoints.schema_registry_url)
 
 
-def _consume(
-    bootstrap: str, topics: list[str], since_ms: int, minimum: int, maximum: int = 5000, registry_url: str = ""
-) -> list[Any]:
-    """Messages of ``topics`` written since ``since_ms``: at least ``minimum``, then up to the end of each
-    partition as it is when the minimum has been read; decoded with the registry at ``registry_url`` if given."""
-    config: dict[str, Any] = {
-        "bootstrap.servers": bootstrap,
-        "group.id": f"test-producers-{uuid.uuid4().hex[:8]}",
-        "enable.auto.commit": False,
-    }
-    if registry_url:
-        registry = SchemaRegistryClient({"url": registry_url})
-        config |= {"key.deserializer": AvroDeserializer(registry), "value.deserializer": AvroDeserializer(registry)}
-        consumer: Any = DeserializingConsumer(config)
-    else:
-        consumer = Consumer(config)
-    metadata = consumer.list_topics(timeout=10)
-    wanted = [TopicPartition(t, p, since_ms) for t in topics for p in metadata.topics[t].partitions]
-    starts = consumer.offsets_for_times(wanted, timeout=10)
-    consumer.assign(starts)
-    # The next offset to read in each partition; -1: nothing was written there since since_ms.
-    positions = {(tp.topic, tp.partition): tp.offset for tp in starts}
-    ends: dict[tuple[str, int], int] = {}
-    messages: list[Any] = []
-
-    def read_to_the_end() -> bool:
-        message = consumer.poll(0.5)
-        if message is not None:
-            assert message.error() is None, message.error()
-            messages.append(message)
-            positions[(message.topic(), message.partition())] = message.offset() + 1
-        if len(messages) < minimum or len(messages) >= maximum:
-            return len(messages) >= maximum
-        if not ends:
-            for (topic, partition), position in positions.items():
-                if position >= 0:
-                    ends[(topic, partition)] = consumer.get_watermark_offsets(
-                        TopicPartition(topic, partition), timeout=10
-                    )[1]
-        return all(positions[where] >= end for where, end in ends.items())
-
-    try:
-        wait_for(read_to_the_end, f"{minimum} message(s) of {', '.join(topics)}", 120, every=0)
-    finally:
-        consumer.close()
-    return messages
+def _consume(bootstrap: str, topics: list[str], since_ms: int, minimum: int, registry_url: str = "") -> list[Message]:
+    """Records of ``topics`` written since ``since_ms``: once at least ``minimum`` are there, up to the end
+    of each partition as it is then; decoded with the registry at ``registry_url`` if given."""
+    what = f"{minimum} record(s) of {', '.join(topics)}"
+    for seen, _ in enumerate(follow(bootstrap, topics, what, since_ms), start=1):
+        if seen >= minimum:
+            break
+    avro_ = avro(registry_url) if registry_url else None
+    return read_to_end(bootstrap, topics, since_ms, keys=avro_, values=avro_)
 
 
 def test_every_topic_exists(simulation: SimulationRun, bootstrap_servers: str) -> None:
@@ -196,7 +158,7 @@ def test_weather_arrives_through_the_rest_proxy(simulation: SimulationRun, boots
 
 
 def test_stations_topic_holds_every_stop_exactly_once(simulation: SimulationRun, bootstrap_servers: str) -> None:
-    messages = _consume(bootstrap_servers, ["org.chicago.cta.stations"], 0, minimum=300, maximum=10_000)
+    messages = _consume(bootstrap_servers, ["org.chicago.cta.stations"], 0, minimum=300)
     rows = [json.loads(message.value()) for message in messages]
     assert all(set(row) == STATION_COLUMNS for row in rows)
     assert sorted(row["stop_id"] for row in rows) == sorted({row["stop_id"] for row in rows})

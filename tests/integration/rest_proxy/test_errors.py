@@ -8,7 +8,8 @@ import uuid
 import requests
 from confluent_kafka import Consumer, TopicPartition
 
-from tests.support.kafka import group_name, read_all
+from tests.support.kafka import group_name
+from tests.support.reading import read_count
 from tests.support.rest import AVRO, BINARY, JSON, V2, WEATHER_SCHEMA, assert_error, create_consumer, post, subscribe
 
 
@@ -135,5 +136,5 @@ def test_a_record_kafka_refuses_fails_alone_with_50002(
     assert "too large" in refused["error"]
     assert (first["partition"], first["offset"], first["error_code"]) == (1, 0, None)
     assert (last["partition"], last["offset"], last["error_code"]) == (1, 1, None)
-    written = read_all(kafka_bootstrap, topic, 2)
+    written = read_count(kafka_bootstrap, [topic], 2)
     assert [(m.partition(), m.offset(), m.value()) for m in written] == [(1, 0, b"\x00"), (1, 1, b"\x01")]

@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.support.kafka import read_all
+from tests.support.reading import read_count
 from tests.support.rest import AVRO, JSON, V2, WEATHER_SCHEMA
 
 Answer = tuple[int, dict[str, str], bytes]
@@ -224,5 +224,5 @@ def test_a_client_gone_before_its_answer_does_not_stop_its_records_or_the_proxy(
     with connection(rest_url) as (sock, stream):
         sock.sendall(request("POST", f"/topics/{topic}/partitions/1", records("after"), f"Content-Type: {JSON}"))
         assert offsets(read_answer(stream)) == [(1, 0)]
-    written = read_all(kafka_bootstrap, topic, 101)
+    written = read_count(kafka_bootstrap, [topic], 101)
     assert sorted(json.loads(m.value()) for m in written if m.partition() == 0) == list(range(100))

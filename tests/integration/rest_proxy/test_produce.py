@@ -14,7 +14,7 @@ from confluent_kafka import Consumer, TopicPartition
 from confluent_kafka.schema_registry import SchemaRegistryClient
 
 from clients.endpoints import PROJECT_ROOT
-from tests.support.kafka import avro_consumer, read_all
+from tests.support.reading import avro, read_count
 from tests.support.rest import AVRO, BINARY, JSON, KEY_SCHEMA, WEATHER_SCHEMA, produce
 
 
@@ -51,7 +51,7 @@ def test_json_records_are_written_as_compact_json_and_read_back_by_a_kafka_consu
     assert answer["key_schema_id"] is None and answer["value_schema_id"] is None
     assert len(answer["offsets"]) == 5
     assert all(o["error_code"] is None and o["offset"] >= 0 for o in answer["offsets"])
-    messages = read_all(kafka_bootstrap, topic, 5)
+    messages = read_count(kafka_bootstrap, [topic], 5)
     by_key = {json.loads(m.key()): json.loads(m.value()) for m in messages}
     assert by_key == {f"k{i}": v for i, v in enumerate(values)}
     located = {(m.partition(), m.offset()) for m in messages}
@@ -66,7 +66,7 @@ def test_binary_records_keep_their_exact_bytes(
     answer = produce(http, f"{rest_url}/topics/{topic}", BINARY, body)
 
     assert len(answer["offsets"]) == 4
-    messages = read_all(kafka_bootstrap, topic, 4)
+    messages = read_count(kafka_bootstrap, [topic], 4)
     assert sorted((m.value() or b"") for m in messages if m.key() is None) == sorted(payloads)
     keyed = [m for m in messages if m.key() is not None]
     assert [(m.key(), m.value()) for m in keyed] == [(b"key", None)]
@@ -101,7 +101,7 @@ def test_records_naming_their_partitions_land_there_in_request_order(
     for partition in {p for p, _ in where}:
         offsets = [o for p, o in where if p == partition]
         assert offsets == sorted(offsets)
-    written = {(m.partition(), m.offset()): json.loads(m.value()) for m in read_all(kafka_bootstrap, topic, 10)}
+    written = {(m.partition(), m.offset()): json.loads(m.value()) for m in read_count(kafka_bootstrap, [topic], 10)}
     assert {place: i for i, place in enumerate(where)} == written
 
 
@@ -138,8 +138,7 @@ def test_avro_records_use_confluent_wire_format_and_avro_deserializer_reads_them
     registry = SchemaRegistryClient({"url": registry_url})
     assert registry.get_latest_version(f"{topic}-value").schema_id == answer["value_schema_id"]
     assert registry.get_latest_version(f"{topic}-key").schema_id == answer["key_schema_id"]
-    consumer = avro_consumer(kafka_bootstrap, registry_url, f"avro-{topic}")
-    messages = read_all(kafka_bootstrap, topic, 3, consumer)
+    messages = read_count(kafka_bootstrap, [topic], 3, keys=avro(registry_url), values=avro(registry_url))
     assert all(isinstance(m.value(), dict) and isinstance(m.key(), dict) for m in messages)
     got = sorted(
         (m.key()["timestamp"], m.value()["temperature"], m.value()["status"], m.value()["note"]) for m in messages
@@ -157,7 +156,7 @@ def test_avro_records_start_with_magic_byte_and_the_returned_schema_id(
     body = {"value_schema": WEATHER_SCHEMA, "records": [{"value": {"temperature": 1, "status": "sunny"}}]}
     answer = produce(http, f"{rest_url}/topics/{topic}", AVRO, body)
 
-    (message,) = read_all(kafka_bootstrap, topic, 1)
+    (message,) = read_count(kafka_bootstrap, [topic], 1)
     assert message.value()[0] == 0
     assert int.from_bytes(message.value()[1:5], "big") == answer["value_schema_id"]
 
@@ -180,8 +179,8 @@ def test_a_registered_schema_can_be_named_by_its_id(
     )
 
     assert second["value_schema_id"] == schema_id
-    consumer = avro_consumer(kafka_bootstrap, registry_url, f"by-id-{topic}", keys=False)
-    temperatures = sorted(m.value()["temperature"] for m in read_all(kafka_bootstrap, topic, 2, consumer))
+    read = read_count(kafka_bootstrap, [topic], 2, values=avro(registry_url))
+    temperatures = sorted(m.value()["temperature"] for m in read)
     assert temperatures == [1.0, 2.0]
 
 
@@ -197,7 +196,7 @@ def test_producing_to_a_topic_nobody_created_creates_it_as_confluent_does(
         topic = f"test.rest_proxy.auto.{uuid.uuid4().hex[:10]}"
         answer = produce(http, f"{rest_url}/topics/{topic}", content_type, body)
         assert answer["offsets"] == [{"partition": 0, "offset": 0, "error_code": None, "error": None}]
-        assert len(read_all(kafka_bootstrap, topic, 1)) == 1
+        assert len(read_count(kafka_bootstrap, [topic], 1)) == 1
 
 
 def test_whole_number_floats_are_accepted_for_avro_int_and_long(
@@ -213,8 +212,7 @@ def test_whole_number_floats_are_accepted_for_avro_int_and_long(
     }
     produce(http, f"{rest_url}/topics/{topic}", AVRO, body)
 
-    consumer = avro_consumer(kafka_bootstrap, registry_url, f"floats-{topic}")
-    (message,) = read_all(kafka_bootstrap, topic, 1, consumer)
+    (message,) = read_count(kafka_bootstrap, [topic], 1, keys=avro(registry_url), values=avro(registry_url))
     assert message.key() == {"timestamp": 1795824000000}
     assert message.value() == {"degrees": 38}
 

@@ -15,8 +15,8 @@ from confluent_kafka.schema_registry import Schema, SchemaRegistryClient
 from confluent_kafka.schema_registry.json_schema import JSONDeserializer, JSONSerializer
 from confluent_kafka.serialization import MessageField, SerializationContext
 
-from clients.kafka import read_to_end
 from tests.support.kafka import new_topic
+from tests.support.reading import read_to_end
 from tests.support.registry import Api
 
 ARRIVAL = {

@@ -8,13 +8,13 @@ import uuid
 import warnings
 
 import pytest
-from confluent_kafka import Consumer, Producer
+from confluent_kafka import Producer
 from confluent_kafka.admin import AdminClient, NewTopic
 from confluent_kafka.schema_registry import Schema, SchemaRegistryClient
 from confluent_kafka.schema_registry.avro import AvroDeserializer, AvroSerializer
 from confluent_kafka.serialization import MessageField, SerializationContext
 
-from tests.support.waiting import wait_for
+from tests.support.reading import read_count
 
 ARRIVAL = {
     "type": "record",
@@ -40,22 +40,6 @@ def topic(bootstrap: str) -> str:
     return name
 
 
-def consume_all(consumer: Consumer, count: int) -> list:
-    messages = []
-
-    def all_there() -> bool:
-        message = consumer.poll(0.5)
-        if message is not None and message.error() is None:
-            messages.append(message)
-        return len(messages) >= count
-
-    try:
-        wait_for(all_there, f"{count} messages", every=0)
-    finally:
-        consumer.close()
-    return messages
-
-
 def test_avro_serializer_and_deserializer_round_trip_through_kafka(
     client: SchemaRegistryClient, bootstrap: str, topic: str
 ) -> None:
@@ -65,9 +49,7 @@ def test_avro_serializer_and_deserializer_round_trip_through_kafka(
         producer.produce(topic, value=serializer(record, SerializationContext(topic, MessageField.VALUE)))
     assert producer.flush(30) == 0
 
-    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": topic, "auto.offset.reset": "earliest"})
-    consumer.subscribe([topic])
-    messages = consume_all(consumer, len(RECORDS))
+    messages = read_count(bootstrap, [topic], len(RECORDS))
 
     registered_id = client.get_latest_version(f"{topic}-value").schema_id
     fresh = SchemaRegistryClient({"url": client._rest_client.base_urls[0]})  # no cached schemas
@@ -98,7 +80,10 @@ def test_legacy_avro_producer_and_consumer_round_trip_through_kafka(sr_url: str,
             }
         )
         consumer.subscribe([topic])
-        messages = consume_all(consumer, len(RECORDS))
+        try:
+            messages = read_count(bootstrap, [topic], len(RECORDS), consumer=consumer)  # the client under test
+        finally:
+            consumer.close()
     assert [m.value() for m in messages] == RECORDS
 
 

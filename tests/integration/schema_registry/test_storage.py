@@ -14,9 +14,9 @@ import pytest
 from confluent_kafka import KafkaError, KafkaException
 
 from clients.endpoints import PROJECT_ROOT
-from clients.kafka import read_to_end
 from stack.schema_registry.storage import TOPIC, retry_while_kafka_settles
 from tests.support.processes import Script, free_port
+from tests.support.reading import read_to_end
 from tests.support.registry import Api
 from tests.support.waiting import wait_for
 

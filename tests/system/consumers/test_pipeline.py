@@ -37,7 +37,6 @@ from confluent_kafka.schema_registry import SchemaRegistryClient
 from confluent_kafka.schema_registry.avro import AvroDeserializer
 
 from clients.endpoints import PROJECT_ROOT
-from clients.kafka import read_to_end
 from consumers.models.lines import LINES
 from cta import topics
 from cta.lines import LINES as ALL_LINES
@@ -47,6 +46,7 @@ from tests.support.browser import PageView, headless_chromium, page_view
 from tests.support.kafka import zigzag_varint
 from tests.support.pipeline import page_entries
 from tests.support.processes import Script, free_port
+from tests.support.reading import read_to_end
 from tests.support.waiting import wait_for
 
 CONSUMERS = PROJECT_ROOT / "consumers"

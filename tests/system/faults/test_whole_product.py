@@ -44,13 +44,13 @@ from confluent_kafka.schema_registry.avro import AvroDeserializer
 from confluent_kafka.serialization import MessageField, SerializationContext
 
 from clients.endpoints import PROJECT_ROOT
-from clients.kafka import read_to_end
 from consumers.models.lines import LINES  # the lines the page shows
 from cta import topics
 from cta.lines import LINES as ALL_LINES
 from cta.lines import line_stations
 from tests.support.pipeline import page_entries
 from tests.support.processes import Script, private_env, run_stack
+from tests.support.reading import read_to_end
 from tests.support.waiting import wait_for
 
 PROGRESS = 200

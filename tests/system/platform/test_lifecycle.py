@@ -21,12 +21,14 @@ from pathlib import Path
 import psutil
 import psycopg2
 import pytest
-from confluent_kafka import Consumer, Producer
+from confluent_kafka import Producer
 from confluent_kafka.admin import AdminClient, ConfigResource, NewTopic
 
 from clients.endpoints import PROJECT_ROOT, port_of
+from clients.kafka import wait_until_usable
 from stack.platform.kafka import INTERNAL_PARTITIONS
 from tests.support.processes import private_env, run_stack
+from tests.support.reading import read_to_end
 
 
 class PrivateStack:
@@ -111,13 +113,8 @@ def test_kafka_data_survives_down_and_up(private: PrivateStack) -> None:
     private.run("down")
     private.run("up")
 
-    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": topic, "auto.offset.reset": "earliest"})
-    consumer.subscribe([topic])
-    try:
-        message = consumer.poll(30)
-        assert message is not None and message.value() == b"still here"
-    finally:
-        consumer.close()
+    wait_until_usable(AdminClient({"bootstrap.servers": bootstrap}), topic)
+    assert [m.value() for m in read_to_end(bootstrap, [topic], timeout=60)] == [b"still here"]
 
 
 def test_a_data_folder_with_an_old_debezium_slot_starts_and_loses_the_slot(private: PrivateStack) -> None:

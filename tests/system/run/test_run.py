@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 import psutil
-from confluent_kafka import Consumer, ConsumerGroupState, Message, Producer
+from confluent_kafka import Consumer, ConsumerGroupState, Producer
 from confluent_kafka.admin import AdminClient
 
 import run
@@ -21,6 +21,7 @@ from clients.endpoints import PROJECT_ROOT
 from stack.platform import lifecycle
 from stack.settings import Settings
 from tests.support.kafka import new_topic
+from tests.support.reading import read_count
 from tests.support.waiting import wait_for
 
 SIMULATION = next(process for process in run.APPLICATION if process.name == "simulation")
@@ -115,15 +116,7 @@ def test_the_status_line_lists_the_lag_of_groups_that_commit_and_leaves_out_thos
     try:
         for consumer in consumers.values():
             consumer.subscribe([topic])
-        first: list[Message] = []
-
-        def first_record() -> bool:
-            message = consumers["committing"].poll(1.0)
-            if message is not None and message.error() is None:
-                first.append(message)
-            return bool(first)
-
-        wait_for(first_record, "the committing group's first record")
+        first = read_count(bootstrap_servers, [topic], 1, consumer=consumers["committing"])  # a group member's
         consumers["committing"].commit(first[0], asynchronous=False)  # one of five read: a lag of four
 
         def both_groups_stable() -> bool:
