@@ -8,7 +8,8 @@ import sys
 import psutil
 import pytest
 
-from bench.bench_run import cpu_by_process, process_name
+from bench.bench_run import cpu_by_process, memory_figure, process_name
+from bench.results import check_figures
 from tests.support.waiting import wait_for
 
 SLEEPER = [sys.executable, "-c", "import time; time.sleep(30)"]
@@ -38,3 +39,11 @@ def test_the_cpu_of_children_that_ended_counts_in_their_parent() -> None:
     after = cpu_by_process(psutil.Process().pid)
     name = process_name(psutil.Process())
     assert after[name] > before[name]
+
+
+def test_the_memory_peak_is_a_figure_the_results_file_holds() -> None:
+    """The peak's per-process shares once made the run benchmark fail after its 13 minutes, its figures unsaved."""
+    peak = {"minute": 0.27, "mib": 1000.0, "by_process": {"Kafka": 430.0, "Connect": 245.0}}
+    figure = memory_figure(peak, 10)
+    check_figures("run", [figure])
+    assert figure["value"] == 1000.0 and figure["runs"] == [peak]
