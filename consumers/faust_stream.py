@@ -46,6 +46,7 @@ from confluent_kafka.admin import AdminClient
 from models.record import MALFORMED, Skip, Skips, field
 
 from clients.endpoints import LISTEN_HOST
+from clients.kafka import create_topic
 from cta import topics
 from cta.config import StationsWorkerConfig
 from cta.lines import CLASSIC_LINES, LINES, station_order
@@ -171,6 +172,23 @@ def wait_for_the_stations_topic(sender: faust.App, **_: Any) -> None:
             time.sleep(min(config.metadata_refresh_ms, TOPIC_CHECK_MS) / 1000)
         if time.monotonic() - began > 1:
             logger.info("The stations topic exists now (after %.0f s); starting.", time.monotonic() - began)
+    declare_changelog(admin)
+
+
+def declare_changelog(admin: AdminClient) -> None:
+    """Creates the table's changelog topic, as Faust would, and waits until Kafka's metadata shows it.
+
+    Faust creates it itself at start and then counts its partitions in metadata that may not show it
+    yet: the table refused the first rows ("0 partitions", PartitionsMismatch), the agent restarted
+    after them, and their stations never reached the page (seen with the four commands started at once).
+    """
+    create_topic(
+        admin,
+        table.changelog_topic.get_topic_name(),
+        partitions=1,
+        config={"cleanup.policy": "compact"},
+        replication_factor=app.conf.topic_replication_factor,
+    )
 
 
 @contextmanager

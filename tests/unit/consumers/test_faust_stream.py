@@ -7,6 +7,7 @@ import subprocess
 import sys
 from typing import Any
 
+import faust_stream
 import pytest
 from faust_stream import TransformedStation, app, broker_urls, transform
 from models.record import Skip
@@ -84,3 +85,23 @@ def test_fausts_own_commands_work() -> None:
         assert result.returncode == 0, result.stderr
         assert "stations" in result.stdout
     assert json.loads(result.stdout)[0]["name"] == "stations"
+
+
+def test_the_worker_declares_the_tables_changelog_before_faust_starts(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Faust counted the changelog's partitions before metadata showed the topic it had just created, and the
+    table refused the first stations rows; the hook now creates it and waits until it is usable."""
+    created: list[tuple[Any, ...]] = []
+    monkeypatch.setattr(sys, "argv", ["faust", "-A", "faust_stream", "worker"])
+    monkeypatch.setattr(faust_stream, "_stations_topic_exists", lambda admin: True)
+    monkeypatch.setattr(faust_stream, "AdminClient", lambda config: "admin")
+    monkeypatch.setattr(
+        faust_stream, "create_topic", lambda admin, name, **options: created.append((admin, name, options))
+    )
+    faust_stream.wait_for_the_stations_topic(app)
+    assert created == [
+        (
+            "admin",
+            "org.chicago.cta.stations.stream-stations-changelog",
+            {"partitions": 1, "config": {"cleanup.policy": "compact"}, "replication_factor": 1},
+        )
+    ]
