@@ -29,9 +29,7 @@ T = TypeVar("T")
 
 # librdkafka's default partitioner hashes keys with CRC32; Java clients (and Confluent's REST Proxy)
 # use murmur2, so a keyed record lands on the same partition whichever client wrote it.  Records
-# without a key stick to one partition for 25 ms, as the Java producer's sticky partitioner keeps
-# them on one until its batch is full: a request's records then travel together, not spread over
-# every partition.
+# without a key come with their partition drawn (requests.py), a request's together.
 #
 # Batching: a produce request goes out as soon as records wait (no linger) and at most two are in
 # flight per broker; records handed over meanwhile wait for an answer and then go together.  An idle
@@ -48,7 +46,6 @@ _PRODUCER_DEFAULTS = {
     "partitioner": "murmur2_random",
     "linger.ms": 0,
     "max.in.flight.requests.per.connection": 2,
-    "sticky.partitioning.linger.ms": 25,
     "message.timeout.ms": 30000,
 }
 # How long a request waits for room when librdkafka's queue is full.

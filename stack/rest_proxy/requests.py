@@ -7,6 +7,7 @@ never see raw JSON. Each reader refuses a body with Confluent's code (422 for a 
 
 from __future__ import annotations
 
+import random
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -21,7 +22,7 @@ def _invalid(message: str) -> RestProxyError:
 
 
 ProducedRecord = tuple[Any, Any, int]
-"""One record of a produce request: key, value and partition (-1 lets Kafka choose).
+"""One record of a produce request: key, value and partition (-1: the producer hashes the key).
 
 A plain tuple: a request carries hundreds, and building a ``NamedTuple`` costs a Python call each
 (about 0.3-0.7 µs, against 0.03 for a tuple).
@@ -56,19 +57,26 @@ def partition_number(segment: str) -> int:
 
 
 def produce_request(body: Any, partition: int | None, partition_count: int) -> ProduceRequest:
-    """``body`` read for a topic of ``partition_count`` partitions; ``partition``: the one the path names."""
+    """``body`` read for a topic of ``partition_count`` partitions; ``partition``: the one the path names.
+
+    Records with neither key nor partition all go to one partition, drawn for the request, as the
+    Java producer's partitioner (Confluent's proxy runs one) keeps a batch of small records on one
+    partition. Drawn here, they reach librdkafka by its one-partition path, which appends them in
+    one call: its keyless path runs the partitioner per record (50 against 57 µs per 100 records).
+    """
     if not isinstance(body, dict):
         raise _invalid("The request body must be a JSON object with a records array")
     raw_records = body.get("records")
     if not isinstance(raw_records, list):
         raise _invalid("records must be an array of records")
     records = []
+    keyless = random.randrange(partition_count) if partition_count else -1
     for index, raw in enumerate(raw_records):
         if not isinstance(raw, dict):
             raise _invalid(f"records[{index}] must be an object with key and/or value")
         target = raw.get("partition") if partition is None else partition
         if target is None:
-            target = -1
+            target = -1 if raw.get("key") is not None else keyless
         elif isinstance(target, bool) or not isinstance(target, int):
             raise _invalid(f"records[{index}].partition must be an integer")
         elif not 0 <= target < partition_count:

@@ -1,4 +1,4 @@
-"""Where the REST Proxy puts records without a key: as the Java producer does, together."""
+"""Where the REST Proxy puts records without a key: as the Java producer does, a request's together."""
 
 from __future__ import annotations
 
@@ -10,16 +10,17 @@ from tests.support.rest import JSON, produce
 def test_the_keyless_records_of_a_request_travel_together_to_one_partition(
     http: requests.Session, rest_url: str, topic: str
 ) -> None:
-    # The Java producer's sticky partitioner (Confluent's proxy runs one) keeps keyless records on one
-    # partition until its batch is full; ours sticks for 25 ms, so a request may straddle two at most.
-    # Drawing a partition per record would spread 30 records over all 3 partitions (but 2 in 60,000).
-    # The first request introduces the topic to the proxy's producer, which places records it holds
-    # for a topic it has no metadata for yet one by one when the metadata comes.
-    produce(http, f"{rest_url}/topics/{topic}", JSON, {"records": [{"value": "first"}]})
-    answer = produce(http, f"{rest_url}/topics/{topic}", JSON, {"records": [{"value": i} for i in range(30)]})
+    # The Java producer's partitioner (Confluent's proxy runs one) keeps a batch of small keyless
+    # records on one partition; drawing a partition per record would spread 30 records over all 3
+    # partitions (but 2 in 60,000), and librdkafka's sticky partitioner can switch in mid-request.
+    answers = [
+        produce(http, f"{rest_url}/topics/{topic}", JSON, {"records": [{"value": i} for i in range(30)]})
+        for _ in range(20)
+    ]
 
-    partitions = [o["partition"] for o in answer["offsets"]]
-    assert len(set(partitions)) <= 2
-    for partition in set(partitions):
-        offsets = [o["offset"] for o in answer["offsets"] if o["partition"] == partition]
-        assert offsets == list(range(offsets[0], offsets[0] + len(offsets)))
+    for answer in answers:
+        assert len({o["partition"] for o in answer["offsets"]}) == 1
+        offsets = [o["offset"] for o in answer["offsets"]]
+        assert offsets == list(range(offsets[0], offsets[0] + 30))
+    # Over requests, keyless records still spread: 20 requests all on one of 3 partitions is 1 in 3**19.
+    assert len({answer["offsets"][0]["partition"] for answer in answers}) > 1

@@ -33,7 +33,17 @@ def test_answers_are_in_confluents_type_unless_only_plain_json_is_accepted() -> 
 
 def test_a_produce_body_is_checked_record_by_record() -> None:
     request = produce_request({"records": [{"value": 1}, {"key": "k", "value": 2, "partition": 1}]}, None, 3)
-    assert request.records == [(None, 1, -1), ("k", 2, 1)]
+    assert request.records[1] == ("k", 2, 1)
+    assert request.records[0][:2] == (None, 1) and request.records[0][2] in range(3)
+
+
+def test_keyless_records_share_a_partition_drawn_for_the_request_and_keyed_ones_are_hashed_later() -> None:
+    body = {"records": [{"value": 1}, {"key": "k", "value": 2}, {"value": 3}, {"value": 4, "partition": 2}]}
+    drawn = {produce_request(body, None, 3).records[0][2] for _ in range(60)}
+    assert drawn == {0, 1, 2}
+    for _ in range(20):
+        first, keyed, third, placed = produce_request(body, None, 3).records
+        assert third[2] == first[2] and keyed[2] == -1 and placed[2] == 2
     assert code_of(lambda: produce_request({"records": [{"value": 1, "partition": 3}]}, None, 3)) == 40402
     assert code_of(lambda: produce_request({"records": "x"}, None, 1)) == 422
     assert code_of(lambda: produce_request([], None, 1)) == 422
