@@ -16,9 +16,10 @@ import logging
 import signal
 import sys
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from types import FrameType
 
+from clock import resumed_start
 from connector import ConnectorError, configure_connector
 from models import KafkaWriter, Line, ProducerError, Weather, build_line
 from models.data import LINES
@@ -56,7 +57,8 @@ def parse_args(argv: list[str] | None, default_lines: str = ",".join(LINES)) -> 
     parser.add_argument(
         "--start",
         type=datetime.fromisoformat,
-        help="simulated start time, UTC, e.g. 2024-10-07T08:00 (default: today at midnight)",
+        help="simulated start time, UTC, e.g. 2024-10-07T08:00 (default: the hour after the latest simulated hour "
+        "in Kafka if that is today or later, else today at midnight)",
     )
     parser.add_argument("--max-rate", action="store_true", help="do not sleep between ticks (load tests)")
     parser.add_argument("--no-connector", action="store_true", help="do not configure the stations connector")
@@ -75,8 +77,6 @@ class TimeSimulation:
         self.args = args
         self.writer = writer
         self.time_step = timedelta(minutes=args.time_step)
-        midnight = datetime.now(UTC).replace(tzinfo=None, hour=0, minute=0, second=0, microsecond=0)
-        self.clock = args.start.replace(tzinfo=None) if args.start else midnight
         # Set by the signal handler, which must take no lock: setting a threading.Event there could
         # deadlock against the main thread holding the Event's own lock inside wait().
         self.stop_signal: signal.Signals | None = None
@@ -111,10 +111,14 @@ class TimeSimulation:
             min(3, brokers),
             "y" if brokers == 1 else "ies",
         )
+        if args.start:
+            clock = args.start.replace(tzinfo=None)
+        else:
+            clock = resumed_start(self.writer.endpoints, self.writer.config.admin_timeout_ms / 1000)
         pace = "as fast as possible" if args.max_rate else f"one step every {args.sleep:g} s"
         logger.info(
             "Simulating from %s in steps of %g minute(s), %s%s; press Ctrl+C to stop.",
-            self.clock.strftime("%a %Y-%m-%d %H:%M"),
+            clock.strftime("%a %Y-%m-%d %H:%M"),
             args.time_step,
             pace,
             f", for {args.duration:g} s" if args.duration else "",
@@ -125,19 +129,19 @@ class TimeSimulation:
         last_hour = None
         reported = 0
         while self.stop_signal is None and (deadline is None or time.monotonic() < deadline):
-            if (self.clock.date(), self.clock.hour) != last_hour:
-                last_hour = (self.clock.date(), self.clock.hour)
-                self.weather.run(self.clock)
+            if (clock.date(), clock.hour) != last_hour:
+                last_hour = (clock.date(), clock.hour)
+                self.weather.run(clock)
             for line in self.lines:
-                line.run(self.clock, self.time_step)
+                line.run(clock, self.time_step)
             self.writer.poll()
-            self.clock += self.time_step
+            clock += self.time_step
             now = time.monotonic()
             if now >= next_progress + PROGRESS_EVERY:
                 produced = self.writer.stats.produced
                 logger.info(
                     "Simulated time %s: %s events in the last %.0f s (%s/s).",
-                    self.clock.strftime("%a %H:%M"),
+                    clock.strftime("%a %H:%M"),
                     f"{produced - reported:,}",
                     now - next_progress,
                     f"{(produced - reported) / (now - next_progress):,.0f}",
