@@ -10,6 +10,7 @@ cluster size keeps its own data folder, so switching between them loses nothing.
 from __future__ import annotations
 
 import base64
+import math
 import subprocess
 import uuid
 from pathlib import Path
@@ -23,13 +24,18 @@ from stack.platform.prerequisites import port_in_use, require_free_port
 from stack.platform.supervisor import Launch
 from stack.settings import Settings
 
-BROKER_HEAP = "256m"
+BROKER_HEAP_MB = 256
 """Measured with GC logs (README, "Soaks"): at five times make run's pace the broker holds 64 MB after a full GC
 (72 MB before its internal topics had one partition each), concurrent marking ends at up to 131 MB, and while
 Connect copies a million rows (bench_jdbc) young collections leave at most 54-61 MB: 256 MB is 4 times what it
 holds, so G1 rarely needs a mixed collection."""
+HEAP_PER_PARTITION_KB = 24
+"""What each partition of its log folder costs a broker's heap: on a data folder kept through many test and bench
+runs, 5,933 partitions, the broker held 198 MB after a full GC (against 64 MB with about 400), and with 256 MB it
+ran out of heap under a test run's load."""
 CLEANER_BUFFER = 8 * 2**20
 INTERNAL_PARTITIONS = 1
+"""Partitions of the brokers' and Connect's internal topics: each group and connector is one small log here."""
 READ_PATH_COMPILE = (
     "-XX:CompileCommand=quiet",
     "-XX:CompileCommand=dontinline,org.apache.kafka.storage.internals.log.LogSegment::translateOffset",
@@ -40,7 +46,24 @@ Inlined there, C2 took 7-9 s of a core and about 280 MiB of scratch memory on on
 method), half a minute into ``make run``: the broker's RSS went from 440 to 700-740 MiB until the
 native heap was trimmed, the whole system's peak (README, "Soaks"). Apart, the read path compiles in
 0.5 s to 36 KB and the broker stays near 440 MiB; the lookup costs one call per fetched partition."""
-"""Partitions of the brokers' and Connect's internal topics: each group and connector is one small log here."""
+
+
+def broker_heap_mb(log_dir: Path) -> int:
+    """The broker's heap: 256 MB, or twice what it will hold when its log folder has thousands of partitions.
+
+    Tests and benchmarks leave topics behind on a platform kept from run to run; a fixed heap that fits
+    ``make run`` four times over then runs out. Counted before the start, from the partitions' folders
+    (``<topic>-<n>``; not those being deleted, nor the cluster's metadata log).
+    """
+    partitions = sum(
+        1
+        for entry in (log_dir.iterdir() if log_dir.is_dir() else ())
+        if entry.is_dir()
+        and entry.name.rpartition("-")[2].isdigit()
+        and not entry.name.startswith("__cluster_metadata")
+    )
+    live_mb = 64 + partitions * HEAP_PER_PARTITION_KB / 1024
+    return max(BROKER_HEAP_MB, 64 * math.ceil(2 * live_mb / 64))
 
 
 def cluster_dir(settings: Settings, brokers: int) -> Path:
@@ -187,7 +210,7 @@ def launches(settings: Settings, java: str, classpath: str, brokers: int) -> lis
                 classpath,
                 "kafka.Kafka",
                 str(config),
-                heap=BROKER_HEAP,
+                heap=f"{broker_heap_mb(cluster_dir(settings, brokers) / f'broker-{node_id}')}m",
                 jvm_opts=settings.jvm_opts,
                 options=READ_PATH_COMPILE,
                 archive=class_archive(settings.cache_dir, java, classpath, f"kafka-{node_id}"),
