@@ -57,10 +57,11 @@ CLASSIC_ARRIVAL = {
 
 
 def _run(*options: str) -> tuple[int, str]:
-    """Runs the simulation for a few seconds; returns the wall-clock start (ms) and its log."""
+    """Runs the simulation for two seconds (20 steps of a rush hour: every station has riders in each); returns the
+    wall-clock start (ms) and its log."""
     started_ms = int(time.time() * 1000)
     result = subprocess.run(
-        [sys.executable, "simulation.py", "--sleep", "0.1", "--duration", "10", "--start", MONDAY_RUSH, *options],
+        [sys.executable, "simulation.py", "--sleep", "0.1", "--duration", "2", "--start", MONDAY_RUSH, *options],
         cwd=PRODUCERS,
         capture_output=True,
         text=True,
