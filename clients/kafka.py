@@ -15,7 +15,7 @@ from collections.abc import Callable
 from concurrent.futures import Executor
 from typing import Any, TypeVar
 
-from confluent_kafka import Consumer, KafkaError, KafkaException, Message, TopicPartition
+from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, KafkaException, Message, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic, OffsetSpec
 
 T = TypeVar("T")
@@ -50,6 +50,49 @@ def consume_ready(consumer: Consumer, max_messages: int, timeout: float) -> list
     if first is None:
         return []
     return [first, *consumer.consume(max_messages - 1, 0)]
+
+
+def read_to_end(
+    bootstrap_servers: str, partitions: list[TopicPartition], group_id: str, timeout: float | None = None
+) -> list[Message]:
+    """Every committed record of ``partitions``, from their start to their end as it is now.
+
+    The partitions are assigned, never subscribed, and nothing is committed: ``group_id`` only names
+    the reader. Raises TimeoutError when the end is not reached within ``timeout`` seconds, if given.
+    """
+    if not partitions:
+        return []
+    reader = Consumer(
+        client_config(
+            bootstrap_servers,
+            **{
+                "group.id": group_id,
+                "enable.auto.commit": False,
+                "isolation.level": "read_committed",
+                "enable.partition.eof": True,
+                # The end shows on the first fetch that finds nothing new, which the broker holds this
+                # long (librdkafka's default, 500 ms, made every KSQL query's start take 1-1.5 s).
+                "fetch.wait.max.ms": 10,
+            },
+        )
+    )
+    deadline = None if timeout is None else time.monotonic() + timeout
+    read: list[Message] = []
+    try:
+        reader.assign([TopicPartition(tp.topic, tp.partition, OFFSET_BEGINNING) for tp in partitions])
+        open_partitions = {(tp.topic, tp.partition) for tp in partitions}
+        while open_partitions:
+            if deadline is not None and time.monotonic() > deadline:
+                raise TimeoutError(f"{', '.join(sorted({t for t, _ in open_partitions}))} not read to the end")
+            for message in consume_ready(reader, 10_000, 0.05):
+                error = message.error()
+                if error is None:
+                    read.append(message)
+                elif error.code() == KafkaError._PARTITION_EOF:
+                    open_partitions.discard((message.topic(), message.partition()))
+        return read
+    finally:
+        reader.close()
 
 
 def create_topic(

@@ -16,16 +16,17 @@ today's midnight do not hold the clock back either: without ``--start`` it never
 from __future__ import annotations
 
 import logging
-import time
 from datetime import UTC, datetime, timedelta
 
-from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, TopicPartition
+from confluent_kafka import TopicPartition
+from confluent_kafka.admin import AdminClient
 from confluent_kafka.schema_registry import SchemaRegistryClient
 from confluent_kafka.schema_registry.avro import AvroDeserializer
 from confluent_kafka.schema_registry.error import SchemaRegistryError
 from confluent_kafka.serialization import SerializationError
 
 from clients.endpoints import Endpoints
+from clients.kafka import read_to_end
 from cta import topics
 
 logger = logging.getLogger("simulation")
@@ -59,40 +60,17 @@ def resumed_start(endpoints: Endpoints, timeout: float) -> datetime:
 
 def latest_weather_hour(endpoints: Endpoints, timeout: float) -> datetime | None:
     """The latest simulated time among the weather records' keys (one per simulated hour), if there are any."""
-    consumer = Consumer(
-        {
-            "bootstrap.servers": endpoints.kafka_bootstrap_servers,
-            "group.id": "cta-simulation-clock",  # assigned partitions only: the group never commits
-            "enable.auto.commit": False,
-            "enable.partition.eof": True,
-            # The end shows on the first fetch that finds nothing new, which the broker holds this long.
-            "fetch.wait.max.ms": 10,
-        }
-    )
-    try:
-        found = consumer.list_topics(topics.WEATHER, timeout=timeout).topics.get(topics.WEATHER)
-        if found is None or found.error is not None:
-            return None
-        consumer.assign([TopicPartition(topics.WEATHER, p, OFFSET_BEGINNING) for p in found.partitions])
-        deserialize = AvroDeserializer(SchemaRegistryClient({"url": endpoints.schema_registry_url}))
-        latest: int | None = None
-        unread = set(found.partitions)
-        deadline = time.monotonic() + timeout
-        while unread:
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"the weather topic was not read to its end in {timeout:g} s")
-            message = consumer.poll(0.5)
-            if message is None:
-                continue
-            if message.error() is not None:
-                if message.error().code() == KafkaError._PARTITION_EOF:
-                    unread.discard(message.partition())
-                continue
-            try:
-                stamp = deserialize(message.key(), None)["timestamp"]
-            except (SerializationError, SchemaRegistryError, KeyError, TypeError):
-                continue  # a record some other producer wrote: it says nothing of the clock
-            latest = stamp if latest is None else max(latest, stamp)
-        return None if latest is None else datetime.fromtimestamp(latest / 1000, UTC).replace(tzinfo=None)
-    finally:
-        consumer.close()
+    admin = AdminClient({"bootstrap.servers": endpoints.kafka_bootstrap_servers})
+    found = admin.list_topics(topics.WEATHER, timeout=timeout).topics.get(topics.WEATHER)
+    if found is None or found.error is not None:
+        return None
+    partitions = [TopicPartition(topics.WEATHER, p) for p in found.partitions]
+    records = read_to_end(endpoints.kafka_bootstrap_servers, partitions, "cta-simulation-clock", timeout)
+    deserialize = AvroDeserializer(SchemaRegistryClient({"url": endpoints.schema_registry_url}))
+    stamps = []
+    for record in records:
+        try:
+            stamps.append(deserialize(record.key(), None)["timestamp"])
+        except (SerializationError, SchemaRegistryError, KeyError, TypeError):
+            continue  # a record some other producer wrote: it says nothing of the clock
+    return datetime.fromtimestamp(max(stamps) / 1000, UTC).replace(tzinfo=None) if stamps else None

@@ -56,7 +56,7 @@ from confluent_kafka import (
     TopicPartition,
 )
 
-from clients.kafka import client_config, consume_ready, error_text
+from clients.kafka import client_config, consume_ready, error_text, read_to_end
 from stack.ksql.formats import Registry, RegistryUnavailable, serde
 from stack.ksql.metastore import Source
 from stack.ksql.plan import QueryPlan, key_serde, reader_for
@@ -321,45 +321,12 @@ class RunningQuery(threading.Thread):
             self.processor.reset_rows(p)
         changelogs = [TopicPartition(self.changelog, p) for p in groups]
         changelogs += [TopicPartition(self.table_changelog, p) for p in rows]
-        for message in self._read_to_end(changelogs):
+        for message in read_to_end(self.runtime.bootstrap_servers, changelogs, f"{self.app_id}-restore"):
             if message.topic() == self.changelog:
                 self.processor.restore_group(message.partition(), message.key(), message.value())
             else:
                 self.processor.restore_row(_record(message))
         return self.processor.group_count(groups)
-
-    def _read_to_end(self, partitions: list[TopicPartition]) -> list[Message]:
-        """Every committed record of these partitions, from the start to their current end."""
-        if not partitions:
-            return []
-        reader = Consumer(
-            client_config(
-                self.runtime.bootstrap_servers,
-                **{
-                    "group.id": f"{self.app_id}-restore",
-                    "enable.auto.commit": False,
-                    "isolation.level": "read_committed",
-                    "enable.partition.eof": True,
-                    # The end shows on the first fetch that finds nothing new, which the broker holds this
-                    # long (librdkafka's default, 500 ms, made every query's start take 1-1.5 s).
-                    "fetch.wait.max.ms": 10,
-                },
-            )
-        )
-        read: list[Message] = []
-        try:
-            reader.assign([TopicPartition(tp.topic, tp.partition, OFFSET_BEGINNING) for tp in partitions])
-            open_partitions = {(tp.topic, tp.partition) for tp in partitions}
-            while open_partitions:
-                for message in consume_ready(reader, 10_000, 0.05):
-                    error = message.error()
-                    if error is None:
-                        read.append(message)
-                    elif error.code() == KafkaError._PARTITION_EOF:
-                        open_partitions.discard((message.topic(), message.partition()))
-            return read
-        finally:
-            reader.close()
 
     # --- processing ----------------------------------------------------------------------------
 
