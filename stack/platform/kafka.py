@@ -24,11 +24,12 @@ from stack.platform.prerequisites import port_in_use, require_free_port
 from stack.platform.supervisor import Launch
 from stack.settings import Settings
 
-BROKER_HEAP_MB = 256
+BROKER_HEAP_MB = 192
 """Measured with GC logs (README, "Soaks"): at five times make run's pace the broker holds 64 MB after a full GC
 (72 MB before its internal topics had one partition each), concurrent marking ends at up to 131 MB, and while
-Connect copies a million rows (bench_jdbc) young collections leave at most 54-61 MB: 256 MB is 4 times what it
-holds, so G1 rarely needs a mixed collection."""
+Connect copies a million rows (bench_jdbc) young collections leave at most 54-61 MB: 192 MB is 3 times what it
+holds. With 256 MB (4 times) the whole system peaked at 989-1,008 MiB, 16-35 MiB under its 1 GiB goal; with 192
+the REST Proxy, producer and JDBC benchmarks kept their rates (README, "Benchmarks")."""
 HEAP_PER_PARTITION_KB = 24
 """What each partition of its log folder costs a broker's heap: on a data folder kept through many test and bench
 runs, 5,933 partitions, the broker held 198 MB after a full GC (against 64 MB with about 400), and with 256 MB it
@@ -49,7 +50,7 @@ native heap was trimmed, the whole system's peak (README, "Soaks"). Apart, the r
 
 
 def broker_heap_mb(log_dir: Path) -> int:
-    """The broker's heap: 256 MB, or twice what it will hold when its log folder has thousands of partitions.
+    """The broker's heap: 192 MB, or twice what it will hold when its log folder has thousands of partitions.
 
     Tests and benchmarks leave topics behind on a platform kept from run to run; a fixed heap that fits
     ``make run`` four times over then runs out. Counted before the start, from the partitions' folders
